@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "rbsh",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rbsh", targets: ["rbsh"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        .executableTarget(name: "rbsh", dependencies: ["RunbookShell"], swiftSettings: strict),
+        .target(
+            name: "RunbookShell",
+            dependencies: [
+                "RunbookKit", "Probes", "LineEditing", "Lab",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RunbookKit",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Probes",
+            dependencies: ["RunbookKit", "CLibPQ", "CHiredis"],
+            swiftSettings: strict
+        ),
+        .target(name: "LineEditing", dependencies: ["CLibEdit"], swiftSettings: strict),
+        .target(
+            name: "Lab",
+            dependencies: [
+                "RunbookKit", "Probes",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "RunbookKitTests", dependencies: ["RunbookKit"], swiftSettings: strict),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "Lab"], swiftSettings: strict),
+        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "Lab"], swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["Lab"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

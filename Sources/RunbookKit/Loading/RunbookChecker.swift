@@ -1,0 +1,122 @@
+import Foundation
+import Yams
+
+/// Checks what a runbook's parts say of each other: ids, references, reachability.
+enum RunbookChecker {
+    static func check(_ runbook: Runbook, root: Node, reader: inout NodeReader) {
+        let stepNodes = root["steps"]?.sequence.map(Array.init) ?? []
+        let remediationNodes = root["remediations"]?.sequence.map(Array.init) ?? []
+        func stepNode(_ index: Int, _ key: String? = nil) -> Node {
+            guard index < stepNodes.count else { return root }
+            guard let key else { return stepNodes[index] }
+            return stepNodes[index].mapping?[key] ?? stepNodes[index]
+        }
+        func remediationNode(_ index: Int, _ key: String? = nil) -> Node {
+            guard index < remediationNodes.count else { return root }
+            guard let key else { return remediationNodes[index] }
+            return remediationNodes[index].mapping?[key] ?? remediationNodes[index]
+        }
+
+        // Ids.
+        var stepIDs: [String: Int] = [:]
+        for (i, step) in runbook.steps.enumerated() {
+            if let first = stepIDs[step.id] {
+                reader.error(stepNode(i, "id"), "duplicate step id `\(step.id)` (first at line \(stepNode(first).mark?.line ?? 0))")
+            } else {
+                stepIDs[step.id] = i
+            }
+        }
+        var findingIDs: [String: String] = [:]
+        for (i, step) in runbook.steps.enumerated() {
+            for finding in step.findings {
+                if let other = findingIDs[finding.id], other != step.id {
+                    reader.error(stepNode(i, "findings"), "finding id `\(finding.id)` is also declared by step `\(other)`")
+                }
+                findingIDs[finding.id] = step.id
+            }
+        }
+        var remediationIDs: Set<String> = []
+        for (i, r) in runbook.remediations.enumerated() where !remediationIDs.insert(r.id).inserted {
+            reader.error(remediationNode(i, "id"), "duplicate remediation id `\(r.id)`")
+        }
+
+        // References.
+        let targets = Set(stepIDs.keys).union([Branch.end])
+        for (i, step) in runbook.steps.enumerated() {
+            for branch in step.next where !targets.contains(branch.target) {
+                reader.error(stepNode(i, "next"), "`next` names `\(branch.target)`, which is no step\(Suggestion.hint(for: branch.target, in: targets))")
+            }
+            checkNames(in: step, at: stepNode(i), known: Set(stepIDs.keys), reader: &reader)
+        }
+        for (i, r) in runbook.remediations.enumerated() {
+            for fix in r.fixes where findingIDs[fix] == nil {
+                reader.error(remediationNode(i, "fixes"), "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
+            }
+            if let verify = r.verify, stepIDs[verify] == nil {
+                reader.error(remediationNode(i, "verify"), "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
+            }
+            checkNames(in: r.action, at: remediationNode(i), known: Set(stepIDs.keys), reader: &reader)
+        }
+        for (i, input) in runbook.inputs.enumerated() where runbook.inputs[..<i].contains(where: { $0.id == input.id }) {
+            reader.error(root["inputs"] ?? root, "duplicate input id `\(input.id)`")
+        }
+
+        // Graph.
+        guard !runbook.steps.isEmpty, stepIDs.count == runbook.steps.count else { return }
+        let edges = successors(runbook)
+        var reachable: Set<Int> = [0]
+        var queue = [0]
+        while let i = queue.popLast() {
+            for j in edges[i] where j >= 0 && reachable.insert(j).inserted { queue.append(j) }
+        }
+        for i in runbook.steps.indices where !reachable.contains(i) {
+            reader.error(stepNode(i, "id"), "step `\(runbook.steps[i].id)` cannot be reached from the first step")
+        }
+        // Which steps can reach the end (-1)?
+        var canEnd = Set<Int>()
+        var changed = true
+        while changed {
+            changed = false
+            for i in runbook.steps.indices where !canEnd.contains(i) {
+                if edges[i].contains(where: { $0 < 0 || canEnd.contains($0) }) {
+                    canEnd.insert(i)
+                    changed = true
+                }
+            }
+        }
+        for i in runbook.steps.indices where reachable.contains(i) && !canEnd.contains(i) {
+            reader.error(stepNode(i, "next"), "step `\(runbook.steps[i].id)` is in a loop with no way out")
+        }
+    }
+
+    /// Indexes each step can go to; -1 is the end.
+    static func successors(_ runbook: Runbook) -> [[Int]] {
+        runbook.steps.indices.map { i in
+            let step = runbook.steps[i]
+            var out: [Int] = []
+            for branch in step.next {
+                out.append(branch.target == Branch.end ? -1 : (runbook.stepIndex(branch.target) ?? -1))
+            }
+            // Without an unconditional branch, falling through goes to the next step.
+            if !step.next.contains(where: { $0.condition == nil }) {
+                out.append(i + 1 < runbook.steps.count ? i + 1 : -1)
+            }
+            return out
+        }
+    }
+
+    private static func checkNames(in step: Step, at node: Node, known: Set<String>, reader: inout NodeReader) {
+        var expressions = step.findings.map(\.condition)
+        expressions += step.next.compactMap(\.condition)
+        for expression in expressions {
+            for name in expression.names where name.hasPrefix("steps.") {
+                let parts = name.split(separator: ".", maxSplits: 2)
+                if parts.count < 3 {
+                    reader.error(node, "`\(name)` needs a result name: steps.STEP.NAME")
+                } else if !known.contains(String(parts[1])) {
+                    reader.error(node, "`\(name)` names step `\(parts[1])`, which does not exist\(Suggestion.hint(for: String(parts[1]), in: known))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Yams
+
+/// Turns runbook YAML into a `Runbook`, reporting every problem it finds
+/// as `file:line:column: message`, not just the first.
+public enum RunbookLoader {
+    public struct Outcome: Sendable {
+        /// Nil when an error made the runbook unusable.
+        public var runbook: Runbook?
+        public var diagnostics: [Diagnostic]
+        public var errors: [Diagnostic] { diagnostics.filter { $0.level == .error } }
+    }
+
+    static let topKeys = ["id", "title", "aliases", "category", "symptoms", "inputs", "steps", "remediations", "description"]
+    static let stepKeys = ["id", "title", "timeout", "findings", "next", "env", "params", "access", "autocommit",
+                           "headers", "method", "ping", "listening", "server_name", "choices", "into", "mode"]
+    static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word"]
+    static let findingKeys = ["id", "when", "severity", "message"]
+
+    public static func load(path: String) -> Outcome {
+        let display = displayPath(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return Outcome(runbook: nil, diagnostics: [Diagnostic(SourceLocation(file: display, line: 1, column: 1), "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return Outcome(runbook: nil, diagnostics: [Diagnostic(SourceLocation(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
+        }
+        return load(yaml: text, file: display, origin: display)
+    }
+
+    static func displayPath(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+
+    public static func load(yaml: String, file: String, origin: String? = nil) -> Outcome {
+        var reader = NodeReader(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                reader.error(SourceLocation(file: file, line: 1, column: 1), "the file is empty")
+                return Outcome(runbook: nil, diagnostics: reader.diagnostics)
+            }
+            root = node
+        } catch let error as YamlError {
+            reader.error(yamlErrorLocation(error, file: file), "YAML syntax: \(yamlErrorMessage(error))")
+            return Outcome(runbook: nil, diagnostics: reader.diagnostics)
+        } catch {
+            reader.error(SourceLocation(file: file, line: 1, column: 1), "YAML syntax: \(error)")
+            return Outcome(runbook: nil, diagnostics: reader.diagnostics)
+        }
+
+        guard var top = reader.mapping(root, what: "a runbook") else {
+            return Outcome(runbook: nil, diagnostics: reader.diagnostics)
+        }
+        let id = top.take("id").flatMap { reader.string($0, what: "id") }
+        if id == nil, !top.has("id") { reader.error(root, "missing `id`") }
+        if let id, !isIdentifier(id), let node = top.keyNode("id") {
+            reader.error(node, "id `\(id)` must be lower-case letters, digits and dashes")
+        }
+        let title = top.take("title").flatMap { reader.string($0, what: "title") }
+        if !top.has("title") { reader.error(root, "missing `title`") }
+        let aliases = top.take("aliases").flatMap { reader.strings($0, what: "aliases") } ?? []
+        let category: Runbook.Category?
+        if let node = top.take("category") {
+            category = reader.enumeration(node, Runbook.Category.self, what: "category")
+        } else {
+            reader.error(root, "missing `category` (one of \(Runbook.Category.allCases.map(\.rawValue).joined(separator: ", ")))")
+            category = nil
+        }
+        let symptoms = top.take("symptoms").flatMap { reader.strings($0, what: "symptoms") } ?? []
+        _ = top.take("description")
+        let inputs = top.take("inputs").map { readInputs($0, &reader) } ?? []
+
+        var steps: [Step] = []
+        if let node = top.take("steps") {
+            if let seq = node.sequence, seq.count > 0 {
+                for item in seq {
+                    if let step = readStep(item, &reader, what: "a step", extraKeys: []) { steps.append(step.step) }
+                }
+            } else {
+                reader.error(node, "`steps` must be a list with at least one step")
+            }
+        } else {
+            reader.error(root, "missing `steps`")
+        }
+
+        var remediations: [Remediation] = []
+        if let node = top.take("remediations") {
+            if let seq = node.sequence {
+                for item in seq {
+                    if let r = readRemediation(item, &reader) { remediations.append(r) }
+                }
+            } else {
+                reader.error(node, "`remediations` must be a list")
+            }
+        }
+        reader.finish(top, known: topKeys, what: "a runbook")
+
+        var runbook: Runbook?
+        if let id, let title, let category {
+            let rb = Runbook(
+                id: id, title: title, aliases: aliases, category: category, symptoms: symptoms,
+                inputs: inputs, steps: steps, remediations: remediations, origin: origin ?? file
+            )
+            RunbookChecker.check(rb, root: root, reader: &reader)
+            runbook = rb
+        }
+        let diagnostics = reader.diagnostics.sorted {
+            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        }
+        let usable = !diagnostics.contains { $0.level == .error }
+        return Outcome(runbook: usable ? runbook : nil, diagnostics: diagnostics)
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+            && s != Branch.end
+    }
+
+    private static func readInputs(_ node: Node, _ reader: inout NodeReader) -> [Input] {
+        guard let seq = node.sequence else {
+            reader.error(node, "`inputs` must be a list")
+            return []
+        }
+        var inputs: [Input] = []
+        for item in seq {
+            guard var m = reader.mapping(item, what: "an input") else { continue }
+            let id = m.take("id").flatMap { reader.string($0, what: "input id") }
+            if !m.has("id") { reader.error(item, "an input needs an `id`") }
+            let prompt = m.take("prompt").flatMap { reader.string($0, what: "prompt") }
+            let choices = m.take("choices").flatMap { reader.strings($0, what: "choices") } ?? []
+            let def = m.take("default").flatMap { reader.string($0, what: "default") }
+            reader.finish(m, known: ["id", "prompt", "choices", "default"], what: "an input")
+            if let id { inputs.append(Input(id: id, prompt: prompt ?? id, choices: choices, defaultValue: def)) }
+        }
+        return inputs
+    }
+
+    struct ReadStep {
+        var step: Step
+        var mapping: NodeReader.Mapping
+    }
+
+    /// Reads a step; `extraKeys` are keys the caller (a remediation) reads itself.
+    static func readStep(_ node: Node, _ reader: inout NodeReader, what: String, extraKeys: [String],
+                         prepared: NodeReader.Mapping? = nil) -> ReadStep? {
+        guard var m = prepared ?? reader.mapping(node, what: what) else { return nil }
+        let id = m.take("id").flatMap { reader.string($0, what: "step id") }
+        if !m.has("id") { reader.error(node, "\(what) needs an `id`") }
+        if let id, !isIdentifier(id), let k = m.keyNode("id") {
+            reader.error(k, "step id `\(id)` must be lower-case letters, digits and dashes (and not `end`)")
+        }
+        let title = m.take("title").flatMap { reader.string($0, what: "title") }
+        let timeout = m.take("timeout").flatMap { reader.duration($0, what: "timeout") } ?? Step.defaultTimeout
+
+        let kinds = m.entries.filter { StepAction.kinds.contains($0.key) }
+        var action: StepAction?
+        if kinds.isEmpty {
+            let known = Set(stepKeys + extraKeys + findingKeys + ["id", "title", "timeout"])
+            let unknown = m.entries.first { !known.contains($0.key) && !StepAction.kinds.contains($0.key) }
+            if let unknown {
+                let hint = Suggestion.hint(for: unknown.key, in: StepAction.kinds)
+                reader.error(unknown.keyNode, "unknown step kind `\(unknown.key)`\(hint.isEmpty ? " (kinds: \(StepAction.kinds.joined(separator: ", ")))" : hint)")
+                m.used.insert(unknown.key)
+            } else {
+                reader.error(node, "\(what) needs a kind: one of \(StepAction.kinds.joined(separator: ", "))")
+            }
+        } else if kinds.count > 1 {
+            reader.error(kinds[1].keyNode, "a step has one kind; found both `\(kinds[0].key)` and `\(kinds[1].key)`")
+            for k in kinds { m.used.insert(k.key) }
+        } else {
+            action = StepActionReader.read(kind: kinds[0].key, body: kinds[0].value, mapping: &m, reader: &reader)
+        }
+
+        var findings: [FindingRule] = []
+        if let node = m.take("findings") {
+            if let seq = node.sequence {
+                for item in seq {
+                    guard var f = reader.mapping(item, what: "a finding") else { continue }
+                    let fid = f.take("id").flatMap { reader.string($0, what: "finding id") }
+                    if !f.has("id") { reader.error(item, "a finding needs an `id`") }
+                    let when = f.take("when").flatMap { reader.expression($0, what: "`when`") }
+                    if !f.has("when") { reader.error(item, "a finding needs `when`, the condition that makes it") }
+                    let severity = f.take("severity").flatMap { reader.enumeration($0, Severity.self, what: "severity") }
+                    if !f.has("severity") { reader.error(item, "a finding needs a `severity` (info, warning, critical)") }
+                    let message = f.take("message").flatMap { reader.string($0, what: "message") }
+                    reader.finish(f, known: findingKeys, what: "a finding")
+                    if let fid, let when, let severity {
+                        findings.append(FindingRule(id: fid, condition: when, severity: severity, message: message ?? fid))
+                    }
+                }
+            } else {
+                reader.error(node, "`findings` must be a list")
+            }
+        }
+
+        var next: [Branch] = []
+        if let node = m.take("next") {
+            if let target = node.scalar?.string {
+                next = [Branch(target: target)]
+            } else if let seq = node.sequence {
+                for item in seq {
+                    if let target = item.scalar?.string {
+                        next.append(Branch(target: target))
+                        continue
+                    }
+                    guard var b = reader.mapping(item, what: "a branch") else { continue }
+                    let cond = b.take("when").flatMap { reader.expression($0, what: "`when`") }
+                    let target = b.take("goto").flatMap { reader.string($0, what: "goto") }
+                    if !b.has("goto") { reader.error(item, "a branch needs `goto`, a step id or `end`") }
+                    reader.finish(b, known: ["when", "goto"], what: "a branch")
+                    if let target { next.append(Branch(target: target, condition: cond)) }
+                }
+            } else {
+                reader.error(node, "`next` must be a step id or a list of {when, goto}")
+            }
+        }
+
+        for key in extraKeys { m.used.insert(key) }
+        reader.finish(m, known: stepKeys + extraKeys + ["id", "title", "timeout"], what: what)
+        guard let id, let action else { return nil }
+        let step = Step(
+            id: id, title: title ?? id, action: action, timeout: timeout, findings: findings, next: next,
+            location: reader.location(node)
+        )
+        return ReadStep(step: step, mapping: m)
+    }
+
+    private static func readRemediation(_ node: Node, _ reader: inout NodeReader) -> Remediation? {
+        guard var m = reader.mapping(node, what: "a remediation") else { return nil }
+        let fixes = m.take("fixes").flatMap { reader.strings($0, what: "fixes") } ?? []
+        if !m.has("fixes") { reader.error(node, "a remediation needs `fixes`, the findings it fixes") }
+        let risk = m.take("risk").flatMap { reader.enumeration($0, Risk.self, what: "risk") }
+        if !m.has("risk") { reader.error(node, "a remediation needs a `risk` (safe, changes, destructive)") }
+        let verify = m.take("verify").flatMap { reader.string($0, what: "verify") }
+        let word = m.take("confirm_word").flatMap { reader.string($0, what: "confirm_word") }
+        if risk == .destructive, word == nil {
+            reader.error(node, "a destructive remediation needs `confirm_word`, the word the operator types to confirm")
+        }
+        guard let read = readStep(node, &reader, what: "a remediation", extraKeys: remediationKeys, prepared: m),
+              let risk else { return nil }
+        return Remediation(
+            id: read.step.id, title: read.step.title, fixes: fixes, risk: risk, action: read.step,
+            verify: verify, confirmWord: word, location: reader.location(node)
+        )
+    }
+
+    private static func yamlErrorLocation(_ error: YamlError, file: String) -> SourceLocation {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return SourceLocation(file: file, line: max(mark.line, 1), column: max(mark.column, 1))
+        default:
+            return SourceLocation(file: file, line: 1, column: 1)
+        }
+    }
+
+    private static func yamlErrorMessage(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+             .composer(let context, let problem, _, _):
+            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Where something stands in a runbook file, for diagnostics.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One step of a runbook: an action, a timeout, the findings it can report
+/// and where to go next.
+public struct Step: Sendable {
+    public var id: String
+    public var title: String
+    public var action: StepAction
+    /// Seconds.
+    public var timeout: Double
+    public var findings: [FindingRule]
+    /// Tried in order; the first that holds decides. No branch: the next step.
+    public var next: [Branch]
+    public var location: SourceLocation?
+
+    public static let defaultTimeout: Double = 30
+
+    public init(
+        id: String, title: String, action: StepAction, timeout: Double = Step.defaultTimeout,
+        findings: [FindingRule] = [], next: [Branch] = [], location: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.action = action
+        self.timeout = timeout
+        self.findings = findings
+        self.next = next
+        self.location = location
+    }
+}
+
+/// `next:` entry: go to `target` when `condition` holds (or always, without one).
+public struct Branch: Sendable, Hashable {
+    /// The step id, or `end`.
+    public var target: String
+    public var condition: Expression?
+
+    public static let end = "end"
+
+    public init(target: String, condition: Expression? = nil) {
+        self.target = target
+        self.condition = condition
+    }
+}
+
+/// A condition over a step's result that, when it holds, is a finding.
+public struct FindingRule: Sendable, Hashable {
+    public var id: String
+    public var condition: Expression
+    public var severity: Severity
+    /// May name results as `${name}`.
+    public var message: String
+
+    public init(id: String, condition: Expression, severity: Severity, message: String) {
+        self.id = id
+        self.condition = condition
+        self.severity = severity
+        self.message = message
+    }
+}
+
+/// A way to fix findings, with its risk and the step that proves it worked.
+public struct Remediation: Sendable {
+    public var id: String
+    public var title: String
+    public var fixes: [String]
+    public var risk: Risk
+    /// What it does; any step kind.
+    public var action: Step
+    /// The step to re-run afterwards; the findings it fixes must no longer hold.
+    /// A diagnostic step's id, or nil for "re-run the steps that reported them".
+    public var verify: String?
+    /// For `destructive`: the word the operator must type to confirm.
+    public var confirmWord: String?
+    public var location: SourceLocation?
+
+    public init(
+        id: String, title: String, fixes: [String], risk: Risk, action: Step,
+        verify: String? = nil, confirmWord: String? = nil, location: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.fixes = fixes
+        self.risk = risk
+        self.action = action
+        self.verify = verify
+        self.confirmWord = confirmWord
+        self.location = location
+    }
+}

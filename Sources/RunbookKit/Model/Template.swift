@@ -1,0 +1,42 @@
+import Foundation
+
+/// `${name}` placeholders in runbook text, filled from a scope.
+public enum Template {
+    /// Replaces each `${name}` with its value's text. A name with no value is
+    /// reported in `missing` and left as written, so the operator sees it.
+    public static func render(_ text: String, in scope: some ValueScope) -> (text: String, missing: [String]) {
+        guard text.contains("${") else { return (text, []) }
+        var out = ""
+        var missing: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                out += rest[open.lowerBound...]
+                rest = ""
+                break
+            }
+            let name = rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces)
+            if let value = scope.value(of: name) {
+                out += value.text
+            } else {
+                missing.append(name)
+                out += rest[open.lowerBound...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return (out, missing)
+    }
+
+    /// The names a text refers to.
+    public static func names(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            names.append(rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+}

@@ -1,0 +1,2 @@
+import RunbookShell
+@main enum Main { static func main() { } }
