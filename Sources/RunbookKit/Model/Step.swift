@@ -17,7 +17,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
 /// One step of a runbook: an action, a timeout, the findings it can report
 /// and where to go next.
-public struct Step: Sendable {
+public struct Step: Sendable, Hashable {
     public var id: String
     public var title: String
     public var action: StepAction

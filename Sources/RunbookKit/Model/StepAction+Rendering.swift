@@ -1,0 +1,73 @@
+import Foundation
+
+extension StepAction {
+    /// The action with every `${name}` filled in. A shell command's text is
+    /// never touched: its values arrive through `env`.
+    public func rendered(in scope: some ValueScope) -> (action: StepAction, missing: [String]) {
+        var missing: [String] = []
+        func r(_ s: String) -> String {
+            let out = Template.render(s, in: scope)
+            missing += out.missing
+            return out.text
+        }
+        let action: StepAction
+        switch self {
+        case .shell(var a):
+            a.env = a.env.mapValues(r)
+            action = .shell(a)
+        case .postgres(var a):
+            a.params = a.params.map(r)
+            action = .postgres(a)
+        case .redis(var a):
+            a.argv = a.argv.map(r)
+            action = .redis(a)
+        case .http(var a):
+            a.url = r(a.url)
+            a.headers = a.headers.mapValues(r)
+            action = .http(a)
+        case .tcp(var a):
+            a.address = r(a.address)
+            action = .tcp(a)
+        case .tls(var a):
+            a.address = r(a.address)
+            a.serverName = a.serverName.map(r)
+            action = .tls(a)
+        case .websocket(var a):
+            a.url = r(a.url)
+            action = .websocket(a)
+        case .ask(var a):
+            a.question = r(a.question)
+            action = .ask(a)
+        case .manual(var a):
+            a.instruction = r(a.instruction)
+            action = .manual(a)
+        case .system, .runbook:
+            action = self
+        }
+        return (action, missing)
+    }
+
+    /// The exact thing that runs, as shown before a confirmation and in transcripts.
+    public var summary: String {
+        switch self {
+        case .shell(let a):
+            let env = a.env.keys.sorted().map { "\($0)=\(a.env[$0] ?? "")" }.joined(separator: " ")
+            return env.isEmpty ? a.command : "\(env) \(a.command)"
+        case .postgres(let a):
+            var s = a.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !a.params.isEmpty {
+                s += "  -- " + a.params.enumerated().map { "$\($0.offset + 1)=\($0.element)" }.joined(separator: ", ")
+            }
+            return s
+        case .redis(let a): return a.argv.joined(separator: " ")
+        case .http(let a): return "\(a.method) \(a.url)"
+        case .tcp(let a): return a.listening ? "listening on port \(a.address)" : "connect \(a.address)"
+        case .tls(let a): return "TLS handshake with \(a.address)"
+        case .websocket(let a): return "WebSocket upgrade \(a.url)"
+        case .system: return "read /proc: CPU, memory, swap, disks, load"
+        case .ask(let a): return a.question
+        case .manual(let a): return a.instruction
+        case .runbook(let a): return "\(a.mode.rawValue) runbook \(a.id)"
+        }
+    }
+}

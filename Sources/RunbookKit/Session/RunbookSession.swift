@@ -1,0 +1,452 @@
+import Foundation
+
+/// A step the driver should run now, with every value already filled in.
+public struct PendingStep: Sendable, Hashable {
+    public var step: Step
+    public var purpose: StepPurpose
+    /// Values that had no value when the step's text was filled in.
+    public var missing: [String]
+}
+
+/// A question the driver must get answered: by the operator, an answers file or a flag.
+public struct Question: Sendable, Hashable {
+    public var step: String
+    public var variable: String
+    public var text: String
+    public var choices: [String]
+}
+
+/// A remediation waiting for a person's confirmation.
+public struct Confirmation: Sendable, Hashable {
+    public var remediation: String
+    public var title: String
+    public var risk: Risk
+    /// The exact command, SQL or request that will run.
+    public var detail: String
+    public var kind: String
+    /// For destructive ones: the word the operator must type.
+    public var word: String?
+    public var findings: [Finding]
+}
+
+/// What the driver must do next.
+public enum SessionAction: Sendable, Hashable {
+    case run(PendingStep)
+    case ask(Question)
+    case confirm(Confirmation)
+    case finished(OutcomeStatus)
+}
+
+/// How a remediation went, for summaries and `--format json`.
+public struct RemediationReport: Sendable, Hashable, Codable {
+    public var id: String
+    public var risk: Risk
+    public var offered: Bool = false
+    public var applied: Bool = false
+    public var verified: Bool = false
+    public var declined: String?
+}
+
+/// The session engine: a value that takes events and returns actions.
+///
+/// It performs no I/O. It walks the runbook's steps (in order, or where
+/// `next` branches), evaluates findings, matches remediations to them,
+/// applies the risk policy, and verifies fixes. The interactive shell,
+/// `rbsh run` and replay are drivers of this same engine, and all of them
+/// write the `records` it produces.
+public struct RunbookSession: Sendable {
+    public let runbook: Runbook
+    public let policy: RemediationPolicy
+    public let targets: [String: Value]
+    public private(set) var vars: [String: Value]
+    /// Answers known in advance (flags, answers file), by variable or step id.
+    public private(set) var presetAnswers: [String: (value: String, by: Decider)]
+    public private(set) var results: [String: StepResult] = [:]
+    public private(set) var findings: [Finding] = []
+    public private(set) var remediations: [String: RemediationReport] = [:]
+    /// Diagnostic steps in the order they ran, for `back` and summaries.
+    public private(set) var trail: [String] = []
+    public private(set) var pending: SessionAction?
+    private var phase: Phase = .idle
+    private var records: [SessionRecord] = []
+    private var queue: [String] = []
+    private var verifyQueue: [String] = []
+    /// Where the walk resumes after remediations offered mid-walk.
+    private var resumeAt: Int?
+
+    private enum Phase: Sendable, Hashable {
+        case idle
+        case diagnosing(Int)
+        case asking(Int)
+        case confirming(String)
+        case remediating(String)
+        case verifying(String, step: String)
+        case done
+    }
+
+    public init(
+        runbook: Runbook, policy: RemediationPolicy, targets: [String: Value] = [:],
+        answers: [String: (value: String, by: Decider)] = [:]
+    ) {
+        self.runbook = runbook
+        self.policy = policy
+        self.targets = targets
+        self.presetAnswers = answers
+        var vars: [String: Value] = [:]
+        for input in runbook.inputs {
+            if let a = answers[input.id] { vars[input.id] = Value(parsing: a.value) }
+            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
+        }
+        self.vars = vars
+    }
+
+    // MARK: - Reading the state
+
+    /// Records produced since the last call, in order. Drivers write them.
+    public mutating func drainRecords() -> [SessionRecord] {
+        defer { records.removeAll() }
+        return records
+    }
+
+    public var isFinished: Bool { phase == .done }
+
+    /// The index of the diagnostic step pending or running, if any.
+    public var currentStepIndex: Int? {
+        switch phase {
+        case .diagnosing(let i), .asking(let i): return i
+        default: return nil
+        }
+    }
+
+    public var openFindings: [Finding] { findings.filter { $0.state == .open } }
+
+    /// The overall status: the worst open finding; unknown when a step could
+    /// not do its job and no finding explains it.
+    public var outcome: OutcomeStatus {
+        var status = OutcomeStatus.ok
+        for f in findings {
+            switch f.state {
+            case .open:
+                let s: OutcomeStatus = f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok)
+                status = max(status, s)
+            case .unknown: status = max(status, .unknown)
+            case .resolved: break
+            }
+        }
+        for (id, result) in results where result.status == .error || result.status == .timeout {
+            if !findings.contains(where: { $0.step == id && $0.state == .open }) {
+                status = max(status, .unknown)
+            }
+        }
+        return status
+    }
+
+    // MARK: - Events
+
+    public mutating func start() -> SessionAction {
+        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        return enter(0)
+    }
+
+    /// The driver is about to run the pending step: recorded now, so a
+    /// transcript cut short still shows what was under way.
+    public mutating func begin() {
+        guard case .run(let p) = pending else { return }
+        records.append(.stepStarted(step: p.step.id, title: p.step.title, kind: p.step.action.kind,
+                                    purpose: p.purpose, detail: p.step.action.summary))
+    }
+
+    public mutating func stepFinished(_ result: StepResult) -> SessionAction {
+        switch phase {
+        case .diagnosing(let i):
+            let step = runbook.steps[i]
+            let found = evaluate(step, result: result)
+            records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: found))
+            trail.append(step.id)
+            return advance(from: i)
+        case .remediating(let id):
+            guard let r = runbook.remediation(id) else { return continueQueue() }
+            records.append(.stepEnded(step: r.action.id, purpose: .remediate(id), result: result, findings: []))
+            records.append(.remediationApplied(id: id, status: result.status))
+            remediations[id]?.applied = result.status == .ok
+            guard result.status == .ok else { return continueQueue() }
+            verifyQueue = verifySteps(for: r)
+            return nextVerify(id)
+        case .verifying(let id, let stepID):
+            guard let step = runbook.step(stepID) else { return continueQueue() }
+            let found = evaluate(step, result: result)
+            records.append(.stepEnded(step: stepID, purpose: .verify(id), result: result, findings: found))
+            return nextVerify(id)
+        default:
+            return pending ?? .finished(outcome)
+        }
+    }
+
+    public mutating func answered(_ value: String, by decider: Decider) -> SessionAction {
+        guard case .asking(let i) = phase, case .ask(let q) = pending else { return pending ?? .finished(outcome) }
+        records.append(.answer(step: q.step, value: value, by: decider))
+        vars[q.variable] = Value(parsing: value)
+        let step = runbook.steps[i]
+        let result = StepResult(status: .ok, values: ["answer": .string(value)])
+        let found = evaluate(step, result: result)
+        records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: found))
+        trail.append(step.id)
+        return advance(from: i)
+    }
+
+    public mutating func decided(_ confirmed: Bool, by decider: Decider, reason: String? = nil) -> SessionAction {
+        guard case .confirming(let id) = phase, let r = runbook.remediation(id) else { return pending ?? .finished(outcome) }
+        records.append(.remediationDecision(id: id, confirmed: confirmed, by: decider, reason: reason))
+        guard confirmed else {
+            remediations[id]?.declined = reason ?? "declined"
+            return continueQueue()
+        }
+        return runRemediation(r)
+    }
+
+    /// Skips what is pending: a step is recorded as skipped, a question
+    /// unanswered, a remediation declined.
+    public mutating func skip() -> SessionAction {
+        switch phase {
+        case .diagnosing(let i), .asking(let i):
+            let step = runbook.steps[i]
+            let result = StepResult.skipped("skipped by the operator")
+            results[step.id] = result
+            records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: []))
+            return advance(from: i)
+        case .confirming:
+            return decided(false, by: .operatorInput, reason: "skipped")
+        default:
+            return pending ?? .finished(outcome)
+        }
+    }
+
+    /// Goes to a diagnostic step by id; nil if there is no such step.
+    public mutating func goto(_ id: String) -> SessionAction? {
+        guard let i = runbook.stepIndex(id) else { return nil }
+        queue = []
+        verifyQueue = []
+        return enter(i)
+    }
+
+    /// Runs the last diagnostic step again.
+    public mutating func retry() -> SessionAction? {
+        guard let last = trail.last else { return nil }
+        trail.removeLast()
+        return goto(last)
+    }
+
+    /// Goes back to the diagnostic step before the last one run.
+    public mutating func back() -> SessionAction? {
+        guard !trail.isEmpty else { return nil }
+        trail.removeLast()
+        guard let previous = trail.popLast() else { return goto(runbook.steps[0].id) }
+        return goto(previous)
+    }
+
+    /// Offers the remediations for the open findings now (or just `only`),
+    /// then resumes the walk where it was.
+    public mutating func offerRemediations(only: String? = nil) -> SessionAction {
+        if resumeAt == nil, let i = currentStepIndex { resumeAt = i }
+        queue = matchingRemediations(only: only)
+        return continueQueue()
+    }
+
+    /// The remediations that fix an open finding, in the runbook's order.
+    public func matchingRemediations(only: String? = nil) -> [String] {
+        let open = Set(openFindings.map(\.id))
+        return runbook.remediations
+            .filter { only == nil || $0.id == only }
+            .filter { !open.isDisjoint(with: $0.fixes) }
+            .map(\.id)
+    }
+
+    // MARK: - Walking
+
+    private mutating func enter(_ index: Int) -> SessionAction {
+        guard index < runbook.steps.count else { return beginRemediations() }
+        let step = runbook.steps[index]
+        if case .ask(let ask) = step.action {
+            let variable = ask.variable.isEmpty ? step.id : ask.variable
+            let rendered = step.action.rendered(in: scope(for: nil))
+            guard case .ask(let a) = rendered.action else { return finish() }
+            let q = Question(step: step.id, variable: variable, text: a.question, choices: a.choices)
+            records.append(.question(step: step.id, text: q.text, choices: q.choices))
+            phase = .asking(index)
+            pending = .ask(q)
+            if let preset = presetAnswers[variable] ?? presetAnswers[step.id] {
+                return answered(preset.value, by: preset.by)
+            }
+            return .ask(q)
+        }
+        phase = .diagnosing(index)
+        return setRun(step, purpose: .diagnose)
+    }
+
+    private mutating func setRun(_ step: Step, purpose: StepPurpose) -> SessionAction {
+        let rendered = step.action.rendered(in: scope(for: nil))
+        var s = step
+        s.action = rendered.action
+        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing))
+        pending = action
+        return action
+    }
+
+    private mutating func advance(from index: Int) -> SessionAction {
+        let step = runbook.steps[index]
+        let scope = scope(for: step.id)
+        for branch in step.next {
+            guard let condition = branch.condition else { return jump(branch.target) }
+            if condition.evaluate(in: scope).holds { return jump(branch.target) }
+        }
+        return enter(index + 1)
+    }
+
+    private mutating func jump(_ target: String) -> SessionAction {
+        if target == Branch.end { return beginRemediations() }
+        guard let i = runbook.stepIndex(target) else { return beginRemediations() }
+        return enter(i)
+    }
+
+    // MARK: - Remediation
+
+    private mutating func beginRemediations() -> SessionAction {
+        queue = matchingRemediations()
+        return continueQueue()
+    }
+
+    private mutating func continueQueue() -> SessionAction {
+        let open = Set(openFindings.map(\.id))
+        while let id = queue.first {
+            queue.removeFirst()
+            guard let r = runbook.remediation(id), !open.isDisjoint(with: r.fixes) else { continue }
+            let rendered = r.action.action.rendered(in: scope(for: nil))
+            var report = remediations[id] ?? RemediationReport(id: id, risk: r.risk)
+            report.offered = true
+            remediations[id] = report
+            records.append(.remediationOffered(id: id, risk: r.risk, fixes: r.fixes, detail: rendered.action.summary))
+            switch policy.decide(r) {
+            case .refuse(let why):
+                records.append(.remediationDecision(id: id, confirmed: false, by: .policy, reason: why))
+                remediations[id]?.declined = why
+                continue
+            case .run:
+                records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
+                return runRemediation(r)
+            case .ask:
+                let c = Confirmation(
+                    remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
+                    kind: r.action.action.kind, word: r.risk == .destructive ? r.confirmWord : nil,
+                    findings: openFindings.filter { r.fixes.contains($0.id) }
+                )
+                phase = .confirming(id)
+                pending = .confirm(c)
+                return .confirm(c)
+            }
+        }
+        if let resume = resumeAt {
+            resumeAt = nil
+            return enter(resume)
+        }
+        return finish()
+    }
+
+    private mutating func runRemediation(_ r: Remediation) -> SessionAction {
+        phase = .remediating(r.id)
+        return setRun(r.action, purpose: .remediate(r.id))
+    }
+
+    private func verifySteps(for r: Remediation) -> [String] {
+        if let v = r.verify { return [v] }
+        var steps: [String] = []
+        for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
+        return steps
+    }
+
+    private mutating func nextVerify(_ id: String) -> SessionAction {
+        if verifyQueue.isEmpty {
+            guard let r = runbook.remediation(id) else { return continueQueue() }
+            let stillOpen = openFindings.filter { r.fixes.contains($0.id) }.map(\.id)
+            let verified = stillOpen.isEmpty
+            remediations[id]?.verified = verified
+            records.append(.remediationVerified(id: id, verified: verified, stillOpen: stillOpen))
+            return continueQueue()
+        }
+        let stepID = verifyQueue.removeFirst()
+        guard let step = runbook.step(stepID) else { return nextVerify(id) }
+        phase = .verifying(id, step: stepID)
+        return setRun(step, purpose: .verify(id))
+    }
+
+    private mutating func finish() -> SessionAction {
+        phase = .done
+        let status = outcome
+        records.append(.runbookEnded(id: runbook.id, status: status))
+        pending = .finished(status)
+        return .finished(status)
+    }
+
+    // MARK: - Findings
+
+    /// Stores the result, replaces the step's findings with what its rules
+    /// say now, and returns them. A finding that was open and no longer
+    /// holds becomes resolved.
+    private mutating func evaluate(_ step: Step, result: StepResult) -> [Finding] {
+        results[step.id] = result
+        let scope = scope(for: step.id)
+        var found: [Finding] = []
+        for rule in step.findings {
+            switch rule.condition.evaluate(in: scope) {
+            case .value(let v) where v.isTruthy:
+                let message = Template.render(rule.message, in: scope).text
+                found.append(Finding(id: rule.id, severity: rule.severity, message: message, step: step.id))
+            case .value:
+                continue
+            case .unknown(let name):
+                guard result.status != .skipped else { continue }
+                found.append(Finding(id: rule.id, severity: rule.severity,
+                                     message: "unknown: `\(name)` has no value (\(rule.message))",
+                                     step: step.id, state: .unknown))
+            }
+        }
+        let ruleIDs = Set(step.findings.map(\.id))
+        var updated: [Finding] = []
+        for old in findings {
+            guard ruleIDs.contains(old.id) else { updated.append(old); continue }
+            if old.state == .open, !found.contains(where: { $0.id == old.id && $0.state == .open }) {
+                var resolved = old
+                resolved.state = .resolved
+                updated.append(resolved)
+            }
+        }
+        findings = updated + found
+        return found
+    }
+
+    /// The names a step's conditions and texts can read.
+    public func scope(for stepID: String?) -> SessionScope {
+        SessionScope(own: stepID.flatMap { results[$0] }, results: results, vars: vars, targets: targets)
+    }
+}
+
+/// Names as conditions see them: the step's own results, `steps.ID.NAME`,
+/// `vars.NAME` (also `inputs.NAME`) and `targets.NAME`.
+public struct SessionScope: ValueScope, Sendable {
+    public var own: StepResult?
+    public var results: [String: StepResult]
+    public var vars: [String: Value]
+    public var targets: [String: Value]
+
+    public func value(of name: String) -> Value? {
+        if name.hasPrefix("steps.") {
+            let parts = name.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, let r = results[String(parts[1])] else { return nil }
+            return r.value(of: String(parts[2]))
+        }
+        if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {
+            return vars[String(name.drop(while: { $0 != "." }).dropFirst())]
+        }
+        if name.hasPrefix("targets.") { return targets[String(name.dropFirst("targets.".count))] }
+        return own?.value(of: name)
+    }
+}
