@@ -26,6 +26,7 @@ let package = Package(
             name: "RunbookShell",
             dependencies: [
                 "RunbookKit", "Probes", "LineEditing", "Lab",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,2 +1,3 @@
 import RunbookShell
-@main enum Main { static func main() { } }
+
+RbshCommand.main()

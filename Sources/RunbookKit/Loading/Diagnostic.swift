@@ -20,8 +20,8 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
 }
 
 /// Closest candidate by edit distance, for "did you mean" hints.
-enum Suggestion {
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+public enum Suggestion {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?
         for candidate in candidates {
             let d = distance(word.lowercased(), candidate.lowercased())
@@ -30,7 +30,7 @@ enum Suggestion {
         return best?.0
     }
 
-    static func hint(for word: String, in candidates: some Sequence<String>) -> String {
+    public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean `\($0)`?" } ?? ""
     }
 

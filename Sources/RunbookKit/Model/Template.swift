@@ -1,9 +1,11 @@
 import Foundation
 
-/// `${name}` placeholders in runbook text, filled from a scope.
+/// `${name}` placeholders in runbook text, filled from a scope;
+/// `${name:-fallback}` uses the fallback text when the name has no value.
 public enum Template {
-    /// Replaces each `${name}` with its value's text. A name with no value is
-    /// reported in `missing` and left as written, so the operator sees it.
+    /// Replaces each `${name}` with its value's text. A name with no value
+    /// and no fallback is reported in `missing` and left as written, so the
+    /// operator sees it.
     public static func render(_ text: String, in scope: some ValueScope) -> (text: String, missing: [String]) {
         guard text.contains("${") else { return (text, []) }
         var out = ""
@@ -16,9 +18,17 @@ public enum Template {
                 rest = ""
                 break
             }
-            let name = rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces)
+            let inner = rest[open.upperBound..<close]
+            var name = inner.trimmingCharacters(in: .whitespaces)
+            var fallback: String?
+            if let dash = inner.range(of: ":-") {
+                name = inner[..<dash.lowerBound].trimmingCharacters(in: .whitespaces)
+                fallback = String(inner[dash.upperBound...])
+            }
             if let value = scope.value(of: name) {
                 out += value.text
+            } else if let fallback {
+                out += fallback
             } else {
                 missing.append(name)
                 out += rest[open.lowerBound...close]
@@ -34,7 +44,9 @@ public enum Template {
         var names: [String] = []
         var rest = Substring(text)
         while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
-            names.append(rest[open.upperBound..<close].trimmingCharacters(in: .whitespaces))
+            let inner = rest[open.upperBound..<close]
+            let name = inner.range(of: ":-").map { inner[..<$0.lowerBound] } ?? inner
+            names.append(name.trimmingCharacters(in: .whitespaces))
             rest = rest[rest.index(after: close)...]
         }
         return names

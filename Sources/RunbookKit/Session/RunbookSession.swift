@@ -6,6 +6,12 @@ public struct PendingStep: Sendable, Hashable {
     public var purpose: StepPurpose
     /// Values that had no value when the step's text was filled in.
     public var missing: [String]
+
+    public init(step: Step, purpose: StepPurpose, missing: [String] = []) {
+        self.step = step
+        self.purpose = purpose
+        self.missing = missing
+    }
 }
 
 /// A question the driver must get answered: by the operator, an answers file or a flag.

@@ -1,0 +1,141 @@
+import Foundation
+import Probes
+import RunbookKit
+
+/// The local lab: a throwaway PostgreSQL cluster, a Redis server and the
+/// management API stub on loopback ports of their own, with data under a
+/// folder the lab owns, so every runbook can be tried for real.
+public struct Lab: Sendable {
+    public var directory: String
+    /// Progress lines, for the operator.
+    public var log: @Sendable (String) -> Void
+
+    public init(directory: String = LabState.defaultDirectory, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.directory = directory
+        self.log = log
+    }
+
+    public var state: LabState? { LabState.load(directory: directory) }
+
+    // MARK: - up
+
+    @discardableResult
+    public func up() throws -> LabState {
+        if let existing = state {
+            let s = status(existing)
+            if s.allSatisfy(\.running) {
+                log("the lab is already up")
+                return existing
+            }
+            log("the lab is partly up; restarting it")
+            down()
+        }
+        let state = LabState(
+            directory: directory,
+            postgresPort: LabState.port("RBSH_LAB_PG_PORT", default: 15432),
+            redisPort: LabState.port("RBSH_LAB_REDIS_PORT", default: 16379),
+            apiPort: LabState.port("RBSH_LAB_API_PORT", default: 18000),
+            password: Self.randomPassword(),
+            startedAt: Date()
+        )
+        for (name, port) in [("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort)] {
+            if (try? TCPSocket.connect(host: "127.0.0.1", port: port, timeout: 0.5)) != nil {
+                throw LabError("port \(port) for \(name) is already in use; stop what holds it or set RBSH_LAB_*_PORT")
+            }
+        }
+        try FileManager.default.createDirectory(atPath: state.faultsDir, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        do {
+            try state.save()
+            try LabPostgres(state: state, log: log).start()
+            try LabRedis(state: state, log: log).start()
+            try startAPI(state)
+        } catch {
+            log("start failed; stopping what did start")
+            down()
+            throw error
+        }
+        return state
+    }
+
+    // MARK: - down
+
+    /// Stops everything the lab started and removes its folder. Safe to call twice.
+    public func down() {
+        guard let state = LabState.load(directory: directory) else {
+            log("the lab is not up")
+            return
+        }
+        LabFaults(state: state).clearAll()
+        if let pid = Daemon.readPID(state.apiPID) { Daemon.stop(pid) }
+        LabRedis(state: state, log: log).stop()
+        LabPostgres(state: state, log: log).stop()
+        try? FileManager.default.removeItem(atPath: directory)
+        log("the lab is down")
+    }
+
+    // MARK: - status
+
+    public struct ComponentStatus: Sendable, Hashable {
+        public var name: String
+        public var running: Bool
+        public var detail: String
+    }
+
+    public func status(_ state: LabState) -> [ComponentStatus] {
+        func listening(_ port: Int) -> Bool { (try? TCPSocket.connect(host: "127.0.0.1", port: port, timeout: 1)) != nil }
+        let pg = listening(state.postgresPort)
+        let redis = listening(state.redisPort)
+        let apiPID = Daemon.readPID(state.apiPID)
+        let api = apiPID.map(Daemon.isAlive) == true && listening(state.apiPort)
+        return [
+            ComponentStatus(name: "postgres", running: pg, detail: Redaction.redactURL(state.postgresURL)),
+            ComponentStatus(name: "redis", running: redis, detail: Redaction.redactURL(state.redisURL)),
+            ComponentStatus(name: "api", running: api, detail: state.apiURL),
+        ]
+    }
+
+    // MARK: - the API stub
+
+    func startAPI(_ state: LabState) throws {
+        let pid = try Daemon.start(
+            [Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort)],
+            environment: ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL],
+            log: state.apiLog
+        )
+        try "\(pid)\n".write(toFile: state.apiPID, atomically: true, encoding: .utf8)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let r = try? HTTPClient.request(url: state.apiURL + "/api/v1/health", timeout: 2), r.status == 200 {
+                log("API stub on \(state.apiURL) (pid \(pid))")
+                return
+            }
+            if !Daemon.isAlive(pid) { break }
+            usleep(100_000)
+        }
+        let tail = (try? String(contentsOfFile: state.apiLog, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
+        throw LabError("the API stub did not become healthy: \(tail)")
+    }
+
+    static func randomPassword() -> String {
+        var g = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        return String((0..<24).map { _ in alphabet[Int(g.next(upperBound: UInt64(alphabet.count)))] })
+    }
+}
+
+/// Runs lab commands, as the PostgreSQL user where the lab runs as root.
+struct LabCommand {
+    static func run(_ argv: [String], asUser user: String? = nil, timeout: Double = 120) throws -> String {
+        var full = argv
+        if let user, getuid() == 0 {
+            full = ["runuser", "-u", user, "--"] + argv
+        }
+        let outcome = ShellRunner(captureLimit: 1 << 16).run(argv: full, timeout: timeout)
+        guard case .exited(0) = outcome.ending else {
+            let text = outcome.output.text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+            throw LabError("`\(argv.map { URL(fileURLWithPath: $0).lastPathComponent }.prefix(2).joined(separator: " "))` failed: \(text.isEmpty ? "\(outcome.ending)" : text)")
+        }
+        return outcome.output.text
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import RunbookKit
+
+/// The lab's folder, ports and password, saved as `lab.json` in its folder
+/// while it is up, so every later rbsh finds it.
+public struct LabState: Codable, Sendable, Hashable {
+    public var directory: String
+    public var postgresPort: Int
+    public var redisPort: Int
+    public var apiPort: Int
+    public var password: String
+    public var startedAt: Date
+
+    public var postgresURL: String { "postgres://postgres:\(password)@127.0.0.1:\(postgresPort)/network_probe" }
+    public var redisURL: String { "redis://:\(password)@127.0.0.1:\(redisPort)/0" }
+    public var apiURL: String { "http://127.0.0.1:\(apiPort)" }
+    public var targets: Targets { Targets(postgres: postgresURL, redis: redisURL, api: apiURL) }
+
+    var postgresData: String { directory + "/postgres" }
+    var postgresSocket: String { directory + "/sockets" }
+    var postgresLog: String { directory + "/postgres.log" }
+    var redisDir: String { directory + "/redis" }
+    var redisLog: String { directory + "/redis.log" }
+    var redisPID: String { directory + "/redis.pid" }
+    var apiPID: String { directory + "/api.pid" }
+    var apiLog: String { directory + "/api.log" }
+    var faultsDir: String { directory + "/faults" }
+
+    /// `RBSH_LAB_DIR`, else a folder under /tmp that the PostgreSQL user can
+    /// reach (the home of root cannot be), one per user.
+    public static var defaultDirectory: String {
+        if let d = ProcessInfo.processInfo.environment["RBSH_LAB_DIR"], !d.isEmpty { return d }
+        return "/tmp/rbsh-lab-\(getuid())"
+    }
+
+    public static func stateFile(in directory: String) -> String { directory + "/lab.json" }
+
+    /// The saved state of a lab that is up, if there is one.
+    public static func load(directory: String = LabState.defaultDirectory) -> LabState? {
+        guard let data = FileManager.default.contents(atPath: stateFile(in: directory)) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(LabState.self, from: data)
+    }
+
+    func save() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let path = Self.stateFile(in: directory)
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        chmod(path, 0o600)
+    }
+
+    static func port(_ env: String, default value: Int) -> Int {
+        ProcessInfo.processInfo.environment[env].flatMap(Int.init) ?? value
+    }
+}

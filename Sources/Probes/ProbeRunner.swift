@@ -1,0 +1,297 @@
+import Foundation
+import RunbookKit
+
+/// Runs probe steps against the targets, keeping one connection per target
+/// across steps.
+public final class ProbeRunner: StepRunner, @unchecked Sendable {
+    public let targets: Targets
+    public var shell: ShellRunner
+    /// Diagnostic SQL: statement and lock timeouts, in milliseconds.
+    public var statementTimeoutMilliseconds = 10_000
+    public var lockTimeoutMilliseconds = 2_000
+    private var postgres: PostgresConnection?
+    private var redis: RedisConnection?
+
+    public init(targets: Targets, shell: ShellRunner = ShellRunner()) {
+        self.targets = targets
+        self.shell = shell
+    }
+
+    public func run(_ pending: PendingStep, control: StepControl) -> StepResult {
+        let step = pending.step
+        if !pending.missing.isEmpty {
+            return StepResult(status: .error, error: "no value for \(pending.missing.map { "${\($0)}" }.joined(separator: ", "))")
+        }
+        switch step.action {
+        case .shell(let a): return runShell(a, timeout: step.timeout, control: control)
+        case .postgres(let a): return runPostgres(a, timeout: step.timeout, control: control)
+        case .redis(let a): return runRedis(a, timeout: step.timeout)
+        case .http(let a): return runHTTP(a, timeout: step.timeout, control: control)
+        case .tcp(let a): return runTCP(a, timeout: step.timeout, control: control)
+        case .tls, .websocket, .system:
+            return StepResult(status: .error, error: "the \(step.action.kind) probe is not built yet")
+        case .ask, .manual, .runbook:
+            return StepResult(status: .error, error: "a \(step.action.kind) step needs the session driver, not a probe")
+        }
+    }
+
+    // MARK: - shell
+
+    private func runShell(_ a: ShellAction, timeout: Double, control: StepControl) -> StepResult {
+        let outcome = shell.run(a.command, environment: a.env, timeout: timeout, interrupted: control.interrupted) { bytes, stream in
+            control.output(String(decoding: bytes, as: UTF8.self), stream)
+        }
+        var result = StepResult(status: .ok, durationMilliseconds: outcome.durationMilliseconds, output: outcome.output)
+        result.values["lines"] = .number(Double(outcome.output.text.split(whereSeparator: \.isNewline).count))
+        switch outcome.ending {
+        case .exited(let code):
+            result.exitCode = code
+            result.status = code == 0 ? .ok : .failed
+        case .signalled(let sig):
+            result.status = .failed
+            result.values["signal"] = .number(Double(sig))
+            result.error = "killed by signal \(sig)"
+        case .timedOut:
+            result.status = .timeout
+            result.error = "stopped after its \(formatSeconds(timeout)) timeout"
+        case .interrupted:
+            result.status = .interrupted
+            result.error = "interrupted"
+        case .failedToStart(let message):
+            result.status = .error
+            result.error = message
+        }
+        return result
+    }
+
+    // MARK: - postgres
+
+    private func connection(timeout: Double, control: StepControl) throws(PostgresError) -> (PostgresConnection, reconnected: Bool) {
+        if let c = postgres, c.isConnected { return (c, false) }
+        let hadOne = postgres != nil
+        postgres = nil
+        let c = try PostgresConnection.connect(targets.postgres, timeout: min(timeout, 10), interrupted: control.interrupted)
+        postgres = c
+        return (c, hadOne)
+    }
+
+    private func runPostgres(_ a: PostgresAction, timeout: Double, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        var result = StepResult(status: .ok)
+        var reconnected = false
+        do {
+            var attempt = 0
+            while true {
+                attempt += 1
+                let (conn, fresh) = try connection(timeout: timeout, control: control)
+                reconnected = reconnected || fresh
+                do {
+                    let r = try execute(a, on: conn, timeout: timeout, control: control)
+                    result.table = r.columns.isEmpty ? nil : ResultTable(columns: r.columns, rows: r.rows)
+                    result.values["row_count"] = .number(Double(r.rows.count))
+                    if let n = r.rowsAffected { result.values["rows_affected"] = .number(Double(n)) }
+                    result.values["command"] = .string(r.commandTag)
+                    result.output = CapturedOutput(text: result.table.map { TableFormatter.render($0) } ?? r.commandTag)
+                    break
+                } catch .connectionLost where attempt == 1 && a.access == .readOnly {
+                    // Lost between steps (a restart, a terminated backend): once more on a new connection.
+                    postgres = nil
+                    reconnected = true
+                    continue
+                }
+            }
+        } catch {
+            result = Self.failure(error)
+        }
+        result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
+        if reconnected { result.values["reconnected"] = .bool(true) }
+        let d = ContinuousClock.now - started
+        result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return result
+    }
+
+    private func execute(_ a: PostgresAction, on conn: PostgresConnection, timeout: Double, control: StepControl) throws(PostgresError) -> QueryResult {
+        let statementMs = min(statementTimeoutMilliseconds, Int(timeout * 1000))
+        let params: [String?] = a.params
+        switch (a.access, a.autocommit) {
+        case (.readOnly, _):
+            // Diagnosing never blocks, and never changes, the database it diagnoses.
+            _ = try conn.query("BEGIN READ ONLY; SET LOCAL statement_timeout = \(statementMs); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
+                               timeout: timeout, interrupted: control.interrupted)
+            defer { _ = try? conn.query("ROLLBACK", timeout: 5) }
+            return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+        case (.readWrite, false):
+            let ms = Int(timeout * 1000)
+            _ = try conn.query("BEGIN; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
+                               timeout: timeout, interrupted: control.interrupted)
+            do {
+                let r = try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+                _ = try conn.query("COMMIT", timeout: timeout)
+                return r
+            } catch {
+                _ = try? conn.query("ROLLBACK", timeout: 5)
+                throw error
+            }
+        case (.readWrite, true):
+            let ms = Int(timeout * 1000)
+            _ = try conn.query("SET statement_timeout = \(ms); SET lock_timeout = \(lockTimeoutMilliseconds)", timeout: timeout)
+            defer { _ = try? conn.query("RESET statement_timeout; RESET lock_timeout", timeout: 5) }
+            return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+        }
+    }
+
+    static func failure(_ error: PostgresError) -> StepResult {
+        var r = StepResult(status: .error, error: error.description)
+        switch error {
+        case .unreachable: r.values["error_kind"] = .string("unreachable")
+        case .authenticationFailed: r.values["error_kind"] = .string("auth")
+        case .timeout:
+            r.status = .timeout
+            r.values["error_kind"] = .string("timeout")
+        case .queryFailed(let code, _):
+            r.status = .failed
+            r.values["error_kind"] = .string("query")
+            r.values["sqlstate"] = .string(code)
+        case .connectionLost: r.values["error_kind"] = .string("connection_lost")
+        case .cancelled:
+            r.status = .interrupted
+            r.values["error_kind"] = .string("interrupted")
+        case .badConfiguration: r.values["error_kind"] = .string("configuration")
+        }
+        return r
+    }
+
+    // MARK: - redis
+
+    private func runRedis(_ a: RedisAction, timeout: Double) -> StepResult {
+        let started = ContinuousClock.now
+        var result = StepResult(status: .ok)
+        do throws(RedisError) {
+            let url = try RedisURL(parsing: targets.redis)
+            let conn: RedisConnection
+            if let existing = redis { conn = existing } else { conn = try RedisConnection.connect(url, timeout: min(timeout, 10)) }
+            redis = conn
+            let reply: RedisReply
+            do {
+                reply = try conn.command(a.argv)
+            } catch .connectionLost {
+                // Lost between steps: once more on a new connection.
+                let fresh = try RedisConnection.connect(url, timeout: min(timeout, 10))
+                redis = fresh
+                result.values["reconnected"] = .bool(true)
+                reply = try fresh.command(a.argv)
+            }
+            result.output = CapturedOutput(text: reply.text)
+            switch reply {
+            case .integer(let i): result.values["value"] = .number(Double(i))
+            case .string(let s), .status(let s): result.values["value"] = Value(parsing: s)
+            case .array(let items): result.values["count"] = .number(Double(items.count))
+            default: break
+            }
+            if a.argv.first?.uppercased() == "INFO", case .string(let text) = reply {
+                result.values.merge(RedisInfo(parsing: text).values) { a, _ in a }
+            }
+        } catch {
+            result.status = .error
+            result.error = error.description
+            switch error {
+            case .unreachable: result.values["error_kind"] = .string("unreachable")
+            case .authenticationFailed: result.values["error_kind"] = .string("auth")
+            case .timeout:
+                result.status = .timeout
+                result.values["error_kind"] = .string("timeout")
+            case .commandFailed(let code, _):
+                result.status = .failed
+                result.values["error_kind"] = .string(code)
+            case .connectionLost:
+                redis = nil
+                result.values["error_kind"] = .string("connection_lost")
+            case .badURL: result.values["error_kind"] = .string("configuration")
+            }
+        }
+        result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
+        let d = ContinuousClock.now - started
+        result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return result
+    }
+
+    // MARK: - network
+
+    private func runHTTP(_ a: HTTPAction, timeout: Double, control: StepControl) -> StepResult {
+        do {
+            let response = try HTTPClient.request(method: a.method, url: a.url, headers: a.headers, timeout: timeout, interrupted: control.interrupted)
+            var result = StepResult(status: (200..<400).contains(response.status) ? .ok : .failed,
+                                    durationMilliseconds: response.latencyMilliseconds)
+            result.values["status_code"] = .number(Double(response.status))
+            result.values["latency_ms"] = .number(response.latencyMilliseconds)
+            result.values["connected"] = .bool(true)
+            for (k, v) in response.headers { result.values["header.\(k)"] = .string(v) }
+            var capture = BoundedCapture(limit: shell.captureLimit)
+            capture.append(response.body)
+            result.output = CapturedOutput(text: "HTTP \(response.status) \(response.reason)\n" + capture.captured.text,
+                                           elidedBytes: capture.captured.elidedBytes)
+            if let json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) {
+                JSONFlattener.flatten(json, prefix: "json", into: &result.values)
+            }
+            return result
+        } catch {
+            return Self.networkFailure(error)
+        }
+    }
+
+    private func runTCP(_ a: TCPAction, timeout: Double, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        do {
+            let (host, port) = try TCPSocket.split(a.address)
+            _ = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
+            let d = ContinuousClock.now - started
+            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            return StepResult(status: .ok, durationMilliseconds: ms, output: CapturedOutput(text: "connected to \(host):\(port) in \(String(format: "%.1f", ms)) ms"),
+                              values: ["connected": .bool(true), "latency_ms": .number(ms)])
+        } catch {
+            return Self.networkFailure(error)
+        }
+    }
+
+    static func networkFailure(_ error: NetworkError) -> StepResult {
+        var r = StepResult(status: .error, error: error.description, values: ["connected": .bool(false)])
+        switch error {
+        case .refused:
+            r.status = .failed
+            r.values["error_kind"] = .string("refused")
+        case .dns: r.values["error_kind"] = .string("dns")
+        case .unreachable: r.values["error_kind"] = .string("unreachable")
+        case .timeout:
+            r.status = .timeout
+            r.values["error_kind"] = .string("timeout")
+        case .interrupted:
+            r.status = .interrupted
+            r.values["error_kind"] = .string("interrupted")
+        case .protocolError: r.values["error_kind"] = .string("protocol")
+        case .badAddress: r.values["error_kind"] = .string("configuration")
+        }
+        return r
+    }
+}
+
+/// Turns a JSON document into dotted names: `json.database.ok`, `json.items.0.id`.
+enum JSONFlattener {
+    static func flatten(_ value: Any, prefix: String, into out: inout [String: Value], depth: Int = 0) {
+        guard depth < 8, out.count < 1_000 else { return }
+        switch value {
+        case let d as [String: Any]:
+            for (k, v) in d { flatten(v, prefix: "\(prefix).\(k)", into: &out, depth: depth + 1) }
+        case let a as [Any]:
+            out["\(prefix).length"] = .number(Double(a.count))
+            for (i, v) in a.prefix(50).enumerated() { flatten(v, prefix: "\(prefix).\(i)", into: &out, depth: depth + 1) }
+        case let n as NSNumber:
+            if String(cString: n.objCType) == "c" { out[prefix] = .bool(n.boolValue) } else { out[prefix] = .number(n.doubleValue) }
+        case let s as String:
+            out[prefix] = .string(s)
+        case is NSNull:
+            out[prefix] = .null
+        default:
+            break
+        }
+    }
+}

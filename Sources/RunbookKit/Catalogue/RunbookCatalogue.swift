@@ -1,0 +1,76 @@
+import Foundation
+
+/// Every runbook rbsh can find, first found wins by id: `--runbooks DIR`,
+/// then `$RBSH_RUNBOOKS`, then `./runbooks`, then those built into the binary.
+public struct RunbookCatalogue: Sendable {
+    public struct Entry: Sendable {
+        public var id: String
+        public var origin: String
+        public var path: String
+        public var outcome: RunbookLoader.Outcome
+        public var runbook: Runbook? { outcome.runbook }
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init(directories: [String], includeBuiltins: Bool = true) {
+        var seen: Set<String> = []
+        for dir in directories {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            for file in files {
+                let path = (dir as NSString).appendingPathComponent(file)
+                let outcome = RunbookLoader.load(path: path)
+                let id = outcome.runbook?.id ?? (file as NSString).deletingPathExtension
+                guard seen.insert(id).inserted else { continue }
+                entries.append(Entry(id: id, origin: dir, path: path, outcome: outcome))
+            }
+        }
+        guard includeBuiltins else { return }
+        for file in BuiltinRunbookFiles.files {
+            let outcome = RunbookLoader.load(yaml: file.text, file: "built-in:\(file.name)", origin: "built-in")
+            let id = outcome.runbook?.id ?? (file.name as NSString).deletingPathExtension
+            guard seen.insert(id).inserted else { continue }
+            entries.append(Entry(id: id, origin: "built-in", path: "built-in:\(file.name)", outcome: outcome))
+        }
+    }
+
+    /// The search path for this process: flag, environment, ./runbooks.
+    public static func directories(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var dirs: [String] = []
+        if let flag { dirs.append(flag) }
+        if let env = environment["RBSH_RUNBOOKS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
+        dirs.append("runbooks")
+        return dirs
+    }
+
+    /// A runbook by id, or by path to a file.
+    public func resolve(_ name: String) throws(CatalogueError) -> Runbook {
+        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
+            guard FileManager.default.fileExists(atPath: name) else { throw .notFound("no runbook file \(name)") }
+            let outcome = RunbookLoader.load(path: name)
+            guard let rb = outcome.runbook else { throw .invalid(outcome.errors) }
+            return rb
+        }
+        guard let entry = entries.first(where: { $0.id == name }) else {
+            let hint = Suggestion.hint(for: name, in: entries.map(\.id))
+            throw .notFound("no runbook `\(name)`\(hint); `rbsh list` shows them")
+        }
+        guard let rb = entry.runbook else { throw .invalid(entry.outcome.errors) }
+        return rb
+    }
+
+    public var ids: [String] { entries.map(\.id) }
+}
+
+public enum CatalogueError: Error, CustomStringConvertible, Sendable {
+    case notFound(String)
+    case invalid([Diagnostic])
+
+    public var description: String {
+        switch self {
+        case .notFound(let m): return m
+        case .invalid(let d): return d.map(\.description).joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Sees what a driven session does, to show it (text, JSON) as it happens.
+public protocol SessionPresenter: AnyObject, Sendable {
+    func record(_ record: SessionRecord)
+    func output(_ text: String, stream: Int32)
+    /// A one-line notice that is not a record: "manual step skipped", say.
+    func notice(_ text: String)
+}
+
+/// Drives a session with nobody at the keyboard: `rbsh run`, `rbsh shell -f`
+/// with answers, replay. Questions are answered from the preset answers or
+/// inputs' defaults; remediations run only as the policy allows.
+public final class SessionDriver {
+    public private(set) var session: RunbookSession
+    let runner: any StepRunner
+    let transcript: TranscriptWriter?
+    let presenter: (any SessionPresenter)?
+    let interrupted: @Sendable () -> Bool
+    public private(set) var durations: [(step: String, status: StepStatus, ms: Double)] = []
+    /// A write to the transcript failed; the run goes on, and says so at the end.
+    public private(set) var transcriptError: String?
+
+    public init(session: RunbookSession, runner: any StepRunner, transcript: TranscriptWriter?,
+                presenter: (any SessionPresenter)?, interrupted: @escaping @Sendable () -> Bool = { false }) {
+        self.session = session
+        self.runner = runner
+        self.transcript = transcript
+        self.presenter = presenter
+        self.interrupted = interrupted
+    }
+
+    public func run() -> OutcomeStatus {
+        var action = session.start()
+        flush()
+        while true {
+            switch action {
+            case .finished(let status):
+                flush()
+                return status
+            case .run(let pending):
+                session.begin()
+                flush()
+                let result = execute(pending)
+                durations.append((pending.step.id, result.status, result.durationMilliseconds))
+                action = session.stepFinished(result)
+            case .ask(let q):
+                presenter?.notice("question `\(q.step)` has no answer (give one with --answer \(q.variable)=VALUE); skipped")
+                action = session.skip()
+            case .confirm(let c):
+                // Unattended policies never ask; a person's policy here means nobody can answer.
+                action = session.decided(false, by: .policy, reason: "nobody to confirm \(c.remediation)")
+            }
+            flush()
+            if interrupted(), case .run = action {
+                action = session.skip()
+            }
+        }
+    }
+
+    func execute(_ pending: PendingStep) -> StepResult {
+        let presenter = self.presenter
+        switch pending.step.action {
+        case .manual(let m):
+            return StepResult(status: .skipped, error: "a manual step needs a person: \(m.instruction)")
+        case .runbook(let r):
+            return StepResult(status: .error, error: "running another runbook (\(r.id)) from a step is not built yet")
+        default:
+            let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
+            return runner.run(pending, control: control)
+        }
+    }
+
+    private func flush() {
+        for record in session.drainRecords() {
+            presenter?.record(record)
+            guard let transcript else { continue }
+            do { try transcript.write(record) } catch { transcriptError = "\(error)" }
+        }
+    }
+}

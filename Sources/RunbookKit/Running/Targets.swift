@@ -1,0 +1,76 @@
+import Foundation
+
+/// The systems a session diagnoses: PostgreSQL, Redis and the management API.
+public struct Targets: Sendable, Hashable {
+    /// A `postgres://` URL or `key=value` string; nil lets libpq's
+    /// environment and defaults decide.
+    public var postgres: String?
+    public var redis: String
+    public var api: String
+    /// More names for `targets.*`: the lab adds `postgres.log`, say.
+    public var extras: [String: String] = [:]
+
+    public static let defaultRedis = "redis://127.0.0.1:6379"
+    public static let defaultAPI = "http://127.0.0.1:8000"
+
+    /// What libpq would connect to without a URL, for `targets.postgres.host`.
+    static func libpqDefaults(_ env: [String: String]) -> (host: String, port: Int, database: String?) {
+        let host = env["PGHOST"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        return (host, env["PGPORT"].flatMap(Int.init) ?? 5432, env["PGDATABASE"])
+    }
+
+    public init(postgres: String? = nil, redis: String = Targets.defaultRedis, api: String = Targets.defaultAPI) {
+        self.postgres = postgres
+        self.redis = redis
+        self.api = api
+    }
+
+    /// The targets as they may be shown or written: no passwords.
+    public var redacted: [String: String] {
+        [
+            "postgres": postgres.map(Redaction.redactURL) ?? "(libpq environment)",
+            "redis": Redaction.redactURL(redis),
+            "api": Redaction.redactURL(api),
+        ]
+    }
+
+    /// The passwords in the targets, for the redactor.
+    public var secrets: [String] {
+        [postgres, redis, api].compactMap { $0 }.compactMap(Self.password(in:))
+    }
+
+    static func password(in url: String) -> String? {
+        if let c = URLComponents(string: url), c.scheme != nil, let p = c.password, !p.isEmpty {
+            return p.removingPercentEncoding ?? p
+        }
+        if let r = url.range(of: #"password\s*=\s*(\S+)"#, options: .regularExpression) {
+            return url[r].split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+
+    /// `targets.api`, `targets.api.host`, `targets.postgres.port`... for
+    /// conditions and `${...}` in runbook text. Never a password.
+    public var scopeValues: [String: Value] {
+        var out: [String: Value] = extras.mapValues { .string($0) }
+        if postgres == nil {
+            let d = Self.libpqDefaults(ProcessInfo.processInfo.environment)
+            out["postgres"] = .string("(libpq environment)")
+            out["postgres.host"] = .string(d.host)
+            out["postgres.port"] = .number(Double(d.port))
+            if let db = d.database { out["postgres.database"] = .string(db) }
+        }
+        for (name, url) in [("postgres", postgres), ("redis", Optional(redis)), ("api", Optional(api))] {
+            guard let url else { continue }
+            out[name] = .string(Redaction.redactURL(url))
+            if let c = URLComponents(string: url), c.scheme != nil {
+                if let h = c.host { out["\(name).host"] = .string(h) }
+                let defaultPort = name == "postgres" ? 5432 : (name == "redis" ? 6379 : 80)
+                out["\(name).port"] = .number(Double(c.port ?? defaultPort))
+                let path = c.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                if !path.isEmpty { out["\(name).database"] = .string(path) }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh list`: every runbook, where it came from.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the runbooks and where each came from.")
+        @OptionGroup var targets: TargetOptions
+
+        func run() throws {
+            let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            let width = catalogue.ids.map(\.count).max() ?? 10
+            for entry in catalogue.entries {
+                let pad = String(repeating: " ", count: max(0, width - entry.id.count))
+                if let rb = entry.runbook {
+                    let alias = rb.aliases.first.map { " (\($0))" } ?? ""
+                    print("\(entry.id)\(pad)  \(rb.category.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(rb.title)\(alias)  [\(entry.origin)]")
+                } else {
+                    print("\(entry.id)\(pad)  BROKEN        \(entry.outcome.errors.count) problem(s); rbsh lint \(entry.path)  [\(entry.origin)]")
+                }
+            }
+        }
+    }
+
+    /// `rbsh show RUNBOOK`: what it checks and what it can fix.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a runbook's steps, findings and remediations.")
+        @Argument(help: "A runbook id or path.") var runbook: String
+        @OptionGroup var targets: TargetOptions
+
+        func run() throws {
+            let book: Runbook
+            do { book = try RunbookCatalogue(directories: targets.runbookDirectories).resolve(runbook) } catch {
+                throw fail(error.description, code: 64)
+            }
+            print("\(book.id) — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
+            print("category: \(book.category.rawValue)   from: \(book.origin)")
+            if !book.symptoms.isEmpty { print("symptoms:\n" + book.symptoms.map { "  - \($0)" }.joined(separator: "\n")) }
+            if !book.inputs.isEmpty {
+                print("inputs:")
+                for i in book.inputs { print("  \(i.id): \(i.prompt)" + (i.defaultValue.map { " (default \($0))" } ?? "")) }
+            }
+            print("steps:")
+            for (n, step) in book.steps.enumerated() {
+                print("  \(n + 1). \(step.id) [\(step.action.kind), \(Int(step.timeout)) s] \(step.title)")
+                for f in step.findings { print("       \(f.severity.rawValue): \(f.id) when \(describe(f.condition))") }
+            }
+            if !book.remediations.isEmpty {
+                print("remediations:")
+                for r in book.remediations {
+                    print("  \(r.id) [\(r.risk.rawValue), \(r.action.action.kind)] \(r.title)")
+                    print("       fixes \(r.fixes.joined(separator: ", "))" + (r.verify.map { "; verify by \($0)" } ?? ""))
+                }
+            }
+        }
+
+        func describe(_ e: RunbookKit.Expression) -> String {
+            switch e {
+            case .literal(let v): return v.text
+            case .name(let n, _): return n
+            case .not(let x): return "not \(describe(x))"
+            case .and(let a, let b): return "\(describe(a)) and \(describe(b))"
+            case .or(let a, let b): return "(\(describe(a)) or \(describe(b)))"
+            case .compare(let a, let op, let b):
+                let right: String
+                if case .literal(.string(let s)) = b { right = "\"\(s)\"" } else { right = describe(b) }
+                return "\(describe(a)) \(op.rawValue) \(right)"
+            }
+        }
+    }
+
+    /// `rbsh lint [PATH...]`: every problem in every runbook.
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check runbooks: file:line:column: message.")
+        @Argument(help: "Runbook files or folders (default: runbooks/).") var paths: [String] = []
+
+        func run() throws {
+            var files: [String] = []
+            for path in paths.isEmpty ? ["runbooks"] : paths {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                    throw fail("no such file or folder: \(path)", code: 64)
+                }
+                if isDir.boolValue {
+                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+                        .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                    files += names.map { (path as NSString).appendingPathComponent($0) }
+                } else {
+                    files.append(path)
+                }
+            }
+            var problems = 0
+            for file in files {
+                for d in RunbookLoader.load(path: file).diagnostics {
+                    print(d.description)
+                    if d.level == .error { problems += 1 }
+                }
+            }
+            if problems > 0 {
+                FileHandle.standardError.write(Data("\(problems) problem\(problems == 1 ? "" : "s") in \(files.count) runbook\(files.count == 1 ? "" : "s")\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Draw a runbook's flowchart (mermaid or dot).")
+        @Argument(help: "A runbook id or path.") var runbook: String
+        @Option var format: String = "mermaid"
+        func run() throws { throw fail(NotBuiltYet(command: "graph").description) }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a recorded session; --execute re-runs it and reports divergences.")
+        @Argument(help: "A transcript (.jsonl).") var transcript: String
+        @Flag var execute = false
+        func run() throws { throw fail(NotBuiltYet(command: "replay").description) }
+    }
+
+    struct TranscriptCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transcript", abstract: "Show or export a transcript (show PATH | export PATH --format markdown|json).")
+        @Argument(help: "show or export, then the transcript path.") var words: [String] = []
+        func run() throws { throw fail(NotBuiltYet(command: "transcript").description) }
+    }
+
+    struct TestCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run runbooks' regression cases against the lab.")
+        @Argument(help: "Runbook ids (default: all).") var runbooks: [String] = []
+        func run() throws { throw fail(NotBuiltYet(command: "test").description) }
+    }
+}

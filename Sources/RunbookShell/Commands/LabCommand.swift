@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Lab
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh lab`: the local lab to try runbooks on.
+    struct LabCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lab",
+            abstract: "The local lab: PostgreSQL, Redis and the management API stub, with injectable faults.",
+            subcommands: [Up.self, Down.self, Status.self, Faults.self, Inject.self, Clear.self, ServeAPI.self, Hold.self]
+        )
+    }
+}
+
+extension RbshCommand.LabCommand {
+    static func lab() -> Lab {
+        let console = Console()
+        return Lab(log: { console.line("lab: " + $0) })
+    }
+
+    static func requireState() throws -> LabState {
+        guard let state = LabState.load() else {
+            FileHandle.standardError.write(Data("rbsh: the lab is not up; start it with `rbsh lab up`\n".utf8))
+            throw ExitCode(3)
+        }
+        return state
+    }
+
+    struct Up: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start the lab (and print its URLs).")
+        @Option(help: ArgumentHelp("Inject this fault once it is up.", valueName: "fault"))
+        var fault: [String] = []
+
+        func run() throws {
+            let state: LabState
+            do { state = try RbshCommand.LabCommand.lab().up() } catch { throw fail("lab up: \(error)") }
+            for f in fault {
+                do { try LabFaults(state: state).inject(f) } catch { throw fail("inject \(f): \(error)") }
+                print("lab: fault \(f) injected")
+            }
+            print("""
+            The lab is up. While it is, rbsh uses it when no other target is given:
+              --postgres \(state.postgresURL)
+              --redis    \(state.redisURL)
+              --api      \(state.apiURL)
+            """)
+        }
+    }
+
+    struct Down: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the lab and remove its data.")
+        func run() throws { RbshCommand.LabCommand.lab().down() }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say what of the lab is running, and which faults are in.")
+        func run() throws {
+            guard let state = LabState.load() else {
+                print("the lab is not up")
+                throw ExitCode(3)
+            }
+            let components = RbshCommand.LabCommand.lab().status(state)
+            for c in components { print("\(c.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.running ? "up  " : "DOWN") \(c.detail)") }
+            let faults = LabFaults(state: state)
+            let active = LabFaults.all.filter { faults.isActive($0.name) }.map(\.name)
+            print("faults    \(active.isEmpty ? "none" : active.joined(separator: ", "))")
+            print("folder    \(state.directory)")
+            if !components.allSatisfy(\.running) { throw ExitCode(1) }
+        }
+    }
+
+    struct Faults: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the faults the lab can inject.")
+        func run() throws {
+            let state = LabState.load()
+            for f in LabFaults.all {
+                let on = state.map { LabFaults(state: $0).isActive(f.name) } ?? false
+                print("\(f.name)\(on ? " (in)" : "")\n    \(f.summary)\n    a correct diagnosis: \(f.expectation)")
+            }
+        }
+    }
+
+    struct Inject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Inject a fault.")
+        @Argument(help: "The fault (see `rbsh lab faults`).") var fault: String
+        func run() throws {
+            let state = try RbshCommand.LabCommand.requireState()
+            do { try LabFaults(state: state).inject(fault) } catch { throw fail("\(error)") }
+            print("lab: fault \(fault) injected")
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Clear a fault.")
+        @Argument(help: "The fault (see `rbsh lab faults`).") var fault: String
+        func run() throws {
+            let state = try RbshCommand.LabCommand.requireState()
+            do { try LabFaults(state: state).clear(fault) } catch { throw fail("\(error)") }
+            print("lab: fault \(fault) cleared")
+        }
+    }
+
+    /// Runs the API stub in the foreground; `lab up` starts it in the background.
+    struct ServeAPI: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "serve-api", abstract: "Serve the management API stub.", shouldDisplay: false)
+        @Option var port: Int = 18000
+        func run() throws {
+            let env = ProcessInfo.processInfo.environment
+            guard let db = env["RBSH_LAB_DATABASE_URL"], let redis = env["RBSH_LAB_REDIS_URL"] else {
+                throw fail("serve-api needs RBSH_LAB_DATABASE_URL and RBSH_LAB_REDIS_URL", code: 64)
+            }
+            do { try APIStub(port: port, databaseURL: db, redisURL: redis).serve() } catch { throw fail("\(error)") }
+        }
+    }
+
+    /// Holds a fault in place until stopped; `lab inject` starts it in the background.
+    struct Hold: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hold a fault in place.", shouldDisplay: false)
+        @Argument var fault: String
+        func run() throws {
+            let state = try RbshCommand.LabCommand.requireState()
+            do { try LabFaults(state: state).hold(fault) } catch { throw fail("\(error)") }
+        }
+    }
+}

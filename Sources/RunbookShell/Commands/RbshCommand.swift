@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RunbookKit
+
+/// `rbsh`: the runbook shell for the network probe platform.
+public struct RbshCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "rbsh",
+        abstract: "The runbook shell: walks the troubleshooting guide with you, for real.",
+        discussion: """
+        With no command, opens the interactive shell. Exit status of `run`: 0 no findings,
+        1 worst finding a warning, 2 critical, 3 rbsh could not do its job, 64 bad usage.
+        """,
+        version: version,
+        subcommands: [
+            Shell.self, Run.self, Replay.self, List.self, Show.self, Graph.self, Lint.self,
+            TranscriptCommand.self, TestCommand.self, LabCommand.self,
+        ],
+        defaultSubcommand: Shell.self
+    )
+
+    public init() {}
+}
+
+/// What a command that is not built yet says, in one line.
+struct NotBuiltYet: Error, CustomStringConvertible {
+    var command: String
+    var description: String { "rbsh \(command): not built yet" }
+}
+
+extension ParsableCommand {
+    /// Prints a one-line error and exits with `code` (3: rbsh could not do its job).
+    func fail(_ message: String, code: Int32 = 3) -> ExitCode {
+        FileHandle.standardError.write(Data("rbsh: \(message)\n".utf8))
+        return ExitCode(code)
+    }
+}

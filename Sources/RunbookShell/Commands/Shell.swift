@@ -1,0 +1,82 @@
+import ArgumentParser
+@preconcurrency import Foundation
+import LineEditing
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh` / `rbsh shell`: the interactive shell.
+    struct Shell: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The interactive shell (the default command).")
+
+        @Option(name: .short, help: ArgumentHelp("Run shell commands from this file, no prompt.", valueName: "file"))
+        var file: String?
+
+        @Option(help: ArgumentHelp("Where to write the transcript.", valueName: "path"))
+        var transcript: String?
+
+        @Option(name: .customLong("on-error"), help: ArgumentHelp("continue (default) or stop at the first failing command (exit 3).", valueName: "mode"))
+        var onError: OnError = .continue
+
+        @Option(name: .customLong("answer"), help: ArgumentHelp("An answer to a question or input.", valueName: "key=value"))
+        var answers: [String] = []
+
+        @OptionGroup var targets: TargetOptions
+
+        enum OnError: String, ExpressibleByArgument { case `continue`, stop }
+
+        func run() throws {
+            Interrupts.install()
+            let console = Console()
+            let resolved: ResolvedTargets
+            do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
+            let redactor = Redactor(secrets: resolved.secrets)
+            let path = transcript ?? TranscriptWriter.defaultPath(runbook: "shell")
+            let writer: TranscriptWriter
+            do {
+                writer = try TranscriptWriter(path: path, redactor: redactor,
+                                              header: TranscriptHeader.make(command: "shell", runbook: nil, targets: resolved.targets))
+            } catch {
+                throw fail("\(error)")
+            }
+
+            let reader: any LineReader
+            var editor: EditLineReader?
+            if let file {
+                guard let handle = FileHandle(forReadingAtPath: file) else { throw fail("cannot read \(file)", code: 64) }
+                reader = PlainLineReader(handle: handle)
+            } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1,
+                      let e = EditLineReader(historyPath: Self.historyPath, interruptCount: { Interrupts.mark }) {
+                editor = e
+                reader = e
+            } else {
+                reader = PlainLineReader()
+            }
+            try? writer.event("session_start", ["mode": reader.isInteractive ? "interactive" : "script", "script": file ?? (reader.isInteractive ? "" : "stdin")])
+
+            var presets: [String: (value: String, by: Decider)] = [:]
+            for a in answers {
+                let parts = a.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { throw fail("--answer takes key=value, got `\(a)`", code: 64) }
+                presets[String(parts[0])] = (String(parts[1]), .flag)
+            }
+            let shell = ShellSession(
+                reader: reader, console: console, style: reader.isInteractive ? Style.forStandardOutput() : Style(enabled: false),
+                targets: resolved.targets, redactor: redactor,
+                catalogue: RunbookCatalogue(directories: targets.runbookDirectories),
+                transcript: writer, stopOnError: onError == .stop, presets: presets)
+            editor?.completer = shell
+            if reader.isInteractive, resolved.usingLab {
+                console.line("targets: the lab (" + resolved.targets.redacted.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: " · ") + ")")
+            }
+            let status = shell.loop()
+            withExtendedLifetime(editor) {}
+            if status != 0 { throw ExitCode(status) }
+        }
+
+        static var historyPath: String {
+            let env = ProcessInfo.processInfo.environment
+            let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/state")
+            return base + "/rbsh/history"
+        }
+    }
+}

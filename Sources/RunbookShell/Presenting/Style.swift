@@ -1,0 +1,64 @@
+@preconcurrency import Foundation
+import RunbookKit
+
+/// Colours for a terminal, off under NO_COLOR or when output is not a terminal.
+struct Style: Sendable {
+    let enabled: Bool
+
+    static func forStandardOutput() -> Style {
+        let env = ProcessInfo.processInfo.environment
+        return Style(enabled: isatty(STDOUT_FILENO) == 1 && env["NO_COLOR"] == nil && env["TERM"] != "dumb")
+    }
+
+    private func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func bold(_ t: String) -> String { wrap("1", t) }
+    func dim(_ t: String) -> String { wrap("2", t) }
+    func red(_ t: String) -> String { wrap("31", t) }
+    func yellow(_ t: String) -> String { wrap("33", t) }
+    func green(_ t: String) -> String { wrap("32", t) }
+    func cyan(_ t: String) -> String { wrap("36", t) }
+
+    func severity(_ s: Severity) -> String {
+        switch s {
+        case .critical: return red(bold("CRITICAL"))
+        case .warning: return yellow(bold("WARNING"))
+        case .info: return cyan("INFO")
+        }
+    }
+
+    func status(_ s: StepStatus) -> String {
+        switch s {
+        case .ok: return green("ok")
+        case .failed: return red("failed")
+        case .error: return red("error")
+        case .timeout: return red("timeout")
+        case .interrupted: return yellow("interrupted")
+        case .skipped: return dim("skipped")
+        }
+    }
+
+    func outcome(_ o: OutcomeStatus) -> String {
+        switch o {
+        case .ok: return green(bold("OK"))
+        case .warning: return yellow(bold("WARNING"))
+        case .critical: return red(bold("CRITICAL"))
+        case .unknown: return yellow(bold("UNKNOWN"))
+        }
+    }
+}
+
+/// Writes to standard output or error, unbuffered enough for live output.
+final class Console: @unchecked Sendable {
+    private let lock = NSLock()
+    func out(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+    func line(_ text: String) { out(text + "\n") }
+    func error(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// The shell's commands, their one-line help and an example, in the order `help` lists them.
+enum ShellCommandTable {
+    struct Entry {
+        var name: String
+        var usage: String
+        var summary: String
+        var example: String
+    }
+
+    static let entries: [Entry] = [
+        Entry(name: "help", usage: "help [COMMAND]", summary: "list commands, or explain one", example: "help fix"),
+        Entry(name: "list", usage: "list", summary: "the runbooks", example: "list"),
+        Entry(name: "start", usage: "start RUNBOOK", summary: "begin walking a runbook", example: "start db-connection-failure"),
+        Entry(name: "next", usage: "next  (or an empty line)", summary: "run the pending step", example: "next"),
+        Entry(name: "skip", usage: "skip", summary: "skip the pending step (or decline the pending fix)", example: "skip"),
+        Entry(name: "retry", usage: "retry", summary: "run the last step again", example: "retry"),
+        Entry(name: "back", usage: "back", summary: "go back to the step before", example: "back"),
+        Entry(name: "goto", usage: "goto STEP", summary: "jump to a step", example: "goto connections"),
+        Entry(name: "steps", usage: "steps", summary: "the runbook's steps and where you are", example: "steps"),
+        Entry(name: "findings", usage: "findings", summary: "what the steps found so far", example: "findings"),
+        Entry(name: "fix", usage: "fix [REMEDIATION]", summary: "offer the remediations for the open findings", example: "fix terminate-idle"),
+        Entry(name: "sh", usage: "sh COMMAND", summary: "run a shell command (recorded)", example: "sh df -h"),
+        Entry(name: "sql", usage: "sql QUERY", summary: "run read-only SQL on the PostgreSQL target", example: "sql select count(*) from pg_stat_activity"),
+        Entry(name: "redis", usage: "redis CMD ARGS...", summary: "a Redis command on the Redis target", example: "redis INFO memory"),
+        Entry(name: "http", usage: "http URL", summary: "GET a URL", example: "http http://127.0.0.1:8000/api/v1/health"),
+        Entry(name: "check", usage: "check tcp HOST:PORT", summary: "probe a port (system, tls and ws come with the probes)", example: "check tcp 127.0.0.1:5432"),
+        Entry(name: "note", usage: "note TEXT", summary: "add a note to the transcript", example: "note restarted by hand at 03:12"),
+        Entry(name: "set", usage: "set NAME=VALUE", summary: "set a runbook variable", example: "set idle_minutes=5"),
+        Entry(name: "vars", usage: "vars", summary: "the variables", example: "vars"),
+        Entry(name: "target", usage: "target [NAME [URL]]", summary: "show or change a target (postgres, redis, api)", example: "target redis redis://127.0.0.1:6379"),
+        Entry(name: "transcript", usage: "transcript", summary: "where this session is recorded", example: "transcript"),
+        Entry(name: "quit", usage: "quit  (or Ctrl-D)", summary: "end the session", example: "quit"),
+    ]
+
+    static var names: [String] { entries.map(\.name) }
+    static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+}

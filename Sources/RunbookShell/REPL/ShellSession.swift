@@ -1,0 +1,495 @@
+import Foundation
+import LineEditing
+import Probes
+import RunbookKit
+
+/// The interactive shell's loop: reads commands, drives the session engine
+/// one step at a time, runs ad-hoc steps, and records everything.
+///
+/// Input comes from a `LineReader` and output goes to a `Console`, so tests
+/// drive it headless and a terminal drives it through libedit.
+final class ShellSession: Completer {
+    let reader: any LineReader
+    let console: Console
+    let style: Style
+    var targets: Targets
+    let redactor: Redactor
+    let catalogue: RunbookCatalogue
+    let transcript: TranscriptWriter
+    var runner: ProbeRunner
+    let stopOnError: Bool
+    var presets: [String: (value: String, by: Decider)]
+
+    private(set) var session: RunbookSession?
+    private var vars: [String: String] = [:]
+    private var adHocCount = 0
+    /// The status of the last command, for `--on-error stop`.
+    private(set) var lastFailed = false
+
+    init(reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
+         catalogue: RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
+         presets: [String: (value: String, by: Decider)]) {
+        self.reader = reader
+        self.console = console
+        self.style = style
+        self.targets = targets
+        self.redactor = redactor
+        self.catalogue = catalogue
+        self.transcript = transcript
+        self.runner = ProbeRunner(targets: targets)
+        self.stopOnError = stopOnError
+        self.presets = presets
+    }
+
+    /// Runs until quit or end of input; returns the exit status.
+    func loop() -> Int32 {
+        if reader.isInteractive {
+            console.line(style.bold("rbsh") + " \(RbshCommand.version) — type `help`, or `start RUNBOOK` (`list` shows them). Ctrl-D quits.")
+        }
+        while true {
+            switch reader.readLine(prompt: prompt) {
+            case .endOfInput:
+                if reader.isInteractive { console.line("") }
+                return finish()
+            case .interrupted:
+                continue
+            case .line(let raw):
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if !line.isEmpty, !line.hasPrefix("#") {
+                    let safe = redactor.redact(line)
+                    if safe == line { reader.remember(line) }
+                }
+                if line.hasPrefix("#") { continue }
+                lastFailed = false
+                if execute(line) == .quit { return finish() }
+                if lastFailed && stopOnError {
+                    log("session_end", ["status": "stopped on error"])
+                    console.error("rbsh: stopping at the first failing command (--on-error stop)")
+                    return 3
+                }
+            }
+        }
+    }
+
+    private func finish() -> Int32 {
+        let status = session?.outcome ?? .ok
+        log("session_end", ["status": status.rawValue])
+        console.line(style.dim("transcript: \(transcript.path)"))
+        return 0
+    }
+
+    var prompt: String {
+        guard reader.isInteractive else { return "" }
+        guard let s = session else { return "rbsh> " }
+        var parts = [s.runbook.id]
+        if let i = s.currentStepIndex { parts.append("\(i + 1)/\(s.runbook.steps.count)") }
+        else if s.isFinished { parts.append("done") }
+        let open = s.openFindings
+        let crit = open.filter { $0.severity == .critical }.count
+        let warn = open.filter { $0.severity == .warning }.count
+        var p = "rbsh[" + parts.joined(separator: " ") + "]"
+        if crit > 0 { p += " " + style.red("\(crit)!") }
+        if warn > 0 { p += " " + style.yellow("\(warn)?") }
+        return p + "> "
+    }
+
+    enum Outcome { case continueLoop, quit }
+
+    // MARK: - Commands
+
+    func execute(_ line: String) -> Outcome {
+        let (command, rest) = split(line)
+        switch command {
+        case "": stepForward()
+        case "next", "n": stepForward()
+        case "help", "?": help(rest)
+        case "list": listRunbooks()
+        case "start": start(rest)
+        case "skip": mutate { $0.skip() }.map { handle($0) }
+        case "retry":
+            guard requireSession() else { break }
+            guard let a = mutate({ $0.retry() }) else { fail("nothing to retry yet"); break }
+            handle(a, runNow: true)
+        case "back":
+            guard requireSession() else { break }
+            guard let a = mutate({ $0.back() }) else { fail("no step before this one"); break }
+            handle(a)
+        case "goto":
+            guard requireSession() else { break }
+            guard let a = mutate({ $0.goto(rest) }) else { fail("no step `\(rest)`; `steps` lists them"); break }
+            handle(a)
+        case "steps": showSteps()
+        case "findings": showFindings()
+        case "fix": fix(rest)
+        case "sh": adHoc(.shell(ShellAction(command: rest)), title: rest)
+        case "sql": adHoc(.postgres(PostgresAction(sql: rest)), title: rest)
+        case "redis": adHoc(.redis(RedisAction(argv: rest.split(separator: " ").map(String.init))), title: rest)
+        case "http": adHoc(.http(HTTPAction(url: rest)), title: "GET \(rest)")
+        case "check": check(rest)
+        case "note":
+            log("note", ["text": rest])
+            console.line(style.dim("noted"))
+        case "set": set(rest)
+        case "vars": showVars()
+        case "target": target(rest)
+        case "transcript": console.line(transcript.path)
+        case "quit", "exit", "\\q": return .quit
+        default:
+            let hint = Suggestion.closest(to: command, in: ShellCommandTable.names).map { "; did you mean `\($0)`?" } ?? ""
+            fail("unknown command `\(command)`\(hint) (`help` lists them)")
+        }
+        return .continueLoop
+    }
+
+    private func split(_ line: String) -> (String, String) {
+        guard let space = line.firstIndex(of: " ") else { return (line, "") }
+        return (String(line[..<space]), line[line.index(after: space)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    private func fail(_ message: String) {
+        lastFailed = true
+        console.line(style.red("error: ") + message)
+    }
+
+    private func requireSession() -> Bool {
+        guard session != nil else {
+            fail("no runbook started; `start RUNBOOK` (`list` shows them)")
+            return false
+        }
+        return true
+    }
+
+    /// Applies an event to the session and keeps the new state.
+    private func mutate(_ body: (inout RunbookSession) -> SessionAction?) -> SessionAction? {
+        guard var s = session else {
+            fail("no runbook started; `start RUNBOOK` (`list` shows them)")
+            return nil
+        }
+        let action = body(&s)
+        session = s
+        return action
+    }
+
+    private func fix(_ rest: String) {
+        guard let s = session else { return fail("no runbook started; `start RUNBOOK` (`list` shows them)") }
+        let only = rest.isEmpty ? nil : rest
+        if let only, s.runbook.remediation(only) == nil { return fail("no remediation `\(only)` in \(s.runbook.id)") }
+        guard !s.matchingRemediations(only: only).isEmpty else {
+            return fail(only == nil ? "no remediation matches the open findings" : "`\(rest)` fixes no open finding")
+        }
+        if let a = mutate({ $0.offerRemediations(only: only) }) { handle(a, runNow: true) }
+    }
+
+    // MARK: - Walking
+
+    private func start(_ name: String) {
+        guard !name.isEmpty else { return fail("start which runbook? `list` shows them") }
+        let book: Runbook
+        do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
+        var answers = presets
+        for (k, v) in vars { answers[k] = (v, .operatorInput) }
+        var s = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: answers)
+        let action = s.start()
+        session = s
+        console.line(style.bold(book.id) + " — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
+        present(action)
+    }
+
+    /// Runs (or asks) what is pending.
+    private func stepForward() {
+        guard let s = session else { return fail("no runbook started; `start RUNBOOK` (`list` shows them)") }
+        guard let pending = s.pending else { return }
+        perform(pending)
+    }
+
+    private func handle(_ action: SessionAction, runNow: Bool = false) {
+        if runNow { perform(action) } else { present(action) }
+    }
+
+    /// Shows what comes next without running it.
+    private func present(_ action: SessionAction) {
+        flushRecords()
+        guard let s = session else { return }
+        switch action {
+        case .run(let p):
+            let n = s.runbook.stepIndex(p.step.id).map { "[\($0 + 1)/\(s.runbook.steps.count)] " } ?? ""
+            console.line(style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
+        case .ask, .confirm:
+            perform(action)
+        case .finished(let status):
+            console.line("\(style.outcome(status)) — \(s.runbook.id) finished. `findings` lists what it found; `fix` offers remediations.")
+        }
+    }
+
+    /// Does the pending action, then keeps going through questions and
+    /// confirmations until the next step is pending or the runbook ends.
+    private func perform(_ first: SessionAction) {
+        var action = first
+        while var s = session {
+            switch action {
+            case .run(let p):
+                s.begin()
+                session = s
+                flushRecords()
+                let result = runStep(p)
+                action = s.stepFinished(result)
+                session = s
+                flushRecords()
+                // After a remediation, its verify step runs straight away.
+                if case .run(let next) = action, next.purpose != .diagnose { continue }
+                if case .confirm = action { continue }
+                present(action)
+                return
+            case .ask(let q):
+                guard let answer = askQuestion(q) else {
+                    action = s.skip()
+                    session = s
+                    continue
+                }
+                action = s.answered(answer.value, by: answer.by)
+                session = s
+                flushRecords()
+                present(action)
+                if case .run = action { return }
+                return
+            case .confirm(let c):
+                let (ok, reason) = confirm(c)
+                action = s.decided(ok, by: .operatorInput, reason: reason)
+                session = s
+                flushRecords()
+                continue
+            case .finished:
+                present(action)
+                return
+            }
+        }
+    }
+
+    private func runStep(_ p: PendingStep) -> StepResult {
+        switch p.step.action {
+        case .manual(let m):
+            console.line(style.cyan("manual: ") + m.instruction)
+            let answer = readAnswer("Done? [y/N] ")
+            return StepResult(status: answer?.lowercased().hasPrefix("y") == true ? .ok : .skipped,
+                              error: answer?.lowercased().hasPrefix("y") == true ? nil : "not confirmed done")
+        case .runbook(let r):
+            return StepResult(status: .error, error: "running another runbook (\(r.id)) from a step is not built yet")
+        default:
+            console.line(style.dim("running \(p.step.id): ") + redactor.redact(p.step.action.summary.split(separator: "\n").first.map(String.init) ?? ""))
+            let mark = Interrupts.mark
+            let console = self.console
+            let control = StepControl(interrupted: { Interrupts.since(mark) }) { text, _ in console.out(text) }
+            let result = runner.run(p, control: control)
+            if result.status == .interrupted { log("interrupt", ["step": p.step.id]) }
+            return result
+        }
+    }
+
+    private func askQuestion(_ q: Question) -> (value: String, by: Decider)? {
+        if let preset = presets[q.variable] ?? presets[q.step] { return preset }
+        console.line(style.cyan("? ") + q.text + (q.choices.isEmpty ? "" : "  [\(q.choices.joined(separator: " | "))]"))
+        while true {
+            guard let answer = readAnswer("> ") else { return nil }
+            if q.choices.isEmpty || q.choices.contains(answer) { return (answer, .operatorInput) }
+            console.line("answer one of: \(q.choices.joined(separator: ", ")) (or Ctrl-D to skip)")
+        }
+    }
+
+    private func confirm(_ c: Confirmation) -> (Bool, String?) {
+        console.line("")
+        console.line(style.bold("remediation \(c.remediation)") + " — \(c.title)")
+        console.line("  risk:   " + (c.risk == .safe ? style.green(c.risk.rawValue) : c.risk == .changes ? style.yellow(c.risk.rawValue) : style.red(c.risk.rawValue)))
+        console.line("  fixes:  " + c.findings.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
+        console.line("  target: " + targetFor(kind: c.kind))
+        console.line("  runs:")
+        console.line(redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+        if let word = c.word {
+            guard let typed = readAnswer("This loses data. Type \(style.bold(word)) to run it, anything else declines: ") else { return (false, "no answer") }
+            return typed == word ? (true, nil) : (false, "the word typed did not match")
+        }
+        guard let answer = readAnswer("Run it? [y/N] ") else { return (false, "no answer") }
+        return answer.lowercased() == "y" || answer.lowercased() == "yes" ? (true, nil) : (false, "declined")
+    }
+
+    private func targetFor(kind: String) -> String {
+        let t = targets.redacted
+        switch kind {
+        case "postgres": return "postgres \(t["postgres"] ?? "")"
+        case "redis": return "redis \(t["redis"] ?? "")"
+        case "http", "websocket": return "api \(t["api"] ?? "")"
+        case "shell": return "this machine (\(TranscriptHeader.userName))"
+        default: return kind
+        }
+    }
+
+    private func readAnswer(_ prompt: String) -> String? {
+        switch reader.readLine(prompt: reader.isInteractive ? prompt : "") {
+        case .line(let l):
+            if !reader.isInteractive { console.line(prompt + l) }
+            return l.trimmingCharacters(in: .whitespaces)
+        case .interrupted, .endOfInput: return nil
+        }
+    }
+
+    private func flushRecords() {
+        guard var s = session else { return }
+        let records = s.drainRecords()
+        session = s
+        for r in records {
+            show(r)
+            do { try transcript.write(r) } catch { console.error("rbsh: transcript: \(error)") }
+        }
+    }
+
+    private func show(_ record: SessionRecord) {
+        switch record {
+        case .stepEnded(let step, let purpose, let result, let findings):
+            showResult(step: step, purpose: purpose.label, result: result, findings: findings)
+        case .remediationApplied(let id, let status):
+            console.line("applied \(id): \(style.status(status))")
+        case .remediationVerified(let id, let verified, let stillOpen):
+            console.line("verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
+        case .remediationDecision(let id, let confirmed, let by, let reason) where !confirmed:
+            console.line(style.dim("not run: \(id) (\(by.rawValue)\(reason.map { ": \($0)" } ?? ""))"))
+        default:
+            break
+        }
+    }
+
+    private func showResult(step: String, purpose: String, result: StepResult, findings: [Finding]) {
+        let already = result.status != .ok || !(result.table == nil && result.output.text.isEmpty)
+        if let table = result.table {
+            console.line(redactor.redact(TableFormatter.render(table)))
+        } else if already, !result.output.text.isEmpty, !(result.values["lines"] != nil) {
+            console.line(redactor.redact(result.output.text))
+        }
+        var line = "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
+        if purpose != "diagnose" { line = style.dim("[\(purpose)] ") + line }
+        if let e = result.error, result.status != .ok { line += " — " + redactor.redact(e) }
+        console.line(line)
+        for f in findings {
+            console.line("  \(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
+        }
+    }
+
+    // MARK: - Ad-hoc steps
+
+    private func adHoc(_ action: StepAction, title: String) {
+        guard !title.trimmingCharacters(in: .whitespaces).isEmpty else { return fail("nothing to run; `help` shows examples") }
+        adHocCount += 1
+        let step = Step(id: "adhoc-\(adHocCount)", title: title, action: action, timeout: 60)
+        let pending = PendingStep(step: step, purpose: .adHoc, missing: [])
+        try? transcript.write(.stepStarted(step: step.id, title: title, kind: action.kind, purpose: .adHoc, detail: action.summary))
+        let result = runStep(pending)
+        try? transcript.write(.stepEnded(step: step.id, purpose: .adHoc, result: result, findings: []))
+        showResult(step: step.id, purpose: "ad-hoc", result: result, findings: [])
+        if result.status != .ok { lastFailed = true }
+    }
+
+    private func check(_ rest: String) {
+        let (what, arg) = split(rest)
+        switch what {
+        case "tcp": adHoc(.tcp(TCPAction(address: arg)), title: "tcp \(arg)")
+        case "system", "tls", "ws": fail("check \(what): this probe is not built yet")
+        default: fail("check what? tcp HOST:PORT (system, tls and ws come with the probes)")
+        }
+    }
+
+    // MARK: - Variables and targets
+
+    private func set(_ rest: String) {
+        let parts = rest.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty else { return fail("set NAME=VALUE") }
+        vars[parts[0]] = parts[1]
+        presets[parts[0]] = (parts[1], .operatorInput)
+        log("set", ["name": parts[0], "value": parts[1]])
+        console.line(style.dim("\(parts[0]) = \(redactor.redact(parts[1])) (used by runbooks started from now on)"))
+    }
+
+    private func showVars() {
+        var all: [String: String] = [:]
+        if let s = session { for (k, v) in s.vars { all[k] = v.text } }
+        for (k, v) in vars { all[k] = v }
+        if all.isEmpty { console.line("no variables"); return }
+        for k in all.keys.sorted() { console.line("\(k) = \(redactor.redact(all[k] ?? ""))") }
+    }
+
+    private func target(_ rest: String) {
+        let (name, url) = split(rest)
+        if name.isEmpty {
+            for (k, v) in targets.redacted.sorted(by: { $0.key < $1.key }) { console.line("\(k.padding(toLength: 9, withPad: " ", startingAt: 0)) \(v)") }
+            return
+        }
+        guard ["postgres", "redis", "api"].contains(name) else { return fail("targets are postgres, redis and api") }
+        guard !url.isEmpty else { console.line(targets.redacted[name] ?? ""); return }
+        switch name {
+        case "postgres": targets.postgres = url
+        case "redis": targets.redis = url
+        default: targets.api = url
+        }
+        for s in targets.secrets { redactor.add(secret: s) }
+        runner = ProbeRunner(targets: targets)
+        log("target", ["name": name, "url": url])
+        console.line("\(name) → \(targets.redacted[name] ?? "")")
+    }
+
+    // MARK: - Showing
+
+    private func help(_ rest: String) {
+        if !rest.isEmpty {
+            guard let e = ShellCommandTable.entry(rest) else { return fail("no command `\(rest)`") }
+            console.line("\(e.usage)\n  \(e.summary)\n  example: \(e.example)")
+            return
+        }
+        for e in ShellCommandTable.entries {
+            console.line("  " + e.usage.padding(toLength: 26, withPad: " ", startingAt: 0) + e.summary)
+        }
+        console.line("Ctrl-C stops a running step; at the prompt it clears the line.")
+    }
+
+    private func listRunbooks() {
+        for e in catalogue.entries {
+            console.line("  \(e.id.padding(toLength: 26, withPad: " ", startingAt: 0)) \(e.runbook?.title ?? "BROKEN: rbsh lint \(e.path)")")
+        }
+    }
+
+    private func showSteps() {
+        guard let s = session else { return fail("no runbook started") }
+        for (i, step) in s.runbook.steps.enumerated() {
+            let here = s.currentStepIndex == i ? style.bold("→") : " "
+            let status = s.results[step.id].map { style.status($0.status) } ?? style.dim("not run")
+            console.line("\(here) \(i + 1). \(step.id.padding(toLength: 18, withPad: " ", startingAt: 0)) \(status)  \(step.title)")
+        }
+    }
+
+    private func showFindings() {
+        guard let s = session else { return fail("no runbook started") }
+        guard !s.findings.isEmpty else { console.line("no findings"); return }
+        for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
+            let state = f.state == .open ? "" : style.dim(" [\(f.state.rawValue)]")
+            console.line("\(style.severity(f.severity)) \(f.id)\(state): \(redactor.redact(f.message))")
+            let fixes = s.runbook.remediations(fixing: f.id).map { "\($0.id) [\($0.risk.rawValue)]" }
+            if f.state == .open, !fixes.isEmpty { console.line(style.dim("    fix: " + fixes.joined(separator: ", "))) }
+        }
+    }
+
+    private func log(_ type: String, _ fields: [String: Any]) {
+        do { try transcript.event(type, fields) } catch { console.error("rbsh: transcript: \(error)") }
+    }
+
+    // MARK: - Completion
+
+    func completions(forLine line: String) -> [String] {
+        let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if words.count <= 1 { return ShellCommandTable.names }
+        switch words[0] {
+        case "start": return catalogue.ids
+        case "goto": return session?.runbook.steps.map(\.id) ?? []
+        case "fix": return session?.runbook.remediations.map(\.id) ?? []
+        case "help": return ShellCommandTable.names
+        case "target": return words.count == 2 ? ["postgres", "redis", "api"] : []
+        case "check": return words.count == 2 ? ["tcp", "system", "tls", "ws"] : []
+        default: return []
+        }
+    }
+}
