@@ -53,10 +53,11 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "RunbookKitTests", dependencies: ["RunbookKit"], swiftSettings: strict),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes", "Lab"], swiftSettings: strict),
-        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "Lab"], swiftSettings: strict),
-        .testTarget(name: "LabTests", dependencies: ["Lab"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "RunbookKitTests", dependencies: ["RunbookKit", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -129,7 +129,7 @@ steps:
         severity: info
         message: "the server log is not available here"
       - id: log-fatal
-        when: output =~ "(FATAL|PANIC):  (?!terminating connection due to administrator command)"
+        when: 'output =~ "(FATAL|PANIC):  (?!terminating connection due to administrator command)"'
         severity: warning
         message: "the server log has FATAL or PANIC lines; read them above"
 

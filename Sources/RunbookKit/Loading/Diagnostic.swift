@@ -3,11 +3,11 @@ import Foundation
 /// One problem found in a runbook, where it is and what to do about it.
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
     public enum Level: String, Sendable, Hashable { case error, warning }
-    public var location: SourceLocation
+    public var location: FilePosition
     public var message: String
     public var level: Level
 
-    public init(_ location: SourceLocation, _ message: String, level: Level = .error) {
+    public init(_ location: FilePosition, _ message: String, level: Level = .error) {
         self.location = location
         self.message = message
         self.level = level

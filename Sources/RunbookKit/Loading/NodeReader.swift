@@ -9,16 +9,16 @@ struct NodeReader {
 
     init(file: String) { self.file = file }
 
-    func location(_ node: Node) -> SourceLocation {
+    func location(_ node: Node) -> FilePosition {
         let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return FilePosition(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
     mutating func error(_ node: Node, _ message: String) {
         diagnostics.append(Diagnostic(location(node), message))
     }
 
-    mutating func error(_ location: SourceLocation, _ message: String) {
+    mutating func error(_ location: FilePosition, _ message: String) {
         diagnostics.append(Diagnostic(location, message))
     }
 

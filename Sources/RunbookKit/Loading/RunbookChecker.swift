@@ -40,29 +40,37 @@ enum RunbookChecker {
             reader.error(remediationNode(i, "id"), "duplicate remediation id `\(r.id)`")
         }
 
-        // References.
-        let targets = Set(stepIDs.keys).union([Branch.end])
+        // References. Steps and findings that failed to load still count as
+        // declared, so one mistake is not reported again at every use.
+        var declaredSteps = Set(stepIDs.keys)
+        for node in stepNodes { if let id = node["id"]?.string { declaredSteps.insert(id) } }
+        for node in stepNodes {
+            for f in node["findings"]?.sequence.map(Array.init) ?? [] {
+                if let id = f["id"]?.string, findingIDs[id] == nil { findingIDs[id] = node["id"]?.string ?? "?" }
+            }
+        }
+        let targets = declaredSteps.union([Branch.end])
         for (i, step) in runbook.steps.enumerated() {
             for branch in step.next where !targets.contains(branch.target) {
                 reader.error(stepNode(i, "next"), "`next` names `\(branch.target)`, which is no step\(Suggestion.hint(for: branch.target, in: targets))")
             }
-            checkNames(in: step, at: stepNode(i), known: Set(stepIDs.keys), reader: &reader)
+            checkNames(in: step, at: stepNode(i), known: declaredSteps, reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
                 reader.error(remediationNode(i, "fixes"), "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
             }
-            if let verify = r.verify, stepIDs[verify] == nil {
+            if let verify = r.verify, !declaredSteps.contains(verify) {
                 reader.error(remediationNode(i, "verify"), "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
             }
-            checkNames(in: r.action, at: remediationNode(i), known: Set(stepIDs.keys), reader: &reader)
+            checkNames(in: r.action, at: remediationNode(i), known: declaredSteps, reader: &reader)
         }
         for (i, input) in runbook.inputs.enumerated() where runbook.inputs[..<i].contains(where: { $0.id == input.id }) {
             reader.error(root["inputs"] ?? root, "duplicate input id `\(input.id)`")
         }
 
         // Graph.
-        guard !runbook.steps.isEmpty, stepIDs.count == runbook.steps.count else { return }
+        guard !runbook.steps.isEmpty, stepIDs.count == runbook.steps.count, runbook.steps.count == stepNodes.count else { return }
         let edges = successors(runbook)
         var reachable: Set<Int> = [0]
         var queue = [0]

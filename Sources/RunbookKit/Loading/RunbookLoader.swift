@@ -20,10 +20,10 @@ public enum RunbookLoader {
     public static func load(path: String) -> Outcome {
         let display = displayPath(path)
         guard let data = FileManager.default.contents(atPath: path) else {
-            return Outcome(runbook: nil, diagnostics: [Diagnostic(SourceLocation(file: display, line: 1, column: 1), "cannot read the file")])
+            return Outcome(runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "cannot read the file")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return Outcome(runbook: nil, diagnostics: [Diagnostic(SourceLocation(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
+            return Outcome(runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
         }
         return load(yaml: text, file: display, origin: display)
     }
@@ -38,7 +38,7 @@ public enum RunbookLoader {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                reader.error(SourceLocation(file: file, line: 1, column: 1), "the file is empty")
+                reader.error(FilePosition(file: file, line: 1, column: 1), "the file is empty")
                 return Outcome(runbook: nil, diagnostics: reader.diagnostics)
             }
             root = node
@@ -46,7 +46,7 @@ public enum RunbookLoader {
             reader.error(yamlErrorLocation(error, file: file), "YAML syntax: \(yamlErrorMessage(error))")
             return Outcome(runbook: nil, diagnostics: reader.diagnostics)
         } catch {
-            reader.error(SourceLocation(file: file, line: 1, column: 1), "YAML syntax: \(error)")
+            reader.error(FilePosition(file: file, line: 1, column: 1), "YAML syntax: \(error)")
             return Outcome(runbook: nil, diagnostics: reader.diagnostics)
         }
 
@@ -97,20 +97,18 @@ public enum RunbookLoader {
         }
         reader.finish(top, known: topKeys, what: "a runbook")
 
-        var runbook: Runbook?
-        if let id, let title, let category {
-            let rb = Runbook(
-                id: id, title: title, aliases: aliases, category: category, symptoms: symptoms,
-                inputs: inputs, steps: steps, remediations: remediations, origin: origin ?? file
-            )
-            RunbookChecker.check(rb, root: root, reader: &reader)
-            runbook = rb
-        }
+        // The parts are checked against each other even when the header is
+        // incomplete, so one run reports every problem.
+        let runbook = Runbook(
+            id: id ?? "", title: title ?? "", aliases: aliases, category: category ?? .tool, symptoms: symptoms,
+            inputs: inputs, steps: steps, remediations: remediations, origin: origin ?? file
+        )
+        RunbookChecker.check(runbook, root: root, reader: &reader)
         let diagnostics = reader.diagnostics.sorted {
             ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
         }
         let usable = !diagnostics.contains { $0.level == .error }
-        return Outcome(runbook: usable ? runbook : nil, diagnostics: diagnostics)
+        return Outcome(runbook: usable && id != nil && title != nil && category != nil ? runbook : nil, diagnostics: diagnostics)
     }
 
     static func isIdentifier(_ s: String) -> Bool {
@@ -246,12 +244,12 @@ public enum RunbookLoader {
         )
     }
 
-    private static func yamlErrorLocation(_ error: YamlError, file: String) -> SourceLocation {
+    private static func yamlErrorLocation(_ error: YamlError, file: String) -> FilePosition {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return SourceLocation(file: file, line: max(mark.line, 1), column: max(mark.column, 1))
+            return FilePosition(file: file, line: max(mark.line, 1), column: max(mark.column, 1))
         default:
-            return SourceLocation(file: file, line: 1, column: 1)
+            return FilePosition(file: file, line: 1, column: 1)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where something stands in a runbook file, for diagnostics.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct FilePosition: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
@@ -26,13 +26,13 @@ public struct Step: Sendable, Hashable {
     public var findings: [FindingRule]
     /// Tried in order; the first that holds decides. No branch: the next step.
     public var next: [Branch]
-    public var location: SourceLocation?
+    public var location: FilePosition?
 
     public static let defaultTimeout: Double = 30
 
     public init(
         id: String, title: String, action: StepAction, timeout: Double = Step.defaultTimeout,
-        findings: [FindingRule] = [], next: [Branch] = [], location: SourceLocation? = nil
+        findings: [FindingRule] = [], next: [Branch] = [], location: FilePosition? = nil
     ) {
         self.id = id
         self.title = title
@@ -87,11 +87,11 @@ public struct Remediation: Sendable {
     public var verify: String?
     /// For `destructive`: the word the operator must type to confirm.
     public var confirmWord: String?
-    public var location: SourceLocation?
+    public var location: FilePosition?
 
     public init(
         id: String, title: String, fixes: [String], risk: Risk, action: Step,
-        verify: String? = nil, confirmWord: String? = nil, location: SourceLocation? = nil
+        verify: String? = nil, confirmWord: String? = nil, location: FilePosition? = nil
     ) {
         self.id = id
         self.title = title

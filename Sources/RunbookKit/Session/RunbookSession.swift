@@ -242,11 +242,10 @@ public struct RunbookSession: Sendable {
         return goto(last)
     }
 
-    /// Goes back to the diagnostic step before the last one run.
+    /// Goes back to the last diagnostic step run, making it pending again
+    /// (the shell shows it; `retry` runs it at once).
     public mutating func back() -> SessionAction? {
-        guard !trail.isEmpty else { return nil }
-        trail.removeLast()
-        guard let previous = trail.popLast() else { return goto(runbook.steps[0].id) }
+        guard let previous = trail.popLast() else { return nil }
         return goto(previous)
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+@preconcurrency import Foundation
 import RunbookKit
 
 extension RbshCommand {
@@ -98,6 +98,7 @@ extension RbshCommand {
                 }
             }
             if problems > 0 {
+                fflush(stdout)
                 FileHandle.standardError.write(Data("\(problems) problem\(problems == 1 ? "" : "s") in \(files.count) runbook\(files.count == 1 ? "" : "s")\n".utf8))
                 throw ExitCode(1)
             }

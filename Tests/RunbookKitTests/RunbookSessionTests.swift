@@ -1,0 +1,211 @@
+import Testing
+@testable import RunbookKit
+
+/// The engine, as sequences of events and the actions it answers with. No I/O.
+@Suite struct RunbookSessionTests {
+    static func book(_ risk: Risk = .changes, word: String? = nil) throws -> Runbook {
+        let yaml = """
+        id: conn
+        title: Connections
+        category: service-down
+        inputs:
+          - id: limit
+            prompt: Limit
+            default: "50"
+        steps:
+          - id: ping
+            title: Ping
+            tcp: "db:5432"
+            findings:
+              - id: down
+                when: not connected
+                severity: critical
+                message: "down: ${error}"
+            next:
+              - when: not connected
+                goto: log
+          - id: count
+            title: Count
+            postgres: SELECT 1
+            findings:
+              - id: too-many
+                when: idle > vars.limit
+                severity: warning
+                message: "${idle} idle"
+          - id: log
+            title: Log
+            shell: tail log
+        remediations:
+          - id: kill-idle
+            title: Kill idle
+            fixes: [too-many]
+            risk: \(risk.rawValue)
+            \(word.map { "confirm_word: \($0)" } ?? "")
+            postgres: SELECT pg_terminate_backend(1)
+            access: read-write
+            verify: count
+        """
+        let outcome = RunbookLoader.load(yaml: yaml, file: "conn.yaml")
+        return try #require(outcome.runbook, "\(outcome.diagnostics)")
+    }
+
+    func stepID(_ a: SessionAction) -> String? {
+        if case .run(let p) = a { return p.step.id }
+        return nil
+    }
+
+    let up = StepResult(status: .ok, values: ["connected": .bool(true)])
+    let busy = StepResult(status: .ok, values: ["idle": .number(80)])
+    let calm = StepResult(status: .ok, values: ["idle": .number(3)])
+    let logged = StepResult(status: .ok, exitCode: 0)
+
+    @Test func walksStepsInOrderWhenHealthy() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        #expect(stepID(s.start()) == "ping")
+        #expect(stepID(s.stepFinished(up)) == "count")
+        #expect(stepID(s.stepFinished(calm)) == "log")
+        #expect(s.stepFinished(logged) == .finished(.ok))
+        #expect(s.findings.isEmpty)
+        #expect(s.trail == ["ping", "count", "log"])
+    }
+
+    @Test func branchesOnResultsAndReportsCriticalFindings() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start()
+        let down = StepResult(status: .error, error: "connection refused", values: ["connected": .bool(false)])
+        #expect(stepID(s.stepFinished(down)) == "log")
+        #expect(s.stepFinished(logged) == .finished(.critical))
+        #expect(s.openFindings.map(\.id) == ["down"])
+        #expect(s.openFindings.first?.message == "down: connection refused")
+    }
+
+    @Test func aPersonConfirmsAndTheFixIsVerified() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start()
+        _ = s.stepFinished(up)
+        _ = s.stepFinished(busy)
+        guard case .confirm(let c) = s.stepFinished(logged) else { Issue.record("no confirmation"); return }
+        #expect(c.remediation == "kill-idle")
+        #expect(c.risk == .changes)
+        #expect(c.word == nil)
+        #expect(c.detail.contains("pg_terminate_backend"))
+        let run = s.decided(true, by: .operatorInput)
+        guard case .run(let fix) = run else { Issue.record("fix not run"); return }
+        #expect(fix.purpose == .remediate("kill-idle"))
+        let verify = s.stepFinished(StepResult(status: .ok))
+        guard case .run(let v) = verify else { Issue.record("verify not run"); return }
+        #expect(v.step.id == "count")
+        #expect(v.purpose == .verify("kill-idle"))
+        #expect(s.stepFinished(calm) == .finished(.ok))
+        #expect(s.remediations["kill-idle"]?.verified == true)
+        #expect(s.findings.first?.state == .resolved)
+        let records = s.drainRecords()
+        #expect(records.contains(.remediationVerified(id: "kill-idle", verified: true, stillOpen: [])))
+    }
+
+    @Test func aDeclinedFixLeavesTheFindingOpen() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
+        _ = s.stepFinished(logged)
+        #expect(s.decided(false, by: .operatorInput, reason: "declined") == .finished(.warning))
+        #expect(s.remediations["kill-idle"]?.applied == false)
+        #expect(s.remediations["kill-idle"]?.declined == "declined")
+    }
+
+    @Test func aFixThatDoesNotHelpIsReportedAsNotVerified() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy); _ = s.stepFinished(logged)
+        _ = s.decided(true, by: .operatorInput)
+        _ = s.stepFinished(StepResult(status: .ok))
+        #expect(s.stepFinished(busy) == .finished(.warning))
+        #expect(s.remediations["kill-idle"]?.verified == false)
+    }
+
+    @Test func destructiveFixesAskForTheirWord() throws {
+        var s = RunbookSession(runbook: try Self.book(.destructive, word: "task_results"), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
+        guard case .confirm(let c) = s.stepFinished(logged) else { Issue.record("no confirmation"); return }
+        #expect(c.word == "task_results")
+    }
+
+    @Test(arguments: [
+        (Risk.safe, Risk?.none, false), (.safe, .safe, true), (.changes, .safe, false), (.changes, .changes, true),
+        (.destructive, .changes, false), (.destructive, .destructive, true),
+    ])
+    func unattendedRunsOnlyUpToAllow(risk: Risk, allow: Risk?, runs: Bool) throws {
+        var s = RunbookSession(runbook: try Self.book(risk, word: "x"), policy: RemediationPolicy(mode: .unattended(allow: allow)))
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
+        let action = s.stepFinished(logged)
+        if runs {
+            #expect(stepID(action) == "kill-idle")
+        } else {
+            #expect(action == .finished(.warning))
+            #expect(s.remediations["kill-idle"]?.declined?.contains("--allow \(risk.rawValue)") == true)
+        }
+    }
+
+    @Test func dryRunRunsNoFixEvenWhenAllowed() throws {
+        var s = RunbookSession(runbook: try Self.book(.safe), policy: RemediationPolicy(mode: .unattended(allow: .destructive), dryRun: true))
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
+        #expect(s.stepFinished(logged) == .finished(.warning))
+        #expect(s.remediations["kill-idle"]?.offered == true)
+        #expect(s.remediations["kill-idle"]?.applied == false)
+    }
+
+    @Test func inputsAndAnswersReachConditions() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person, answers: ["limit": ("100", .flag)])
+        _ = s.start(); _ = s.stepFinished(up)
+        _ = s.stepFinished(busy)
+        #expect(s.findings.isEmpty, "80 idle is under a limit of 100")
+    }
+
+    @Test func aMissingResultMakesTheFindingUnknown() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up)
+        _ = s.stepFinished(StepResult(status: .ok))
+        #expect(s.findings.first?.state == .unknown)
+        #expect(s.findings.first?.message.contains("`idle` has no value") == true)
+        #expect(s.stepFinished(logged) == .finished(.unknown))
+    }
+
+    @Test func skipRetryBackAndGoto() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start()
+        #expect(stepID(s.skip()) == "count")
+        #expect(s.results["ping"]?.status == .skipped)
+        #expect(stepID(s.stepFinished(calm)) == "log")
+        let retried = s.retry()
+        #expect(retried.flatMap(stepID) == "count")
+        let afterRetry = s.stepFinished(calm)
+        #expect(stepID(afterRetry) == "log")
+        let back = s.back()
+        #expect(back.flatMap(stepID) == "count")
+        let jumped = s.goto("ping")
+        #expect(jumped.flatMap(stepID) == "ping")
+        let nowhere = s.goto("nowhere")
+        #expect(nowhere == nil)
+    }
+
+    @Test func fixMidWalkOffersThenResumes() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up)
+        #expect(stepID(s.stepFinished(busy)) == "log")
+        guard case .confirm = s.offerRemediations() else { Issue.record("no offer"); return }
+        let resumed = s.decided(false, by: .operatorInput)
+        #expect(stepID(resumed) == "log")
+        #expect(s.pending.flatMap(stepID) == "log")
+    }
+
+    @Test func recordsTellTheWholeStory() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start()
+        s.begin()
+        _ = s.stepFinished(up)
+        let records = s.drainRecords()
+        #expect(records.count == 3)
+        #expect(records.first == .runbookStarted(id: "conn", title: "Connections"))
+        guard case .stepStarted(let id, _, let kind, _, let detail) = records[1] else { Issue.record("no start"); return }
+        #expect(id == "ping" && kind == "tcp" && detail == "connect db:5432")
+        #expect(s.drainRecords().isEmpty)
+    }
+}
