@@ -117,8 +117,24 @@ import Testing
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy); _ = s.stepFinished(logged)
         _ = s.decided(true, by: .operatorInput)
         _ = s.stepFinished(StepResult(status: .ok))
+        // The verify step is tried again, after a pause, before the fix counts as failed.
+        for _ in 1..<RunbookSession.verifyAttempts {
+            guard case .run(let again) = s.stepFinished(busy) else { Issue.record("no second verify"); return }
+            #expect(again.purpose == .verify("kill-idle"))
+            #expect(again.delaySeconds == RunbookSession.verifyRetryDelay)
+        }
         #expect(s.stepFinished(busy) == .finished(.warning))
         #expect(s.remediations["kill-idle"]?.verified == false)
+    }
+
+    @Test func aFixThatTakesAMomentIsVerifiedOnTheSecondTry() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy); _ = s.stepFinished(logged)
+        _ = s.decided(true, by: .operatorInput)
+        _ = s.stepFinished(StepResult(status: .ok))
+        _ = s.stepFinished(busy)
+        #expect(s.stepFinished(calm) == .finished(.ok))
+        #expect(s.remediations["kill-idle"]?.verified == true)
     }
 
     @Test func destructiveFixesAskForTheirWord() throws {

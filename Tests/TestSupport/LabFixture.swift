@@ -98,36 +98,40 @@ public struct RbshProcess: Sendable {
     public var stdout: String
     public var stderr: String
 
+    /// Runs it through the same process-group runner the shell steps use:
+    /// pipes close on exec, so tests running in parallel never hold each
+    /// other's output open.
     public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
                            timeout: Double = 120) throws -> RbshProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: LabFixture.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes while it runs, so neither fills up.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            throw TimeoutError(arguments: arguments)
+        var inputPath = "/dev/null"
+        if let stdin {
+            inputPath = NSTemporaryDirectory() + "rbsh-stdin-\(UUID().uuidString)"
+            try stdin.write(toFile: inputPath, atomically: true, encoding: .utf8)
         }
-        process.waitUntilExit()
-        return RbshProcess(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                           stderr: String(decoding: errData, as: UTF8.self))
+        defer { if stdin != nil { try? FileManager.default.removeItem(atPath: inputPath) } }
+        let collected = Collected()
+        let outcome = ShellRunner(captureLimit: 16 << 20).run(
+            argv: [LabFixture.binary] + arguments, environment: environment, timeout: timeout, stdinPath: inputPath,
+            onOutput: { bytes, stream in collected.append(bytes, stream: stream) })
+        switch outcome.ending {
+        case .exited(let code):
+            return RbshProcess(status: code, stdout: collected.text(1), stderr: collected.text(2))
+        case .signalled(let sig):
+            return RbshProcess(status: 128 + sig, stdout: collected.text(1), stderr: collected.text(2))
+        case .timedOut, .interrupted:
+            throw TimeoutError(arguments: arguments)
+        case .failedToStart(let message):
+            throw StartError(description: message)
+        }
     }
+
+    final class Collected: @unchecked Sendable {
+        private var streams: [Int32: [UInt8]] = [:]
+        func append(_ bytes: UnsafeRawBufferPointer, stream: Int32) { streams[stream, default: []] += bytes }
+        func text(_ stream: Int32) -> String { String(decoding: streams[stream] ?? [], as: UTF8.self) }
+    }
+
+    public struct StartError: Error, CustomStringConvertible { public var description: String }
 
     public struct TimeoutError: Error, CustomStringConvertible {
         public var arguments: [String]

@@ -40,8 +40,9 @@ public struct ShellRunner: Sendable {
     }
 
     /// Runs a program directly, no shell between: `argv[0]` is its path.
+    /// `stdinPath` is a file to read as standard input (else /dev/null).
     public func run(
-        argv: [String], environment: [String: String] = [:], timeout: Double,
+        argv: [String], environment: [String: String] = [:], timeout: Double, stdinPath: String = "/dev/null",
         interrupted: @Sendable () -> Bool = { false },
         onOutput: (UnsafeRawBufferPointer, Int32) -> Void = { _, _ in }
     ) -> ShellOutcome {
@@ -62,7 +63,7 @@ public struct ShellRunner: Sendable {
             return ShellOutcome(ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
         }
 
-        let spawned = Self.spawn(argv, environment: environment, stdout: outPipe[1], stderr: errPipe[1])
+        let spawned = Self.spawn(argv, environment: environment, stdin: stdinPath, stdout: outPipe[1], stderr: errPipe[1])
         close(outPipe[1])
         close(errPipe[1])
         guard case .success(let pid) = spawned else {
@@ -161,7 +162,7 @@ public struct ShellRunner: Sendable {
 
     struct SpawnError: Error { var text: String }
 
-    private static func spawn(_ args: [String], environment: [String: String], stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnError> {
+    private static func spawn(_ args: [String], environment: [String: String], stdin: String, stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnError> {
         guard let program = args.first else { return .failure(SpawnError(text: "nothing to run")) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -184,7 +185,7 @@ public struct ShellRunner: Sendable {
         flags = 0
 
         // No terminal input: a step in a background group that read it would stop.
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
 

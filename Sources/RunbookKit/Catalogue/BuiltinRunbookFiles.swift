@@ -130,7 +130,7 @@ steps:
         message: "the server log is not available here"
       - id: log-fatal
         when: 'output =~ "(FATAL|PANIC):  (?!terminating connection due to administrator command)"'
-        severity: warning
+        severity: info
         message: "the server log has FATAL or PANIC lines; read them above"
 
 remediations:

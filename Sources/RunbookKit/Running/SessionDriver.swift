@@ -67,6 +67,7 @@ public final class SessionDriver {
             return StepResult(status: .error, error: "running another runbook (\(r.id)) from a step is not built yet")
         default:
             let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
+            control.pause(pending.delaySeconds)
             return runner.run(pending, control: control)
         }
     }

@@ -14,6 +14,15 @@ public struct StepControl: Sendable {
     }
 }
 
+extension StepControl {
+    /// Waits, waking early if the operator interrupts.
+    public func pause(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        let until = Date().addingTimeInterval(seconds)
+        while Date() < until, !interrupted() { usleep(20_000) }
+    }
+}
+
 /// Runs the probe kinds of step: shell, postgres, redis, http, tcp, tls,
 /// websocket, system. The C libraries stay behind this protocol.
 public protocol StepRunner: AnyObject {

@@ -6,11 +6,15 @@ public struct PendingStep: Sendable, Hashable {
     public var purpose: StepPurpose
     /// Values that had no value when the step's text was filled in.
     public var missing: [String]
+    /// Wait this long before running it: a verify step tried again gives
+    /// the fix a moment to take effect (a terminated backend to exit).
+    public var delaySeconds: Double
 
-    public init(step: Step, purpose: StepPurpose, missing: [String] = []) {
+    public init(step: Step, purpose: StepPurpose, missing: [String] = [], delaySeconds: Double = 0) {
         self.step = step
         self.purpose = purpose
         self.missing = missing
+        self.delaySeconds = delaySeconds
     }
 }
 
@@ -77,6 +81,11 @@ public struct RunbookSession: Sendable {
     private var records: [SessionRecord] = []
     private var queue: [String] = []
     private var verifyQueue: [String] = []
+    private var verifyAttempt = 0
+    /// How many times the verify steps run before a fix counts as not working.
+    public static let verifyAttempts = 3
+    /// The pause before verifying again.
+    public static let verifyRetryDelay: Double = 1
     /// Where the walk resumes after remediations offered mid-walk.
     private var resumeAt: Int?
 
@@ -177,6 +186,7 @@ public struct RunbookSession: Sendable {
             remediations[id]?.applied = result.status == .ok
             guard result.status == .ok else { return continueQueue() }
             verifyQueue = verifySteps(for: r)
+            verifyAttempt = 1
             return nextVerify(id)
         case .verifying(let id, let stepID):
             guard let step = runbook.step(stepID) else { return continueQueue() }
@@ -288,11 +298,11 @@ public struct RunbookSession: Sendable {
         return setRun(step, purpose: .diagnose)
     }
 
-    private mutating func setRun(_ step: Step, purpose: StepPurpose) -> SessionAction {
+    private mutating func setRun(_ step: Step, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
         let rendered = step.action.rendered(in: scope(for: nil))
         var s = step
         s.action = rendered.action
-        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing))
+        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
         pending = action
         return action
     }
@@ -369,6 +379,13 @@ public struct RunbookSession: Sendable {
     }
 
     private mutating func nextVerify(_ id: String) -> SessionAction {
+        var delay: Double = 0
+        if verifyQueue.isEmpty, let r = runbook.remediation(id), verifyAttempt < Self.verifyAttempts,
+           openFindings.contains(where: { r.fixes.contains($0.id) }) {
+            verifyAttempt += 1
+            verifyQueue = verifySteps(for: r)
+            delay = Self.verifyRetryDelay
+        }
         if verifyQueue.isEmpty {
             guard let r = runbook.remediation(id) else { return continueQueue() }
             let stillOpen = openFindings.filter { r.fixes.contains($0.id) }.map(\.id)
@@ -380,7 +397,7 @@ public struct RunbookSession: Sendable {
         let stepID = verifyQueue.removeFirst()
         guard let step = runbook.step(stepID) else { return nextVerify(id) }
         phase = .verifying(id, step: stepID)
-        return setRun(step, purpose: .verify(id))
+        return setRun(step, purpose: .verify(id), delay: delay)
     }
 
     private mutating func finish() -> SessionAction {

@@ -279,6 +279,7 @@ final class ShellSession: Completer {
             let mark = Interrupts.mark
             let console = self.console
             let control = StepControl(interrupted: { Interrupts.since(mark) }) { text, _ in console.out(text) }
+            control.pause(p.delaySeconds)
             let result = runner.run(p, control: control)
             if result.status == .interrupted { log("interrupt", ["step": p.step.id]) }
             return result

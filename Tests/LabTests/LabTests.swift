@@ -1,0 +1,66 @@
+import Foundation
+import Lab
+import Probes
+import RunbookKit
+import Testing
+import TestSupport
+
+/// The lab is what the guide's platform looks like, with its security on.
+@Suite(.enabled(if: LabFixture.isUp || LabFixture.isRequired))
+struct LabTests {
+    @Test func theLabIsUpWhereTheTestCommandStartedIt() throws {
+        if LabFixture.isRequired { _ = try LabFixture.require() }
+    }
+
+    @Test func itHoldsARealisticVolumeOfData() async throws {
+        try await LabAccess.sharing {
+            let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
+            let r = try c.query("""
+                SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM tasks) AS tasks,
+                       (SELECT count(*) FROM task_results) AS results,
+                       (SELECT extract(day FROM max(execution_time) - min(execution_time)) FROM task_results) AS days
+                """)
+            let row = try #require(r.rows.first).map { Int($0 ?? "") ?? 0 }
+            #expect(row[0] >= 200)
+            #expect(row[1] >= 2_000)
+            #expect(row[2] >= 500_000)
+            #expect(row[3] >= 29)
+        }
+    }
+
+    @Test func itHasTheGuidesIndexesAndPgStatStatements() async throws {
+        try await LabAccess.sharing {
+            let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
+            let idx = try c.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%' ORDER BY 1")
+            #expect(idx.rows.compactMap { $0.first ?? nil } == [
+                "idx_agents_status_location", "idx_task_results_date", "idx_task_results_execution_time",
+                "idx_task_results_failed", "idx_task_results_task_id_time", "idx_tasks_user_status",
+            ])
+            let pss = try c.query("SELECT count(*) FROM pg_stat_statements")
+            #expect(pss.rows.count == 1)
+        }
+    }
+
+    @Test func passwordsAreRequired() async throws {
+        try await LabAccess.sharing {
+            let lab = try LabFixture.require()
+            #expect(throws: PostgresError.self) {
+                _ = try PostgresConnection.connect("postgres://postgres@127.0.0.1:\(lab.postgresPort)/network_probe", timeout: 3)
+            }
+            let redis = try RedisConnection.connect(RedisURL(host: "127.0.0.1", port: lab.redisPort, username: nil, password: nil, database: 0))
+            #expect(throws: RedisError.self) { _ = try redis.command(["KEYS", "*"]) }
+        }
+    }
+
+    @Test func statusAndFaultsAreListed() throws {
+        let status = try RbshProcess.run(["lab", "status"])
+        #expect(status.stdout.contains("postgres  up"))
+        #expect(status.stdout.contains("api       up"))
+        let faults = try RbshProcess.run(["lab", "faults"])
+        #expect(faults.stdout.contains("idle-connections"))
+        #expect(faults.stdout.contains("postgres-down"))
+        let bad = try RbshProcess.run(["lab", "inject", "no-such-fault"])
+        #expect(bad.status == 3)
+        #expect(bad.stderr.contains("no fault `no-such-fault`"))
+    }
+}
