@@ -87,10 +87,10 @@ final class ShellSession: Completer {
         let open = s.openFindings
         let crit = open.filter { $0.severity == .critical }.count
         let warn = open.filter { $0.severity == .warning }.count
-        var p = "rbsh[" + parts.joined(separator: " ") + "]"
-        if crit > 0 { p += " " + style.red("\(crit)!") }
-        if warn > 0 { p += " " + style.yellow("\(warn)?") }
-        return p + "> "
+        // Plain text: libedit counts every byte of the prompt as a column.
+        if crit > 0 { parts.append("\(crit) critical") }
+        if warn > 0 { parts.append("\(warn) warning") }
+        return "rbsh[" + parts.joined(separator: " ") + "]> "
     }
 
     enum Outcome { case continueLoop, quit }
