@@ -55,19 +55,7 @@ extension RbshCommand {
             }
         }
 
-        func describe(_ e: RunbookKit.Expression) -> String {
-            switch e {
-            case .literal(let v): return v.text
-            case .name(let n, _): return n
-            case .not(let x): return "not \(describe(x))"
-            case .and(let a, let b): return "\(describe(a)) and \(describe(b))"
-            case .or(let a, let b): return "(\(describe(a)) or \(describe(b)))"
-            case .compare(let a, let op, let b):
-                let right: String
-                if case .literal(.string(let s)) = b { right = "\"\(s)\"" } else { right = describe(b) }
-                return "\(describe(a)) \(op.rawValue) \(right)"
-            }
-        }
+        func describe(_ e: RunbookKit.Expression) -> String { e.description }
     }
 
     /// `rbsh lint [PATH...]`: every problem in every runbook.
@@ -105,11 +93,23 @@ extension RbshCommand {
         }
     }
 
+    /// `rbsh graph RUNBOOK`: the flowchart, for mermaid or graphviz.
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draw a runbook's flowchart (mermaid or dot).")
         @Argument(help: "A runbook id or path.") var runbook: String
-        @Option var format: String = "mermaid"
-        func run() throws { throw fail(NotBuiltYet(command: "graph").description) }
+        @Option(help: ArgumentHelp("mermaid or dot.", valueName: "format")) var format: GraphFormat = .mermaid
+        @OptionGroup var targets: TargetOptions
+
+        enum GraphFormat: String, ExpressibleByArgument { case mermaid, dot }
+
+        func run() throws {
+            let book: Runbook
+            do { book = try RunbookCatalogue(directories: targets.runbookDirectories).resolve(runbook) } catch {
+                throw fail(error.description, code: 64)
+            }
+            let graph = RunbookGraph(book)
+            print(format == .mermaid ? graph.mermaid() : graph.dot(), terminator: "")
+        }
     }
 
     struct Replay: ParsableCommand {
