@@ -30,9 +30,11 @@ static inline void *CLibEdit_clientData(EditLine *el) {
     if (el_get(el, EL_CLIENTDATA, &data) != 0) return NULL;
     return data;
 }
-static inline int CLibEdit_addFunction(EditLine *el, const char *name, const char *help,
-                                       CLibEdit_KeyFunction f) {
-    return el_set(el, EL_ADDFN, name, help, f);
+/// Adds rbsh's completion key function. Through el_wset with static wide
+/// strings: el_set(EL_ADDFN) copies its narrow strings with wcsdup and never
+/// frees them (libedit's eln.c says so), which leak checkers report.
+static inline int CLibEdit_addCompletionFunction(EditLine *el, CLibEdit_KeyFunction f) {
+    return el_wset(el, EL_ADDFN, L"rbsh-complete", L"Complete rbsh commands and names", f);
 }
 static inline int CLibEdit_bind(EditLine *el, const char *key, const char *function) {
     return el_set(el, EL_BIND, key, function, (const char *)NULL);

@@ -41,7 +41,7 @@ public final class EditLineReader: LineReader {
             guard let el, let data = CLibEdit_clientData(el) else { return nil }
             return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue().promptStorage
         }
-        _ = CLibEdit_addFunction(el, "rbsh-complete", "Complete rbsh commands and names") { el, _ in
+        _ = CLibEdit_addCompletionFunction(el) { el, _ in
             guard let el, let data = CLibEdit_clientData(el) else { return UInt8(CC_ERROR) }
             return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue().complete()
         }

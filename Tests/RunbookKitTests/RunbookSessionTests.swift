@@ -225,3 +225,115 @@ import Testing
         #expect(s.drainRecords().isEmpty)
     }
 }
+
+/// Runbooks that include, or hand over to, other runbooks.
+@Suite struct RunbookInclusionTests {
+    static func load(_ yaml: String) throws -> Runbook {
+        let o = RunbookLoader.load(yaml: yaml, file: "x.yaml")
+        return try #require(o.runbook, "\(o.diagnostics)")
+    }
+
+    static let inner = """
+    id: inner
+    title: Inner
+    category: tool
+    steps:
+      - id: probe
+        shell: "true"
+        findings:
+          - id: bad
+            when: exit_code != 0
+            severity: warning
+            message: bad
+      - id: second
+        shell: "true"
+        next:
+          - when: steps.probe.exit_code != 0
+            goto: end
+    remediations:
+      - id: mend
+        fixes: [bad]
+        risk: safe
+        shell: "true"
+        verify: probe
+    """
+
+    static func outer(mode: String) -> String {
+        """
+        id: outer
+        title: Outer
+        category: tool
+        steps:
+          - id: first
+            shell: "true"
+          - id: check
+            runbook: inner
+            mode: \(mode)
+            findings:
+              - id: inner-unhappy
+                when: worst == "warning"
+                severity: info
+                message: the inner runbook found ${findings}
+          - id: last
+            shell: "true"
+        """
+    }
+
+    func id(_ a: SessionAction?) -> String? {
+        if case .run(let p)? = a { return p.step.id }
+        return nil
+    }
+
+    @Test func anIncludedRunbookRunsInPlaceWithItsOwnNames() throws {
+        let inner = try Self.load(Self.inner)
+        var s = RunbookSession(runbook: try Self.load(Self.outer(mode: "include")), policy: RemediationPolicy(mode: .unattended(allow: .safe)),
+                               resolve: { $0 == "inner" ? inner : nil })
+        #expect(id(s.start()) == "first")
+        #expect(id(s.stepFinished(StepResult(status: .ok, exitCode: 0))) == "check/probe")
+        #expect(s.currentRunbook.id == "inner")
+        // `steps.probe` inside the inner runbook reads its own probe step.
+        #expect(id(s.stepFinished(StepResult(status: .failed, exitCode: 1))) == "check/second")
+        #expect(s.openFindings.map(\.id) == ["check/bad"])
+        // The inner runbook's branch to `end` returns to the outer one.
+        #expect(id(s.stepFinished(StepResult(status: .ok, exitCode: 0))) == "last")
+        #expect(s.results["check"]?.values["worst"] == .string("warning"))
+        #expect(s.openFindings.map(\.id).contains("inner-unhappy"))
+        // At the end, the inner runbook's remediation is offered under its qualified name.
+        let fix = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        #expect(id(fix) == "check/mend")
+        let verify = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        #expect(id(verify) == "check/probe")
+        _ = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        #expect(s.remediations["check/mend"]?.verified == true)
+    }
+
+    @Test func aHandOverEndsTheWalkWithTheOtherRunbook() throws {
+        let inner = try Self.load(Self.inner)
+        var s = RunbookSession(runbook: try Self.load(Self.outer(mode: "handover")), policy: .person, resolve: { $0 == "inner" ? inner : nil })
+        _ = s.start()
+        _ = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        _ = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        let end = s.stepFinished(StepResult(status: .ok, exitCode: 0))
+        #expect(end == .finished(.ok))
+        #expect(s.results["last"] == nil, "the outer runbook's later steps do not run")
+    }
+
+    @Test func aRunbookThatIncludesItselfIsAnErrorNotALoop() throws {
+        let selfish = """
+        id: selfish
+        title: Selfish
+        category: tool
+        steps:
+          - id: again
+            runbook: selfish
+        """
+        let book = try Self.load(selfish)
+        var s = RunbookSession(runbook: book, policy: .person, resolve: { $0 == "selfish" ? book : nil })
+        #expect(s.start() == .finished(.unknown))
+        #expect(s.results["again"]?.error?.contains("already being walked") == true)
+        let ghostly = try Self.load(selfish.replacingOccurrences(of: "runbook: selfish", with: "runbook: ghost"))
+        var missing = RunbookSession(runbook: ghostly, policy: .person)
+        _ = missing.start()
+        #expect(missing.results["again"]?.error == "no runbook ghost")
+    }
+}

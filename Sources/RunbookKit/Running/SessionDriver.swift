@@ -30,8 +30,14 @@ public final class SessionDriver {
         self.interrupted = interrupted
     }
 
-    public func run() -> OutcomeStatus {
-        var action = session.start()
+    /// Walks to the end; `from` resumes at that step instead of the first.
+    public func run(from: String? = nil) -> OutcomeStatus {
+        var action: SessionAction
+        if let from, let a = session.start(at: from) {
+            action = a
+        } else {
+            action = session.start()
+        }
         flush()
         while true {
             switch action {

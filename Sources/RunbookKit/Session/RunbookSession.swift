@@ -64,6 +64,11 @@ public struct RemediationReport: Sendable, Hashable, Codable {
 /// applies the risk policy, and verifies fixes. The interactive shell,
 /// `rbsh run` and replay are drivers of this same engine, and all of them
 /// write the `records` it produces.
+///
+/// A `runbook` step includes another runbook (its steps run, then the walk
+/// carries on) or hands over to it (the walk ends with it). Steps, findings
+/// and remediations of an included runbook are named `STEP/ID`, where STEP
+/// is the including step, so they never clash with the includer's.
 public struct RunbookSession: Sendable {
     public let runbook: Runbook
     public let policy: RemediationPolicy
@@ -71,23 +76,40 @@ public struct RunbookSession: Sendable {
     public private(set) var vars: [String: Value]
     /// Answers known in advance (flags, answers file), by variable or step id.
     public private(set) var presetAnswers: [String: (value: String, by: Decider)]
+    /// Results by step id (`STEP/ID` inside an included runbook).
     public private(set) var results: [String: StepResult] = [:]
     public private(set) var findings: [Finding] = []
     public private(set) var remediations: [String: RemediationReport] = [:]
     /// Diagnostic steps in the order they ran, for `back` and summaries.
     public private(set) var trail: [String] = []
     public private(set) var pending: SessionAction?
+    private let resolve: @Sendable (String) -> Runbook?
+    private var frames: [Frame]
     private var phase: Phase = .idle
     private var records: [SessionRecord] = []
     private var queue: [String] = []
     private var verifyQueue: [String] = []
     private var verifyAttempt = 0
+    /// Every step and remediation met so far, by qualified id, with the
+    /// prefix its names resolve under.
+    private var knownSteps: [String: (step: Step, prefix: String)] = [:]
+    private var knownRemediations: [String: (remediation: Remediation, prefix: String)] = [:]
+    private var remediationOrder: [String] = []
+    /// Where the walk resumes after remediations offered mid-walk.
+    private var resumeAt: Int?
+
     /// How many times the verify steps run before a fix counts as not working.
     public static let verifyAttempts = 3
     /// The pause before verifying again.
     public static let verifyRetryDelay: Double = 1
-    /// Where the walk resumes after remediations offered mid-walk.
-    private var resumeAt: Int?
+
+    private struct Frame: Sendable {
+        var book: Runbook
+        /// `""` for the top runbook, `STEP/` inside an included one.
+        var prefix: String
+        /// The including step's index in the frame below, and how it included.
+        var caller: (index: Int, mode: RunbookAction.Mode)?
+    }
 
     private enum Phase: Sendable, Hashable {
         case idle
@@ -101,18 +123,17 @@ public struct RunbookSession: Sendable {
 
     public init(
         runbook: Runbook, policy: RemediationPolicy, targets: [String: Value] = [:],
-        answers: [String: (value: String, by: Decider)] = [:]
+        answers: [String: (value: String, by: Decider)] = [:],
+        resolve: @escaping @Sendable (String) -> Runbook? = { _ in nil }
     ) {
         self.runbook = runbook
         self.policy = policy
         self.targets = targets
         self.presetAnswers = answers
-        var vars: [String: Value] = [:]
-        for input in runbook.inputs {
-            if let a = answers[input.id] { vars[input.id] = Value(parsing: a.value) }
-            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
-        }
-        self.vars = vars
+        self.resolve = resolve
+        self.frames = []
+        self.vars = [:]
+        push(runbook, prefix: "", caller: nil)
     }
 
     // MARK: - Reading the state
@@ -125,7 +146,13 @@ public struct RunbookSession: Sendable {
 
     public var isFinished: Bool { phase == .done }
 
-    /// The index of the diagnostic step pending or running, if any.
+    /// The runbook being walked now: the top one, or one it included.
+    public var currentRunbook: Runbook { frames.last?.book ?? runbook }
+
+    /// `""` in the top runbook; `STEP/` inside one it included.
+    public var currentPrefix: String { frames.last?.prefix ?? "" }
+
+    /// The index, in `currentRunbook`, of the diagnostic step pending or running.
     public var currentStepIndex: Int? {
         switch phase {
         case .diagnosing(let i), .asking(let i): return i
@@ -134,6 +161,12 @@ public struct RunbookSession: Sendable {
     }
 
     public var openFindings: [Finding] { findings.filter { $0.state == .open } }
+
+    /// A remediation by (qualified) id, from any runbook the walk entered.
+    public func remediation(_ id: String) -> Remediation? { knownRemediations[id]?.remediation }
+
+    /// Every remediation the walk has met, in order.
+    public var allRemediations: [Remediation] { remediationOrder.compactMap { knownRemediations[$0]?.remediation } }
 
     /// The overall status: the worst open finding; unknown when a step could
     /// not do its job and no finding explains it.
@@ -163,6 +196,13 @@ public struct RunbookSession: Sendable {
         return enter(0)
     }
 
+    /// Starts the walk at a step instead of the first (resuming a session).
+    public mutating func start(at stepID: String) -> SessionAction? {
+        guard let i = runbook.stepIndex(stepID) else { return nil }
+        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        return enter(i)
+    }
+
     /// The driver is about to run the pending step: recorded now, so a
     /// transcript cut short still shows what was under way.
     public mutating func begin() {
@@ -174,23 +214,24 @@ public struct RunbookSession: Sendable {
     public mutating func stepFinished(_ result: StepResult) -> SessionAction {
         switch phase {
         case .diagnosing(let i):
-            let step = runbook.steps[i]
-            let found = evaluate(step, result: result)
-            records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: found))
-            trail.append(step.id)
+            let frame = top
+            let step = frame.book.steps[i]
+            let found = evaluate(step, qualified: frame.prefix + step.id, prefix: frame.prefix, result: result)
+            records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: found))
+            trail.append(frame.prefix + step.id)
             return advance(from: i)
         case .remediating(let id):
-            guard let r = runbook.remediation(id) else { return continueQueue() }
-            records.append(.stepEnded(step: r.action.id, purpose: .remediate(id), result: result, findings: []))
+            guard let (r, prefix) = knownRemediations[id] else { return continueQueue() }
+            records.append(.stepEnded(step: prefix + r.action.id, purpose: .remediate(id), result: result, findings: []))
             records.append(.remediationApplied(id: id, status: result.status))
             remediations[id]?.applied = result.status == .ok
             guard result.status == .ok else { return continueQueue() }
-            verifyQueue = verifySteps(for: r)
+            verifyQueue = verifySteps(for: id)
             verifyAttempt = 1
             return nextVerify(id)
         case .verifying(let id, let stepID):
-            guard let step = runbook.step(stepID) else { return continueQueue() }
-            let found = evaluate(step, result: result)
+            guard let (step, prefix) = knownSteps[stepID] else { return continueQueue() }
+            let found = evaluate(step, qualified: stepID, prefix: prefix, result: result)
             records.append(.stepEnded(step: stepID, purpose: .verify(id), result: result, findings: found))
             return nextVerify(id)
         default:
@@ -202,22 +243,23 @@ public struct RunbookSession: Sendable {
         guard case .asking(let i) = phase, case .ask(let q) = pending else { return pending ?? .finished(outcome) }
         records.append(.answer(step: q.step, value: value, by: decider))
         vars[q.variable] = Value(parsing: value)
-        let step = runbook.steps[i]
+        let frame = top
+        let step = frame.book.steps[i]
         let result = StepResult(status: .ok, values: ["answer": .string(value)])
-        let found = evaluate(step, result: result)
-        records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: found))
-        trail.append(step.id)
+        let found = evaluate(step, qualified: frame.prefix + step.id, prefix: frame.prefix, result: result)
+        records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: found))
+        trail.append(frame.prefix + step.id)
         return advance(from: i)
     }
 
     public mutating func decided(_ confirmed: Bool, by decider: Decider, reason: String? = nil) -> SessionAction {
-        guard case .confirming(let id) = phase, let r = runbook.remediation(id) else { return pending ?? .finished(outcome) }
+        guard case .confirming(let id) = phase, let (r, _) = knownRemediations[id] else { return pending ?? .finished(outcome) }
         records.append(.remediationDecision(id: id, confirmed: confirmed, by: decider, reason: reason))
         guard confirmed else {
             remediations[id]?.declined = reason ?? "declined"
             return continueQueue()
         }
-        return runRemediation(r)
+        return runRemediation(id, r)
     }
 
     /// Skips what is pending: a step is recorded as skipped, a question
@@ -225,10 +267,11 @@ public struct RunbookSession: Sendable {
     public mutating func skip() -> SessionAction {
         switch phase {
         case .diagnosing(let i), .asking(let i):
-            let step = runbook.steps[i]
+            let frame = top
+            let step = frame.book.steps[i]
             let result = StepResult.skipped("skipped by the operator")
-            results[step.id] = result
-            records.append(.stepEnded(step: step.id, purpose: .diagnose, result: result, findings: []))
+            results[frame.prefix + step.id] = result
+            records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: []))
             return advance(from: i)
         case .confirming:
             return decided(false, by: .operatorInput, reason: "skipped")
@@ -237,9 +280,12 @@ public struct RunbookSession: Sendable {
         }
     }
 
-    /// Goes to a diagnostic step by id; nil if there is no such step.
+    /// Goes to a diagnostic step of the runbook being walked, by id; nil if
+    /// there is no such step.
     public mutating func goto(_ id: String) -> SessionAction? {
-        guard let i = runbook.stepIndex(id) else { return nil }
+        let frame = top
+        let local = id.hasPrefix(frame.prefix) ? String(id.dropFirst(frame.prefix.count)) : id
+        guard let i = frame.book.stepIndex(local) else { return nil }
         queue = []
         verifyQueue = []
         return enter(i)
@@ -247,7 +293,7 @@ public struct RunbookSession: Sendable {
 
     /// Runs the last diagnostic step again.
     public mutating func retry() -> SessionAction? {
-        guard let last = trail.last else { return nil }
+        guard let last = trail.last, last.hasPrefix(top.prefix) else { return nil }
         trail.removeLast()
         return goto(last)
     }
@@ -255,7 +301,8 @@ public struct RunbookSession: Sendable {
     /// Goes back to the last diagnostic step run, making it pending again
     /// (the shell shows it; `retry` runs it at once).
     public mutating func back() -> SessionAction? {
-        guard let previous = trail.popLast() else { return nil }
+        guard let previous = trail.last, previous.hasPrefix(top.prefix) else { return nil }
+        trail.removeLast()
         return goto(previous)
     }
 
@@ -267,40 +314,106 @@ public struct RunbookSession: Sendable {
         return continueQueue()
     }
 
-    /// The remediations that fix an open finding, in the runbook's order.
+    /// The remediations that fix an open finding, in the order they were met.
     public func matchingRemediations(only: String? = nil) -> [String] {
         let open = Set(openFindings.map(\.id))
-        return runbook.remediations
-            .filter { only == nil || $0.id == only }
-            .filter { !open.isDisjoint(with: $0.fixes) }
-            .map(\.id)
+        return remediationOrder
+            .filter { only == nil || $0 == only }
+            .filter { id in knownRemediations[id].map { !open.isDisjoint(with: $0.remediation.fixes) } ?? false }
+    }
+
+    // MARK: - Frames
+
+    private var top: Frame { frames[frames.count - 1] }
+
+    private mutating func push(_ book: Runbook, prefix: String, caller: (index: Int, mode: RunbookAction.Mode)?) {
+        frames.append(Frame(book: book, prefix: prefix, caller: caller))
+        for input in book.inputs where vars[input.id] == nil {
+            if let a = presetAnswers[input.id] { vars[input.id] = Value(parsing: a.value) }
+            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
+        }
+        for step in book.steps { knownSteps[prefix + step.id] = (step, prefix) }
+        for var r in book.remediations {
+            let id = prefix + r.id
+            r.fixes = r.fixes.map { prefix + $0 }
+            r.verify = r.verify.map { prefix + $0 }
+            r.id = id
+            if knownRemediations[id] == nil { remediationOrder.append(id) }
+            knownRemediations[id] = (r, prefix)
+        }
+    }
+
+    /// The included runbook finished: record the including step and carry on
+    /// (include), or end with it (hand-over).
+    private mutating func pop() -> SessionAction {
+        let frame = frames.removeLast()
+        guard let caller = frame.caller else { return beginRemediations() }
+        let parent = top
+        let step = parent.book.steps[caller.index]
+        let mine = findings.filter { $0.step.hasPrefix(frame.prefix) && $0.state == .open }
+        let worst = mine.map(\.severity).max()
+        var result = StepResult(status: .ok, values: ["runbook": .string(frame.book.id), "findings": .number(Double(mine.count))])
+        result.values["worst"] = .string(worst?.rawValue ?? "none")
+        let found = evaluate(step, qualified: parent.prefix + step.id, prefix: parent.prefix, result: result)
+        records.append(.stepEnded(step: parent.prefix + step.id, purpose: .diagnose, result: result, findings: found))
+        trail.append(parent.prefix + step.id)
+        if caller.mode == .handover {
+            // The includer ends with the runbook it handed over to.
+            return frames.count == 1 ? beginRemediations() : pop()
+        }
+        return advance(from: caller.index)
     }
 
     // MARK: - Walking
 
     private mutating func enter(_ index: Int) -> SessionAction {
-        guard index < runbook.steps.count else { return beginRemediations() }
-        let step = runbook.steps[index]
-        if case .ask(let ask) = step.action {
-            let variable = ask.variable.isEmpty ? step.id : ask.variable
-            let rendered = step.action.rendered(in: scope(for: nil))
+        let frame = top
+        guard index < frame.book.steps.count else { return frames.count > 1 ? pop() : beginRemediations() }
+        let step = frame.book.steps[index]
+        let qualified = frame.prefix + step.id
+        switch step.action {
+        case .ask:
+            let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
             guard case .ask(let a) = rendered.action else { return finish() }
-            let q = Question(step: step.id, variable: variable, text: a.question, choices: a.choices)
-            records.append(.question(step: step.id, text: q.text, choices: q.choices))
+            let variable = a.variable.isEmpty ? step.id : a.variable
+            let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices)
+            records.append(.question(step: qualified, text: q.text, choices: q.choices))
             phase = .asking(index)
             pending = .ask(q)
             if let preset = presetAnswers[variable] ?? presetAnswers[step.id] {
                 return answered(preset.value, by: preset.by)
             }
             return .ask(q)
+        case .runbook(let r):
+            let problem: String?
+            if frames.contains(where: { $0.book.id == r.id }) {
+                problem = "runbook \(r.id) is already being walked (\(frames.map(\.book.id).joined(separator: " → ")) → \(r.id))"
+            } else if resolve(r.id) == nil {
+                problem = "no runbook \(r.id)"
+            } else {
+                problem = nil
+            }
+            if let problem {
+                phase = .diagnosing(index)
+                let result = StepResult(status: .error, error: problem)
+                let found = evaluate(step, qualified: qualified, prefix: frame.prefix, result: result)
+                records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: found))
+                return advance(from: index)
+            }
+            guard let book = resolve(r.id) else { return finish() }
+            records.append(.runbookStarted(id: book.id, title: book.title))
+            push(book, prefix: qualified + "/", caller: (index, r.mode))
+            return enter(0)
+        default:
+            phase = .diagnosing(index)
+            return setRun(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
         }
-        phase = .diagnosing(index)
-        return setRun(step, purpose: .diagnose)
     }
 
-    private mutating func setRun(_ step: Step, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
-        let rendered = step.action.rendered(in: scope(for: nil))
+    private mutating func setRun(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
+        let rendered = step.action.rendered(in: scope(qualified, prefix: prefix))
         var s = step
+        s.id = qualified
         s.action = rendered.action
         let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
         pending = action
@@ -308,8 +421,9 @@ public struct RunbookSession: Sendable {
     }
 
     private mutating func advance(from index: Int) -> SessionAction {
-        let step = runbook.steps[index]
-        let scope = scope(for: step.id)
+        let frame = top
+        let step = frame.book.steps[index]
+        let scope = scope(frame.prefix + step.id, prefix: frame.prefix)
         for branch in step.next {
             guard let condition = branch.condition else { return jump(branch.target) }
             if condition.evaluate(in: scope).holds { return jump(branch.target) }
@@ -318,8 +432,9 @@ public struct RunbookSession: Sendable {
     }
 
     private mutating func jump(_ target: String) -> SessionAction {
-        if target == Branch.end { return beginRemediations() }
-        guard let i = runbook.stepIndex(target) else { return beginRemediations() }
+        guard target != Branch.end, let i = top.book.stepIndex(target) else {
+            return frames.count > 1 ? pop() : beginRemediations()
+        }
         return enter(i)
     }
 
@@ -334,8 +449,8 @@ public struct RunbookSession: Sendable {
         let open = Set(openFindings.map(\.id))
         while let id = queue.first {
             queue.removeFirst()
-            guard let r = runbook.remediation(id), !open.isDisjoint(with: r.fixes) else { continue }
-            let rendered = r.action.action.rendered(in: scope(for: nil))
+            guard let (r, prefix) = knownRemediations[id], !open.isDisjoint(with: r.fixes) else { continue }
+            let rendered = r.action.action.rendered(in: scope(nil, prefix: prefix))
             var report = remediations[id] ?? RemediationReport(id: id, risk: r.risk)
             report.offered = true
             remediations[id] = report
@@ -347,7 +462,7 @@ public struct RunbookSession: Sendable {
                 continue
             case .run:
                 records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
-                return runRemediation(r)
+                return runRemediation(id, r)
             case .ask:
                 let c = Confirmation(
                     remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
@@ -366,12 +481,16 @@ public struct RunbookSession: Sendable {
         return finish()
     }
 
-    private mutating func runRemediation(_ r: Remediation) -> SessionAction {
-        phase = .remediating(r.id)
-        return setRun(r.action, purpose: .remediate(r.id))
+    private mutating func runRemediation(_ id: String, _ r: Remediation) -> SessionAction {
+        phase = .remediating(id)
+        let prefix = knownRemediations[id]?.prefix ?? ""
+        var action = r.action
+        action.id = String(r.action.id.dropFirst(prefix.count))
+        return setRun(action, qualified: id, prefix: prefix, purpose: .remediate(id))
     }
 
-    private func verifySteps(for r: Remediation) -> [String] {
+    private func verifySteps(for id: String) -> [String] {
+        guard let r = knownRemediations[id]?.remediation else { return [] }
         if let v = r.verify { return [v] }
         var steps: [String] = []
         for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
@@ -379,15 +498,14 @@ public struct RunbookSession: Sendable {
     }
 
     private mutating func nextVerify(_ id: String) -> SessionAction {
+        guard let r = knownRemediations[id]?.remediation else { return continueQueue() }
         var delay: Double = 0
-        if verifyQueue.isEmpty, let r = runbook.remediation(id), verifyAttempt < Self.verifyAttempts,
-           openFindings.contains(where: { r.fixes.contains($0.id) }) {
+        if verifyQueue.isEmpty, verifyAttempt < Self.verifyAttempts, openFindings.contains(where: { r.fixes.contains($0.id) }) {
             verifyAttempt += 1
-            verifyQueue = verifySteps(for: r)
+            verifyQueue = verifySteps(for: id)
             delay = Self.verifyRetryDelay
         }
         if verifyQueue.isEmpty {
-            guard let r = runbook.remediation(id) else { return continueQueue() }
             let stillOpen = openFindings.filter { r.fixes.contains($0.id) }.map(\.id)
             let verified = stillOpen.isEmpty
             remediations[id]?.verified = verified
@@ -395,9 +513,9 @@ public struct RunbookSession: Sendable {
             return continueQueue()
         }
         let stepID = verifyQueue.removeFirst()
-        guard let step = runbook.step(stepID) else { return nextVerify(id) }
+        guard let (step, prefix) = knownSteps[stepID] else { return nextVerify(id) }
         phase = .verifying(id, step: stepID)
-        return setRun(step, purpose: .verify(id), delay: delay)
+        return setRun(step, qualified: stepID, prefix: prefix, purpose: .verify(id), delay: delay)
     }
 
     private mutating func finish() -> SessionAction {
@@ -413,25 +531,26 @@ public struct RunbookSession: Sendable {
     /// Stores the result, replaces the step's findings with what its rules
     /// say now, and returns them. A finding that was open and no longer
     /// holds becomes resolved.
-    private mutating func evaluate(_ step: Step, result: StepResult) -> [Finding] {
-        results[step.id] = result
-        let scope = scope(for: step.id)
+    private mutating func evaluate(_ step: Step, qualified: String, prefix: String, result: StepResult) -> [Finding] {
+        results[qualified] = result
+        let scope = scope(qualified, prefix: prefix)
         var found: [Finding] = []
         for rule in step.findings {
+            let id = prefix + rule.id
             switch rule.condition.evaluate(in: scope) {
             case .value(let v) where v.isTruthy:
                 let message = Template.render(rule.message, in: scope).text
-                found.append(Finding(id: rule.id, severity: rule.severity, message: message, step: step.id))
+                found.append(Finding(id: id, severity: rule.severity, message: message, step: qualified))
             case .value:
                 continue
             case .unknown(let name):
                 guard result.status != .skipped else { continue }
-                found.append(Finding(id: rule.id, severity: rule.severity,
+                found.append(Finding(id: id, severity: rule.severity,
                                      message: "unknown: `\(name)` has no value (\(rule.message))",
-                                     step: step.id, state: .unknown))
+                                     step: qualified, state: .unknown))
             }
         }
-        let ruleIDs = Set(step.findings.map(\.id))
+        let ruleIDs = Set(step.findings.map { prefix + $0.id })
         var updated: [Finding] = []
         for old in findings {
             guard ruleIDs.contains(old.id) else { updated.append(old); continue }
@@ -445,9 +564,14 @@ public struct RunbookSession: Sendable {
         return found
     }
 
-    /// The names a step's conditions and texts can read.
+    /// The names a step's conditions and texts can read: the step's own
+    /// results, and `steps.ID.NAME` within the same runbook.
     public func scope(for stepID: String?) -> SessionScope {
-        SessionScope(own: stepID.flatMap { results[$0] }, results: results, vars: vars, targets: targets)
+        scope(stepID, prefix: frames.last?.prefix ?? "")
+    }
+
+    private func scope(_ qualified: String?, prefix: String) -> SessionScope {
+        SessionScope(own: qualified.flatMap { results[$0] }, results: results, prefix: prefix, vars: vars, targets: targets)
     }
 }
 
@@ -456,13 +580,15 @@ public struct RunbookSession: Sendable {
 public struct SessionScope: ValueScope, Sendable {
     public var own: StepResult?
     public var results: [String: StepResult]
+    /// Step ids in `steps.ID.NAME` are read within this runbook.
+    public var prefix: String = ""
     public var vars: [String: Value]
     public var targets: [String: Value]
 
     public func value(of name: String) -> Value? {
         if name.hasPrefix("steps.") {
             let parts = name.split(separator: ".", maxSplits: 2)
-            guard parts.count == 3, let r = results[String(parts[1])] else { return nil }
+            guard parts.count == 3, let r = results[prefix + String(parts[1])] else { return nil }
             return r.value(of: String(parts[2]))
         }
         if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {

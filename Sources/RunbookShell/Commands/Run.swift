@@ -27,6 +27,9 @@ extension RbshCommand {
         @Flag(help: "Show what would run; run nothing that changes anything.")
         var dryRun = false
 
+        @Option(help: ArgumentHelp("Start at this step instead of the first (resume).", valueName: "step"))
+        var from: String?
+
         @Option(help: ArgumentHelp("Where to write the transcript.", valueName: "path"))
         var transcript: String?
 
@@ -59,6 +62,9 @@ extension RbshCommand {
                 console.error(error.description)
                 throw fail("runbook \(runbook) is broken; `rbsh lint` shows every problem", code: 3)
             }
+            if let from, book.step(from) == nil {
+                throw fail("\(book.id) has no step `\(from)`\(Suggestion.hint(for: from, in: book.steps.map(\.id)))", code: 64)
+            }
             let presets: [String: (value: String, by: Decider)]
             do { presets = try loadAnswers() } catch { throw fail("\(error)", code: 64) }
 
@@ -83,11 +89,11 @@ extension RbshCommand {
             }
             let session = RunbookSession(
                 runbook: book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun),
-                targets: resolved.targets.scopeValues, answers: presets)
+                targets: resolved.targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
             let mark = Interrupts.mark
             let driver = SessionDriver(session: session, runner: ProbeRunner(targets: resolved.targets), transcript: writer,
                                        presenter: presenter, interrupted: { Interrupts.since(mark) })
-            var status = driver.run()
+            var status = driver.run(from: from)
             if Interrupts.since(mark) {
                 try? writer.event("interrupt", ["where": "run"])
                 status = max(status, .unknown)
@@ -175,7 +181,7 @@ enum RunReport {
                 ["id": $0.id, "severity": $0.severity.rawValue, "message": redactor.redact($0.message), "step": $0.step,
                  "state": $0.state.rawValue] as [String: Any]
             },
-            "remediations": s.runbook.remediations.compactMap { r -> [String: Any]? in
+            "remediations": s.allRemediations.compactMap { r -> [String: Any]? in
                 guard let rep = s.remediations[r.id] else { return nil }
                 return ["id": rep.id, "risk": rep.risk.rawValue, "offered": rep.offered, "applied": rep.applied, "verified": rep.verified]
             },

@@ -81,8 +81,8 @@ final class ShellSession: Completer {
     var prompt: String {
         guard reader.isInteractive else { return "" }
         guard let s = session else { return "rbsh> " }
-        var parts = [s.runbook.id]
-        if let i = s.currentStepIndex { parts.append("\(i + 1)/\(s.runbook.steps.count)") }
+        var parts = [s.currentRunbook.id]
+        if let i = s.currentStepIndex { parts.append("\(i + 1)/\(s.currentRunbook.steps.count)") }
         else if s.isFinished { parts.append("done") }
         let open = s.openFindings
         let crit = open.filter { $0.severity == .critical }.count
@@ -173,7 +173,7 @@ final class ShellSession: Completer {
     private func fix(_ rest: String) {
         guard let s = session else { return fail("no runbook started; `start RUNBOOK` (`list` shows them)") }
         let only = rest.isEmpty ? nil : rest
-        if let only, s.runbook.remediation(only) == nil { return fail("no remediation `\(only)` in \(s.runbook.id)") }
+        if let only, s.remediation(only) == nil { return fail("no remediation `\(only)` in \(s.runbook.id)") }
         guard !s.matchingRemediations(only: only).isEmpty else {
             return fail(only == nil ? "no remediation matches the open findings" : "`\(rest)` fixes no open finding")
         }
@@ -188,7 +188,9 @@ final class ShellSession: Completer {
         do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
         var answers = presets
         for (k, v) in vars { answers[k] = (v, .operatorInput) }
-        var s = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: answers)
+        let catalogue = self.catalogue
+        var s = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: answers,
+                               resolve: { try? catalogue.resolve($0) })
         let action = s.start()
         session = s
         console.line(style.bold(book.id) + " — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
@@ -212,7 +214,8 @@ final class ShellSession: Completer {
         guard let s = session else { return }
         switch action {
         case .run(let p):
-            let n = s.runbook.stepIndex(p.step.id).map { "[\($0 + 1)/\(s.runbook.steps.count)] " } ?? ""
+            let book = s.currentRunbook
+            let n = book.stepIndex(String(p.step.id.dropFirst(s.currentPrefix.count))).map { "[\($0 + 1)/\(book.steps.count)] " } ?? ""
             console.line(style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
         case .ask, .confirm:
             perform(action)
@@ -281,7 +284,10 @@ final class ShellSession: Completer {
             let control = StepControl(interrupted: { Interrupts.since(mark) }) { text, _ in console.out(text) }
             control.pause(p.delaySeconds)
             let result = runner.run(p, control: control)
-            if result.status == .interrupted { log("interrupt", ["step": p.step.id]) }
+            if result.status == .interrupted {
+                console.line("")
+                log("interrupt", ["step": p.step.id])
+            }
             return result
         }
     }
@@ -456,9 +462,10 @@ final class ShellSession: Completer {
 
     private func showSteps() {
         guard let s = session else { return fail("no runbook started") }
-        for (i, step) in s.runbook.steps.enumerated() {
+        if s.currentRunbook.id != s.runbook.id { console.line(style.dim("in \(s.currentRunbook.id), included by \(s.runbook.id)")) }
+        for (i, step) in s.currentRunbook.steps.enumerated() {
             let here = s.currentStepIndex == i ? style.bold("→") : " "
-            let status = s.results[step.id].map { style.status($0.status) } ?? style.dim("not run")
+            let status = s.results[s.currentPrefix + step.id].map { style.status($0.status) } ?? style.dim("not run")
             console.line("\(here) \(i + 1). \(step.id.padding(toLength: 18, withPad: " ", startingAt: 0)) \(status)  \(step.title)")
         }
     }
@@ -469,7 +476,7 @@ final class ShellSession: Completer {
         for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
             let state = f.state == .open ? "" : style.dim(" [\(f.state.rawValue)]")
             console.line("\(style.severity(f.severity)) \(f.id)\(state): \(redactor.redact(f.message))")
-            let fixes = s.runbook.remediations(fixing: f.id).map { "\($0.id) [\($0.risk.rawValue)]" }
+            let fixes = s.allRemediations.filter { $0.fixes.contains(f.id) }.map { "\($0.id) [\($0.risk.rawValue)]" }
             if f.state == .open, !fixes.isEmpty { console.line(style.dim("    fix: " + fixes.joined(separator: ", "))) }
         }
     }
@@ -485,8 +492,8 @@ final class ShellSession: Completer {
         if words.count <= 1 { return ShellCommandTable.names }
         switch words[0] {
         case "start": return catalogue.ids
-        case "goto": return session?.runbook.steps.map(\.id) ?? []
-        case "fix": return session?.runbook.remediations.map(\.id) ?? []
+        case "goto": return session?.currentRunbook.steps.map(\.id) ?? []
+        case "fix": return session?.allRemediations.map(\.id) ?? []
         case "help": return ShellCommandTable.names
         case "target": return words.count == 2 ? ["postgres", "redis", "api"] : []
         case "check": return words.count == 2 ? ["tcp", "system", "tls", "ws"] : []
