@@ -52,8 +52,8 @@ struct LabTests {
         }
     }
 
-    @Test func statusAndFaultsAreListed() throws {
-        let status = try RbshProcess.run(["lab", "status"])
+    @Test func statusAndFaultsAreListed() async throws {
+        let status = try await LabAccess.sharing { try RbshProcess.run(["lab", "status"]) }
         #expect(status.stdout.contains("postgres  up"))
         #expect(status.stdout.contains("api       up"))
         let faults = try RbshProcess.run(["lab", "faults"])
