@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -54,7 +55,12 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes"], path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "RunbookKitTests", dependencies: ["RunbookKit", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "RunbookKitTests",
+            dependencies: ["RunbookKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Corpus"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"], swiftSettings: strict),

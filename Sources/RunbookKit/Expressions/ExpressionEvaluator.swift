@@ -100,7 +100,7 @@ extension Expression {
 }
 
 /// A scope over a plain dictionary; handy for tests and for inputs.
-public struct DictionaryScope: ValueScope {
+public struct DictionaryScope: ValueScope, Sendable {
     public var values: [String: Value]
     public init(_ values: [String: Value]) { self.values = values }
     public func value(of name: String) -> Value? { values[name] }

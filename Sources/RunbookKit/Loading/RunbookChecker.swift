@@ -54,7 +54,8 @@ enum RunbookChecker {
             for branch in step.next where !targets.contains(branch.target) {
                 reader.error(stepNode(i, "next"), "`next` names `\(branch.target)`, which is no step\(Suggestion.hint(for: branch.target, in: targets))")
             }
-            checkNames(in: step, at: stepNode(i), known: declaredSteps, reader: &reader)
+            checkNames(in: step.findings.map(\.condition), at: stepNode(i, "findings"), known: declaredSteps, reader: &reader)
+            checkNames(in: step.next.compactMap(\.condition), at: stepNode(i, "next"), known: declaredSteps, reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
@@ -63,7 +64,8 @@ enum RunbookChecker {
             if let verify = r.verify, !declaredSteps.contains(verify) {
                 reader.error(remediationNode(i, "verify"), "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
             }
-            checkNames(in: r.action, at: remediationNode(i), known: declaredSteps, reader: &reader)
+            checkNames(in: r.action.findings.map(\.condition) + r.action.next.compactMap(\.condition),
+                       at: remediationNode(i), known: declaredSteps, reader: &reader)
         }
         for (i, input) in runbook.inputs.enumerated() where runbook.inputs[..<i].contains(where: { $0.id == input.id }) {
             reader.error(root["inputs"] ?? root, "duplicate input id `\(input.id)`")
@@ -113,9 +115,7 @@ enum RunbookChecker {
         }
     }
 
-    private static func checkNames(in step: Step, at node: Node, known: Set<String>, reader: inout NodeReader) {
-        var expressions = step.findings.map(\.condition)
-        expressions += step.next.compactMap(\.condition)
+    private static func checkNames(in expressions: [Expression], at node: Node, known: Set<String>, reader: inout NodeReader) {
         for expression in expressions {
             for name in expression.names where name.hasPrefix("steps.") {
                 let parts = name.split(separator: ".", maxSplits: 2)

@@ -43,7 +43,7 @@ public enum RunbookLoader {
             }
             root = node
         } catch let error as YamlError {
-            reader.error(yamlErrorLocation(error, file: file), "YAML syntax: \(yamlErrorMessage(error))")
+            reader.error(yamlErrorLocation(error, file: file, yaml: yaml), "YAML syntax: \(yamlErrorMessage(error))")
             return Outcome(runbook: nil, diagnostics: reader.diagnostics)
         } catch {
             reader.error(FilePosition(file: file, line: 1, column: 1), "YAML syntax: \(error)")
@@ -53,19 +53,24 @@ public enum RunbookLoader {
         guard var top = reader.mapping(root, what: "a runbook") else {
             return Outcome(runbook: nil, diagnostics: reader.diagnostics)
         }
+        // A missing key that is only misspelt is reported once, as the misspelling.
+        let misspelt = Set(top.entries.filter { !topKeys.contains($0.key) }.compactMap { Suggestion.closest(to: $0.key, in: topKeys) })
+        func missing(_ key: String, _ message: String) {
+            if !top.has(key), !misspelt.contains(key) { reader.error(root, message) }
+        }
         let id = top.take("id").flatMap { reader.string($0, what: "id") }
-        if id == nil, !top.has("id") { reader.error(root, "missing `id`") }
-        if let id, !isIdentifier(id), let node = top.keyNode("id") {
+        missing("id", "missing `id`")
+        if let id, !isIdentifier(id), let node = top.take("id") {
             reader.error(node, "id `\(id)` must be lower-case letters, digits and dashes")
         }
         let title = top.take("title").flatMap { reader.string($0, what: "title") }
-        if !top.has("title") { reader.error(root, "missing `title`") }
+        missing("title", "missing `title`")
         let aliases = top.take("aliases").flatMap { reader.strings($0, what: "aliases") } ?? []
         let category: Runbook.Category?
         if let node = top.take("category") {
             category = reader.enumeration(node, Runbook.Category.self, what: "category")
         } else {
-            reader.error(root, "missing `category` (one of \(Runbook.Category.allCases.map(\.rawValue).joined(separator: ", ")))")
+            missing("category", "missing `category` (one of \(Runbook.Category.allCases.map(\.rawValue).joined(separator: ", ")))")
             category = nil
         }
         let symptoms = top.take("symptoms").flatMap { reader.strings($0, what: "symptoms") } ?? []
@@ -82,7 +87,7 @@ public enum RunbookLoader {
                 reader.error(node, "`steps` must be a list with at least one step")
             }
         } else {
-            reader.error(root, "missing `steps`")
+            missing("steps", "missing `steps`")
         }
 
         var remediations: [Remediation] = []
@@ -146,7 +151,7 @@ public enum RunbookLoader {
         guard var m = prepared ?? reader.mapping(node, what: what) else { return nil }
         let id = m.take("id").flatMap { reader.string($0, what: "step id") }
         if !m.has("id") { reader.error(node, "\(what) needs an `id`") }
-        if let id, !isIdentifier(id), let k = m.keyNode("id") {
+        if let id, !isIdentifier(id), let k = m.take("id") {
             reader.error(k, "step id `\(id)` must be lower-case letters, digits and dashes (and not `end`)")
         }
         let title = m.take("title").flatMap { reader.string($0, what: "title") }
@@ -244,10 +249,23 @@ public enum RunbookLoader {
         )
     }
 
-    private static func yamlErrorLocation(_ error: YamlError, file: String) -> FilePosition {
+    private static func yamlErrorLocation(_ error: YamlError, file: String, yaml: String) -> FilePosition {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return FilePosition(file: file, line: max(mark.line, 1), column: max(mark.column, 1))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Point at the second time the key is written.
+            if let key = duplicates.first {
+                var seen = 0
+                for (n, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let trimmed = line.drop { $0 == " " || $0 == "-" }
+                    if trimmed.hasPrefix(key + ":") {
+                        seen += 1
+                        if seen == 2 { return FilePosition(file: file, line: n + 1, column: line.count - trimmed.count + 1) }
+                    }
+                }
+            }
+            return FilePosition(file: file, line: max(context.mark.line, 1), column: max(context.mark.column, 1))
         default:
             return FilePosition(file: file, line: 1, column: 1)
         }
@@ -257,9 +275,12 @@ public enum RunbookLoader {
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
              .composer(let context, let problem, _, _):
-            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            guard let context, !context.text.isEmpty else { return problem }
+            return "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", "))"
         default:
-            return "\(error)"
+            return "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
         }
     }
 }

@@ -62,6 +62,7 @@ extension RbshCommand {
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check runbooks: file:line:column: message.")
         @Argument(help: "Runbook files or folders (default: runbooks/).") var paths: [String] = []
+        @OptionGroup var targets: TargetOptions
 
         func run() throws {
             var files: [String] = []
@@ -79,15 +80,27 @@ extension RbshCommand {
                 }
             }
             var problems = 0
+            var loaded: [Runbook] = []
             for file in files {
-                for d in RunbookLoader.load(path: file).diagnostics {
+                let outcome = RunbookLoader.load(path: file)
+                if let rb = outcome.runbook { loaded.append(rb) }
+                for d in outcome.diagnostics {
                     print(d.description)
                     if d.level == .error { problems += 1 }
                 }
             }
+            // Includes may name runbooks from the search path and the built-in ones too.
+            var known: [String: Runbook] = [:]
+            for entry in RunbookCatalogue(directories: targets.runbookDirectories).entries {
+                if let rb = entry.runbook { known[rb.id] = rb }
+            }
+            for d in CatalogueChecker.check(loaded, known: known) {
+                print(d.description)
+                problems += 1
+            }
             if problems > 0 {
                 fflush(stdout)
-                FileHandle.standardError.write(Data("\(problems) problem\(problems == 1 ? "" : "s") in \(files.count) runbook\(files.count == 1 ? "" : "s")\n".utf8))
+                fputs("\(problems) problem\(problems == 1 ? "" : "s") in \(files.count) runbook\(files.count == 1 ? "" : "s")\n", stderr)
                 throw ExitCode(1)
             }
         }
