@@ -85,7 +85,7 @@ public struct RunbookGraph: Sendable {
     }
 
     public func dot() -> String {
-        var lines = ["digraph runbook {", "    rankdir=TB;", "    label=\"\(Self.escapeDot(title))\";", "    node [fontname=\"Helvetica\", fontsize=11];"]
+        var lines = ["digraph runbook {", "    rankdir=TB;", "    label=\"\(Self.escapeDot(title))\";", "    node [fontname=\"Helvetica\", fontsize=11];", "    edge [fontname=\"Helvetica\", fontsize=10];"]
         for n in nodes {
             let shape: String
             switch n.shape {

@@ -62,7 +62,21 @@ extension RbshCommand {
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check runbooks: file:line:column: message.")
         @Argument(help: "Runbook files or folders (default: runbooks/).") var paths: [String] = []
+        @Option(help: .hidden) var timing: Int?
         @OptionGroup var targets: TargetOptions
+
+        func time(_ files: [String], repeats: Int) throws {
+            var samples: [Double] = []
+            for _ in 0..<max(1, repeats) {
+                let start = ContinuousClock.now
+                for file in files { _ = RunbookLoader.load(path: file) }
+                let d = ContinuousClock.now - start
+                samples.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            }
+            print(String(format: "loaded %d runbooks: median %.3f ms, min %.3f ms over %d runs",
+                         files.count, RbshCommand.median(samples), samples.min() ?? 0, samples.count))
+            throw ExitCode.success
+        }
 
         func run() throws {
             var files: [String] = []
@@ -79,6 +93,7 @@ extension RbshCommand {
                     files.append(path)
                 }
             }
+            if let timing { try time(files, repeats: timing) }
             var problems = 0
             var loaded: [Runbook] = []
             for file in files {
@@ -107,6 +122,9 @@ extension RbshCommand {
     }
 
     /// `rbsh graph RUNBOOK`: the flowchart, for mermaid or graphviz.
+    /// Loads the files `repeats` times and prints the median: for bench/.
+    static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draw a runbook's flowchart (mermaid or dot).")
         @Argument(help: "A runbook id or path.") var runbook: String
