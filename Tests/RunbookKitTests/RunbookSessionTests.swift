@@ -137,6 +137,38 @@ import Testing
         #expect(s.remediations["kill-idle"]?.verified == true)
     }
 
+    @Test(arguments: Risk.allCases)
+    func aPersonIsAskedAtEveryRisk(risk: Risk) throws {
+        var s = RunbookSession(runbook: try Self.book(risk, word: "task_results"), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
+        guard case .confirm(let c) = s.stepFinished(logged) else { Issue.record("\(risk) was not asked"); return }
+        #expect(c.risk == risk)
+        #expect(c.word == (risk == .destructive ? "task_results" : nil))
+    }
+
+    @Test func whatDependsOnASkippedStepIsUnknownNotFailed() throws {
+        let yaml = """
+        id: dep
+        title: Dep
+        category: tool
+        steps:
+          - id: first
+            shell: "true"
+          - id: second
+            shell: "true"
+            findings:
+              - id: first-failed
+                when: steps.first.failed or steps.first.exit_code != 0
+                severity: critical
+                message: first failed
+        """
+        var s = RunbookSession(runbook: try #require(RunbookLoader.load(yaml: yaml, file: "d.yaml").runbook), policy: .person)
+        _ = s.start()
+        _ = s.skip()
+        #expect(s.stepFinished(StepResult(status: .ok, exitCode: 0)) == .finished(.unknown))
+        #expect(s.findings.map(\.state) == [.unknown])
+    }
+
     @Test func destructiveFixesAskForTheirWord() throws {
         var s = RunbookSession(runbook: try Self.book(.destructive, word: "task_results"), policy: .person)
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)

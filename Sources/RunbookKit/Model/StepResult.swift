@@ -70,8 +70,10 @@ public struct StepResult: Sendable, Hashable {
         StepResult(status: .skipped, error: why)
     }
 
-    /// Every name a condition may read on this result.
+    /// Every name a condition may read on this result. A skipped step has
+    /// only its `status`: whatever depends on it is unknown, not failed.
     public func value(of name: String) -> Value? {
+        if status == .skipped, name != "status" { return nil }
         switch name {
         case "status": return .string(status.rawValue)
         case "ok": return .bool(status == .ok)
