@@ -66,13 +66,22 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
 
     // MARK: - postgres
 
+    /// The connection for the PostgreSQL target, opened on first use. It is
+    /// read-only by default, with statement and lock timeouts, so a
+    /// diagnostic query is one round trip and can neither write nor wait
+    /// long on a lock; remediations open their own read-write transaction.
     private func connection(timeout: Double, control: StepControl) throws(PostgresError) -> (PostgresConnection, reconnected: Bool) {
         if let c = postgres, c.isConnected { return (c, false) }
         let hadOne = postgres != nil
         postgres = nil
         let c = try PostgresConnection.connect(targets.postgres, timeout: min(timeout, 10), interrupted: control.interrupted)
+        _ = try c.query(diagnosticDefaults, timeout: min(timeout, 10), interrupted: control.interrupted)
         postgres = c
         return (c, hadOne)
+    }
+
+    private var diagnosticDefaults: String {
+        "SET default_transaction_read_only = on; SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds)"
     }
 
     private func runPostgres(_ a: PostgresAction, timeout: Double, control: StepControl) -> StepResult {
@@ -111,18 +120,15 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     }
 
     private func execute(_ a: PostgresAction, on conn: PostgresConnection, timeout: Double, control: StepControl) throws(PostgresError) -> QueryResult {
-        let statementMs = min(statementTimeoutMilliseconds, Int(timeout * 1000))
         let params: [String?] = a.params
+        let ms = Int(timeout * 1000)
         switch (a.access, a.autocommit) {
         case (.readOnly, _):
-            // Diagnosing never blocks, and never changes, the database it diagnoses.
-            _ = try conn.query("BEGIN READ ONLY; SET LOCAL statement_timeout = \(statementMs); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
-                               timeout: timeout, interrupted: control.interrupted)
-            defer { _ = try? conn.query("ROLLBACK", timeout: 5) }
+            // The session's defaults make it read-only and bounded; the step's
+            // own timeout cancels it sooner from this side.
             return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
         case (.readWrite, false):
-            let ms = Int(timeout * 1000)
-            _ = try conn.query("BEGIN; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
+            _ = try conn.query("BEGIN READ WRITE; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
                                timeout: timeout, interrupted: control.interrupted)
             do {
                 let r = try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
@@ -133,9 +139,8 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
                 throw error
             }
         case (.readWrite, true):
-            let ms = Int(timeout * 1000)
-            _ = try conn.query("SET statement_timeout = \(ms); SET lock_timeout = \(lockTimeoutMilliseconds)", timeout: timeout)
-            defer { _ = try? conn.query("RESET statement_timeout; RESET lock_timeout", timeout: 5) }
+            _ = try conn.query("SET default_transaction_read_only = off; SET statement_timeout = \(ms)", timeout: timeout)
+            defer { _ = try? conn.query(diagnosticDefaults, timeout: 5) }
             return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
         }
     }

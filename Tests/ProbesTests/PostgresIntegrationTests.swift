@@ -107,6 +107,23 @@ struct PostgresIntegrationTests {
         }
     }
 
+    @Test func remediationsWriteAndTheConnectionStaysReadOnlyAfterwards() async throws {
+        try await LabAccess.sharing {
+            let runner = ProbeRunner(targets: try LabFixture.require().targets)
+            func step(_ sql: String, _ access: PostgresAction.Access, autocommit: Bool = false) -> StepResult {
+                runner.run(PendingStep(step: Step(id: "s", title: "s", action: .postgres(PostgresAction(sql: sql, access: access, autocommit: autocommit))),
+                                       purpose: .diagnose), control: StepControl())
+            }
+            let table = "rbsh_rw_\(UInt32.random(in: 0...UInt32.max))"
+            #expect(step("CREATE TABLE \(table) (x int)", .readWrite).status == .ok)
+            #expect(step("INSERT INTO \(table) VALUES (1)", .readOnly).values["sqlstate"] == .string("25006"))
+            #expect(step("VACUUM ANALYZE \(table)", .readWrite, autocommit: true).status == .ok)
+            #expect(step("INSERT INTO \(table) VALUES (2)", .readOnly).status == .failed, "autocommit must restore read-only")
+            #expect(step("SELECT count(*) AS n FROM \(table)", .readOnly).value(of: "n") == .number(0))
+            #expect(step("DROP TABLE \(table)", .readWrite).status == .ok)
+        }
+    }
+
     @Test func aLostConnectionIsReconnectedOnceAndSaysSo() async throws {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
