@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         .executableTarget(name: "rbsh", dependencies: ["RunbookShell"], swiftSettings: strict),
         .target(
@@ -41,14 +42,14 @@ let package = Package(
         ),
         .target(
             name: "Probes",
-            dependencies: ["RunbookKit", "CLibPQ", "CHiredis"],
+            dependencies: ["RunbookKit", "CLibPQ", "CHiredis", "COpenSSL"],
             swiftSettings: strict
         ),
         .target(name: "LineEditing", dependencies: ["CLibEdit"], swiftSettings: strict),
         .target(
             name: "Lab",
             dependencies: [
-                "RunbookKit", "Probes",
+                "RunbookKit", "Probes", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

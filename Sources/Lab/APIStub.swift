@@ -1,3 +1,4 @@
+import COpenSSL
 @preconcurrency import Foundation
 import Probes
 import RunbookKit
@@ -7,18 +8,58 @@ import RunbookKit
 /// and answers pings. One thread per connection; loopback only.
 public final class APIStub: @unchecked Sendable {
     let port: Int
+    let tls: (port: Int, certificate: String, key: String)?
     let databaseURL: String
     let redisURL: String
 
-    public init(port: Int, databaseURL: String, redisURL: String) {
+    public init(port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String) {
         self.port = port
+        self.tls = tls
         self.databaseURL = databaseURL
         self.redisURL = redisURL
     }
 
-    /// Listens until the process is stopped.
+    /// Listens (plain, and TLS when configured) until the process is stopped.
     public func serve() throws -> Never {
         signal(SIGPIPE, SIG_IGN)
+        let plain = try listenSocket(port)
+        if let tls {
+            let context = ServerTLSContext(try Self.serverContext(certificate: tls.certificate, key: tls.key))
+            let secure = try listenSocket(tls.port)
+            FileHandle.standardOutput.write(Data("API stub listening on 127.0.0.1:\(tls.port) (TLS)\n".utf8))
+            let acceptor = Thread { [self] in self.acceptLoop(secure) { fd in TLSServerConnection(fd: fd, context: context.pointer) } }
+            acceptor.start()
+        }
+        FileHandle.standardOutput.write(Data("API stub listening on 127.0.0.1:\(port)\n".utf8))
+        acceptLoop(plain) { fd in PlainConnection(fd: fd) }
+    }
+
+    private func acceptLoop(_ fd: Int32, wrap: @escaping @Sendable (Int32) -> (any StubConnection)?) -> Never {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { continue }
+            let thread = Thread { [self] in
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var one: Int32 = 1
+                setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                if let connection = wrap(client) { self.handle(connection) }
+                close(client)
+            }
+            thread.start()
+        }
+    }
+
+    static func serverContext(certificate: String, key: String) throws -> OpaquePointer {
+        guard let method = TLS_server_method(), let ctx = SSL_CTX_new(method) else { throw LabError("TLS: cannot create a server context") }
+        guard SSL_CTX_use_certificate_chain_file(ctx, certificate) == 1, SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 else {
+            SSL_CTX_free(ctx)
+            throw LabError("TLS: cannot load \(certificate) and its key")
+        }
+        return ctx
+    }
+
+    private func listenSocket(_ port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LabError("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
@@ -32,28 +73,15 @@ public final class APIStub: @unchecked Sendable {
         }
         guard bound == 0 else { throw LabError("cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
         guard listen(fd, 128) == 0 else { throw LabError("listen: \(String(cString: strerror(errno)))") }
-        print("API stub listening on 127.0.0.1:\(port)")
-        fflush(stdout)
-        while true {
-            let client = accept(fd, nil, nil)
-            if client < 0 { continue }
-            let thread = Thread { [self] in
-                self.handle(client)
-                close(client)
-            }
-            thread.start()
-        }
+        return fd
     }
 
-    private func handle(_ fd: Int32) {
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    private func handle(_ fd: any StubConnection) {
         var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 8192)
         while data.firstRange(of: [13, 10, 13, 10]) == nil, data.count < 65_536 {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return }
-            data += buffer[0..<n]
+            let chunk = fd.receive()
+            if chunk.isEmpty { return }
+            data += chunk
         }
         let head = String(decoding: data, as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
@@ -75,7 +103,7 @@ public final class APIStub: @unchecked Sendable {
         }
     }
 
-    private func health(_ fd: Int32) {
+    private func health(_ fd: any StubConnection) {
         let started = Date()
         var database = #"{"ok":true}"#
         do {
@@ -97,26 +125,25 @@ public final class APIStub: @unchecked Sendable {
         respond(fd, healthy ? 200 : 503, json: body)
     }
 
-    private func webSocket(_ fd: Int32, headers: [String: String]) {
+    private func webSocket(_ fd: any StubConnection, headers: [String: String]) {
         guard headers["upgrade"]?.lowercased() == "websocket", let key = headers["sec-websocket-key"] else {
             return respond(fd, 400, json: #"{"error":"expected a WebSocket upgrade"}"#)
         }
         let answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(WebSocketHandshake.accept(forKey: key))\r\n\r\n"
-        send(fd, Array(answer.utf8))
+        fd.send(Array(answer.utf8))
         // Frames: answer pings, echo text, close on close.
-        var buffer = [UInt8](repeating: 0, count: 65_536)
         var pending: [UInt8] = []
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return }
-            pending += buffer[0..<n]
+            let chunk = fd.receive()
+            if chunk.isEmpty { return }
+            pending += chunk
             while let (opcode, payload, used) = WebSocketFrame.parse(pending) {
                 pending.removeFirst(used)
                 switch opcode {
-                case 0x9: send(fd, WebSocketFrame.encode(opcode: 0xA, payload: payload, masked: false))
-                case 0x1, 0x2: send(fd, WebSocketFrame.encode(opcode: opcode, payload: payload, masked: false))
+                case 0x9: fd.send(WebSocketFrame.encode(opcode: 0xA, payload: payload, masked: false))
+                case 0x1, 0x2: fd.send(WebSocketFrame.encode(opcode: opcode, payload: payload, masked: false))
                 case 0x8:
-                    send(fd, WebSocketFrame.encode(opcode: 0x8, payload: Array(payload.prefix(2)), masked: false))
+                    fd.send(WebSocketFrame.encode(opcode: 0x8, payload: Array(payload.prefix(2)), masked: false))
                     return
                 default: break
                 }
@@ -124,14 +151,45 @@ public final class APIStub: @unchecked Sendable {
         }
     }
 
-    private func respond(_ fd: Int32, _ status: Int, json: String) {
+    private func respond(_ fd: any StubConnection, _ status: Int, json: String) {
         let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"][status] ?? "Error"
         let body = Array(json.utf8)
         let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        send(fd, Array(head.utf8) + body)
+        fd.send(Array(head.utf8) + body)
     }
 
-    private func send(_ fd: Int32, _ bytes: [UInt8]) {
+    private func jsonString(_ s: String) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: [s], options: []),
+              let text = String(data: data, encoding: .utf8) else { return "\"error\"" }
+        return String(text.dropFirst().dropLast())
+    }
+}
+
+/// The stub's TLS context: set up once, then only read (SSL_new) by threads.
+final class ServerTLSContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { SSL_CTX_free(pointer) }
+}
+
+/// One client of the stub, plain or TLS.
+protocol StubConnection: AnyObject {
+    /// What arrived, or [] at the end (or on a timeout).
+    func receive() -> [UInt8]
+    func send(_ bytes: [UInt8])
+}
+
+final class PlainConnection: StubConnection {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+
+    func receive() -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -139,10 +197,31 @@ public final class APIStub: @unchecked Sendable {
             offset += n
         }
     }
+}
 
-    private func jsonString(_ s: String) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: [s], options: []),
-              let text = String(data: data, encoding: .utf8) else { return "\"error\"" }
-        return String(text.dropFirst().dropLast())
+/// TLS on an accepted, blocking socket; the session is freed in `deinit`.
+final class TLSServerConnection: StubConnection {
+    private let ssl: OpaquePointer
+
+    init?(fd: Int32, context: OpaquePointer) {
+        guard let ssl = SSL_new(context) else { return nil }
+        self.ssl = ssl
+        SSL_set_fd(ssl, fd)
+        guard SSL_accept(ssl) == 1 else { return nil }
+    }
+
+    deinit {
+        SSL_shutdown(ssl)
+        SSL_free(ssl)
+    }
+
+    func receive() -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+        return n > 0 ? Array(buffer[0..<Int(n)]) : []
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(bytes.count)) }
     }
 }

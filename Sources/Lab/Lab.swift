@@ -35,10 +35,12 @@ public struct Lab: Sendable {
             postgresPort: LabState.port("RBSH_LAB_PG_PORT", default: 15432),
             redisPort: LabState.port("RBSH_LAB_REDIS_PORT", default: 16379),
             apiPort: LabState.port("RBSH_LAB_API_PORT", default: 18000),
+            apiTLSPort: LabState.port("RBSH_LAB_API_TLS_PORT", default: 18443),
             password: Self.randomPassword(),
             startedAt: Date()
         )
-        for (name, port) in [("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort)] {
+        for (name, port) in [("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort),
+                             ("the API stub's TLS", state.apiTLSPort)] {
             if (try? TCPSocket.connect(host: "127.0.0.1", port: port, timeout: 0.5)) != nil {
                 throw LabError("port \(port) for \(name) is already in use; stop what holds it or set RBSH_LAB_*_PORT")
             }
@@ -49,6 +51,7 @@ public struct Lab: Sendable {
             try state.save()
             try LabPostgres(state: state, log: log).start()
             try LabRedis(state: state, log: log).start()
+            try LabCertificates(state: state).issue(days: 365)
             try startAPI(state)
         } catch {
             log("start failed; stopping what did start")
@@ -87,11 +90,11 @@ public struct Lab: Sendable {
         let pg = listening(state.postgresPort)
         let redis = listening(state.redisPort)
         let apiPID = Daemon.readPID(state.apiPID)
-        let api = apiPID.map(Daemon.isAlive) == true && listening(state.apiPort)
+        let api = apiPID.map(Daemon.isAlive) == true && listening(state.apiPort) && listening(state.apiTLSPort)
         return [
             ComponentStatus(name: "postgres", running: pg, detail: Redaction.redactURL(state.postgresURL)),
             ComponentStatus(name: "redis", running: redis, detail: Redaction.redactURL(state.redisURL)),
-            ComponentStatus(name: "api", running: api, detail: state.apiURL),
+            ComponentStatus(name: "api", running: api, detail: "\(state.apiURL), \(state.apiTLSURL)"),
         ]
     }
 
@@ -99,7 +102,8 @@ public struct Lab: Sendable {
 
     func startAPI(_ state: LabState) throws {
         let pid = try Daemon.start(
-            [Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort)],
+            [Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
+             "--certificate", state.serverCertificate, "--key", state.serverKey],
             environment: ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL],
             log: state.apiLog
         )

@@ -8,12 +8,19 @@ public struct LabState: Codable, Sendable, Hashable {
     public var postgresPort: Int
     public var redisPort: Int
     public var apiPort: Int
+    /// The stub's HTTPS and WSS port, with a certificate from the lab's own CA.
+    public var apiTLSPort: Int
     public var password: String
     public var startedAt: Date
 
     public var postgresURL: String { "postgres://postgres:\(password)@127.0.0.1:\(postgresPort)/network_probe" }
     public var redisURL: String { "redis://:\(password)@127.0.0.1:\(redisPort)/0" }
     public var apiURL: String { "http://127.0.0.1:\(apiPort)" }
+    public var apiTLSURL: String { "https://localhost:\(apiTLSPort)" }
+    /// The lab's CA certificate: trust it (SSL_CERT_FILE) to verify the stub.
+    public var caCertificate: String { directory + "/tls/ca.crt" }
+    var serverCertificate: String { directory + "/tls/server.crt" }
+    var serverKey: String { directory + "/tls/server.key" }
     public var targets: Targets { Targets(postgres: postgresURL, redis: redisURL, api: apiURL) }
 
     var postgresData: String { directory + "/postgres" }
@@ -50,6 +57,29 @@ public struct LabState: Codable, Sendable, Hashable {
         let path = Self.stateFile(in: directory)
         try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
         chmod(path, 0o600)
+    }
+
+    /// Reads lab.json files written by older builds too, so `lab down` can
+    /// always stop what they started.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        directory = try c.decode(String.self, forKey: .directory)
+        postgresPort = try c.decode(Int.self, forKey: .postgresPort)
+        redisPort = try c.decode(Int.self, forKey: .redisPort)
+        apiPort = try c.decode(Int.self, forKey: .apiPort)
+        apiTLSPort = try c.decodeIfPresent(Int.self, forKey: .apiTLSPort) ?? 18443
+        password = try c.decode(String.self, forKey: .password)
+        startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt) ?? Date()
+    }
+
+    init(directory: String, postgresPort: Int, redisPort: Int, apiPort: Int, apiTLSPort: Int, password: String, startedAt: Date) {
+        self.directory = directory
+        self.postgresPort = postgresPort
+        self.redisPort = redisPort
+        self.apiPort = apiPort
+        self.apiTLSPort = apiTLSPort
+        self.password = password
+        self.startedAt = startedAt
     }
 
     static func port(_ env: String, default value: Int) -> Int {

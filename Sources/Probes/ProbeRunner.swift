@@ -18,6 +18,16 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     }
 
     public func run(_ pending: PendingStep, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        var result = probe(pending, control: control)
+        if result.durationMilliseconds == 0 {
+            let d = ContinuousClock.now - started
+            result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        return result
+    }
+
+    private func probe(_ pending: PendingStep, control: StepControl) -> StepResult {
         let step = pending.step
         if !pending.missing.isEmpty {
             return StepResult(status: .error, error: "no value for \(pending.missing.map { "${\($0)}" }.joined(separator: ", "))")
@@ -27,9 +37,10 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         case .postgres(let a): return runPostgres(a, timeout: step.timeout, control: control)
         case .redis(let a): return runRedis(a, timeout: step.timeout)
         case .http(let a): return runHTTP(a, timeout: step.timeout, control: control)
-        case .tcp(let a): return runTCP(a, timeout: step.timeout, control: control)
-        case .tls, .websocket, .system:
-            return StepResult(status: .error, error: "the \(step.action.kind) probe is not built yet")
+        case .tcp(let a): return a.listening ? runListening(a) : runTCP(a, timeout: step.timeout, control: control)
+        case .system(let a): return runSystem(a, control: control)
+        case .tls(let a): return runTLS(a, timeout: step.timeout, control: control)
+        case .websocket(let a): return runWebSocket(a, timeout: step.timeout, control: control)
         case .ask, .manual, .runbook:
             return StepResult(status: .error, error: "a \(step.action.kind) step needs the session driver, not a probe")
         }
@@ -255,6 +266,118 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
                               values: ["connected": .bool(true), "latency_ms": .number(ms)])
         } catch {
             return Self.networkFailure(error)
+        }
+    }
+
+    private func runListening(_ a: TCPAction) -> StepResult {
+        let started = ContinuousClock.now
+        guard let port = Int(a.address.split(separator: ":").last ?? ""), (1...65535).contains(port) else {
+            return StepResult(status: .error, error: "`\(a.address)` is not a port", values: ["error_kind": .string("configuration")])
+        }
+        let found = ListeningSockets.listeners(port: port)
+        var r = StepResult(status: found.isEmpty ? .failed : .ok)
+        r.values["listening"] = .bool(!found.isEmpty)
+        r.values["count"] = .number(Double(found.count))
+        if let first = found.first {
+            if let pid = first.pid { r.values["pid"] = .number(Double(pid)) }
+            r.values["program"] = .string(first.program ?? "")
+            r.values["address"] = .string(first.address)
+        }
+        r.table = ResultTable(columns: ["address", "port", "pid", "program"],
+                              rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
+        r.output = CapturedOutput(text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
+        let d = ContinuousClock.now - started
+        r.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return r
+    }
+
+    private func runSystem(_ a: SystemAction, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        let snap = SystemProbe.collect(sampleMilliseconds: a.sampleMilliseconds, interrupted: control.interrupted)
+        var r = StepResult(status: .ok, values: snap.values, table: snap.topProcesses)
+        func gb(_ b: Double) -> String { String(format: "%.1f GiB", b / 1_073_741_824) }
+        var lines: [String] = []
+        lines.append("cpu \(snap.values["cpu_pct"]?.text ?? "?")% of \(snap.values["cpus"]?.text ?? "?") cores, load \(snap.values["load1"]?.text ?? "?") \(snap.values["load5"]?.text ?? "?") \(snap.values["load15"]?.text ?? "?")")
+        lines.append("memory \(snap.values["mem_pct"]?.text ?? "?")% used of \(gb(snap.values["mem_total"]?.number ?? 0)), swap \(snap.values["swap_pct"]?.text ?? "?")%")
+        for d in snap.disks { lines.append("disk \(d.mount): \(d.usedPercent)% used, \(gb(d.free)) free of \(gb(d.total))") }
+        lines.append(TableFormatter.render(snap.topProcesses))
+        r.output = CapturedOutput(text: lines.joined(separator: "\n"))
+        let d = ContinuousClock.now - started
+        r.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return r
+    }
+
+    private func runTLS(_ a: TLSAction, timeout: Double, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        do {
+            let (host, port) = try TCPSocket.split(a.address, defaultPort: 443)
+            let deadline = started + .milliseconds(Int(timeout * 1000))
+            let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
+            let tls = try TLSStream(socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
+                                    interrupted: control.interrupted)
+            let d = ContinuousClock.now - started
+            var r = StepResult(status: .ok, durationMilliseconds: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            guard let cert = tls.certificate else {
+                return StepResult(status: .failed, error: "the server sent no certificate", values: ["error_kind": .string("tls")])
+            }
+            Self.describe(cert, into: &r)
+            if !cert.verified {
+                r.status = .failed
+                r.error = "certificate verify failed: \(cert.verifyError ?? "unknown reason")"
+                r.values["error_kind"] = .string("tls")
+            }
+            return r
+        } catch {
+            var r = Self.networkFailure(error)
+            if case .protocolError = error { r.values["error_kind"] = .string("tls") }
+            return r
+        }
+    }
+
+    static func describe(_ cert: CertificateReport, into r: inout StepResult) {
+        r.values["connected"] = .bool(true)
+        r.values["verified"] = .bool(cert.verified)
+        r.values["verify_error"] = .string(cert.verifyError ?? "")
+        r.values["subject"] = .string(cert.subject)
+        r.values["issuer"] = .string(cert.issuer)
+        r.values["sans"] = .string(cert.alternativeNames.joined(separator: ", "))
+        r.values["days_left"] = .number(Double(cert.daysUntilExpiry))
+        r.values["not_after"] = .string(cert.notAfter)
+        r.values["protocol"] = .string(cert.protocolVersion)
+        r.values["cipher"] = .string(cert.cipher)
+        r.output = CapturedOutput(text: """
+            subject:  \(cert.subject)
+            issuer:   \(cert.issuer)
+            names:    \(cert.alternativeNames.joined(separator: ", "))
+            expires:  \(cert.notAfter) (\(cert.daysUntilExpiry) days)
+            verified: \(cert.verified ? "yes" : "no, \(cert.verifyError ?? "")")
+            protocol: \(cert.protocolVersion) \(cert.cipher)
+            """)
+    }
+
+    private func runWebSocket(_ a: WebSocketAction, timeout: Double, control: StepControl) -> StepResult {
+        do {
+            let o = try WebSocketProbe.check(url: a.url, ping: a.ping, timeout: timeout, interrupted: control.interrupted)
+            let upgraded = o.status == 101 && o.acceptValid
+            var r = StepResult(status: upgraded && (!a.ping || o.pongMilliseconds != nil) ? .ok : .failed,
+                               durationMilliseconds: o.handshakeMilliseconds + (o.pongMilliseconds ?? 0))
+            r.values["connected"] = .bool(true)
+            r.values["status_code"] = .number(Double(o.status))
+            r.values["upgraded"] = .bool(upgraded)
+            r.values["accept_valid"] = .bool(o.acceptValid)
+            r.values["latency_ms"] = .number(o.handshakeMilliseconds)
+            if let p = o.pongMilliseconds { r.values["pong_ms"] = .number(p) }
+            r.values["pong"] = .bool(o.pongMilliseconds != nil)
+            var text = "HTTP \(o.status)" + (o.status == 101 ? (o.acceptValid ? ", Sec-WebSocket-Accept correct" : ", Sec-WebSocket-Accept WRONG") : "")
+            text += String(format: ", handshake %.1f ms", o.handshakeMilliseconds)
+            if let p = o.pongMilliseconds { text += String(format: ", pong in %.1f ms", p) }
+            r.output = CapturedOutput(text: text)
+            if !upgraded { r.error = o.status == 101 ? "the Sec-WebSocket-Accept header is wrong" : "no upgrade: HTTP \(o.status)" }
+            return r
+        } catch {
+            var r = Self.networkFailure(error)
+            if case .protocolError(let m) = error, m.hasPrefix("TLS") { r.values["error_kind"] = .string("tls") }
+            return r
         }
     }
 

@@ -1,7 +1,7 @@
 # Shared by scripts/test and scripts/demo: what a fresh machine needs.
 
 # Debian packages: the C libraries rbsh links, and the servers the lab runs.
-RBSH_PACKAGES=(libedit-dev libhiredis-dev libpq-dev postgresql postgresql-contrib redis-server)
+RBSH_PACKAGES=(libedit-dev libhiredis-dev libpq-dev libssl-dev openssl postgresql postgresql-contrib redis-server)
 
 ensure_packages() {
     local missing=()

@@ -45,12 +45,9 @@ public enum HTTPClient {
         interrupted: @Sendable () -> Bool = { false }
     ) throws(NetworkError) -> HTTPResponse {
         let target = try Target(url: url)
-        guard target.scheme == "http" else {
-            throw .protocolError("https is not supported by this build's http step yet; use a `tls` step for the certificate")
-        }
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
-        let socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
+        let socket = try open(target, timeout: timeout, deadline: deadline, interrupted: interrupted)
         var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: rbsh\r\nAccept: */*\r\nConnection: close\r\n"
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
         head += "\r\n"
@@ -67,6 +64,14 @@ public enum HTTPClient {
         let d = ContinuousClock.now - started
         response.latencyMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
         return response
+    }
+
+    /// A connection to the target: TLS (certificate verified) for https and wss.
+    static func open(_ target: Target, timeout: Double, deadline: ContinuousClock.Instant,
+                     interrupted: @Sendable () -> Bool) throws(NetworkError) -> any ByteStream {
+        let socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
+        guard target.scheme == "https" || target.scheme == "wss" else { return socket }
+        return try TLSStream(socket: socket, serverName: target.host, requireValid: true, deadline: deadline, interrupted: interrupted)
     }
 
     static func parse(_ data: [UInt8], method: String) throws(NetworkError) -> HTTPResponse {

@@ -106,12 +106,17 @@ extension RbshCommand.LabCommand {
     struct ServeAPI: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "serve-api", abstract: "Serve the management API stub.", shouldDisplay: false)
         @Option var port: Int = 18000
+        @Option var tlsPort: Int?
+        @Option var certificate: String?
+        @Option var key: String?
         func run() throws {
             let env = ProcessInfo.processInfo.environment
             guard let db = env["RBSH_LAB_DATABASE_URL"], let redis = env["RBSH_LAB_REDIS_URL"] else {
                 throw fail("serve-api needs RBSH_LAB_DATABASE_URL and RBSH_LAB_REDIS_URL", code: 64)
             }
-            do { try APIStub(port: port, databaseURL: db, redisURL: redis).serve() } catch { throw fail("\(error)") }
+            var tls: (port: Int, certificate: String, key: String)?
+            if let tlsPort, let certificate, let key { tls = (tlsPort, certificate, key) }
+            do { try APIStub(port: port, tls: tls, databaseURL: db, redisURL: redis).serve() } catch { throw fail("\(error)") }
         }
     }
 

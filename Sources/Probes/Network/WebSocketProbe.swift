@@ -1,0 +1,63 @@
+import Foundation
+
+/// The WebSocket upgrade an agent makes to /ws: a 101 with the right
+/// Sec-WebSocket-Accept, its latency, and optionally a ping answered by a pong.
+public enum WebSocketProbe {
+    public struct Outcome: Sendable, Hashable {
+        public var status: Int
+        public var acceptValid: Bool
+        public var handshakeMilliseconds: Double
+        public var pongMilliseconds: Double?
+        public var certificate: CertificateReport?
+    }
+
+    public static func check(url: String, ping: Bool, timeout: Double, interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> Outcome {
+        let target = try HTTPClient.Target(url: url)
+        guard target.scheme == "ws" || target.scheme == "wss" || target.scheme == "http" || target.scheme == "https" else {
+            throw .badAddress("`\(url)` is not a ws:// or wss:// URL")
+        }
+        let started = ContinuousClock.now
+        let deadline = started + .milliseconds(Int(timeout * 1000))
+        let stream = try HTTPClient.open(target, timeout: timeout, deadline: deadline, interrupted: interrupted)
+        var g = SystemRandomNumberGenerator()
+        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }).base64EncodedString()
+        let request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rbsh\r\n\r\n"
+        try stream.write(Array(request.utf8), deadline: deadline)
+        var data: [UInt8] = []
+        while data.firstRange(of: [13, 10, 13, 10]) == nil {
+            let chunk = try stream.read(deadline: deadline, interrupted: interrupted)
+            if chunk.isEmpty { break }
+            data += chunk
+            if data.count > 65_536 { break }
+        }
+        let response = try HTTPClient.parse(data, method: "HEAD")
+        let handshake = ms(ContinuousClock.now - started)
+        let acceptValid = response.headers["sec-websocket-accept"] == WebSocketHandshake.accept(forKey: key)
+        var outcome = Outcome(status: response.status, acceptValid: acceptValid, handshakeMilliseconds: handshake,
+                              pongMilliseconds: nil, certificate: (stream as? TLSStream)?.certificate)
+        guard ping, response.status == 101, acceptValid else { return outcome }
+        // Bytes after the headers already belong to frames.
+        var pending: [UInt8] = []
+        if let end = data.firstRange(of: [13, 10, 13, 10]) { pending = Array(data[end.upperBound...]) }
+        let pingAt = ContinuousClock.now
+        let payload = Array("rbsh".utf8)
+        try stream.write(WebSocketFrame.encode(opcode: 0x9, payload: payload, masked: true), deadline: deadline)
+        while true {
+            while let frame = WebSocketFrame.parse(pending) {
+                pending.removeFirst(frame.used)
+                if frame.opcode == 0xA {
+                    outcome.pongMilliseconds = ms(ContinuousClock.now - pingAt)
+                    try? stream.write(WebSocketFrame.encode(opcode: 0x8, payload: [0x03, 0xE8], masked: true), deadline: deadline)
+                    return outcome
+                }
+                if frame.opcode == 0x8 { throw .protocolError("the server closed the WebSocket instead of answering the ping") }
+            }
+            let chunk = try stream.read(deadline: deadline, interrupted: interrupted)
+            if chunk.isEmpty { throw .protocolError("the server closed the connection instead of answering the ping") }
+            pending += chunk
+        }
+    }
+
+    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+}

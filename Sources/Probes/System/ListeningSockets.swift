@@ -1,0 +1,71 @@
+import Foundation
+
+/// Who listens on a local TCP port, read from /proc/net/tcp{,6} and
+/// /proc/*/fd, as `ss -ltnp` shows it.
+public enum ListeningSockets {
+    public struct Listener: Sendable, Hashable {
+        public var address: String
+        public var port: Int
+        public var inode: UInt64
+        public var pid: Int?
+        public var program: String?
+    }
+
+    public static func listeners(port: Int? = nil) -> [Listener] {
+        var found: [Listener] = []
+        for (file, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ", omittingEmptySubsequences: true)
+                // sl local_address rem_address st ... uid timeout inode
+                guard f.count >= 10, f[3] == "0A", let inode = UInt64(f[9]) else { continue }
+                let local = f[1].split(separator: ":")
+                guard local.count == 2, let p = Int(local[1], radix: 16) else { continue }
+                if let port, p != port { continue }
+                found.append(Listener(address: decode(String(local[0]), v6: v6), port: p, inode: inode))
+            }
+        }
+        guard !found.isEmpty else { return [] }
+        // Map socket inodes to processes.
+        let wanted = Set(found.map(\.inode))
+        var owners: [UInt64: (Int, String)] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int(entry) else { continue }
+            let fdDir = "/proc/\(pid)/fd"
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: fdDir)) ?? [] {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDir)/\(fd)"),
+                      target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()),
+                      wanted.contains(inode), owners[inode] == nil else { continue }
+                let comm = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+                owners[inode] = (pid, comm)
+            }
+            if owners.count == wanted.count { break }
+        }
+        return found.map { l in
+            var l = l
+            if let o = owners[l.inode] { l.pid = o.0; l.program = o.1 }
+            return l
+        }
+    }
+
+    /// /proc/net/tcp's hex address, little-endian per 32-bit word.
+    static func decode(_ hex: String, v6: Bool) -> String {
+        var bytes: [UInt8] = []
+        var i = hex.startIndex
+        while i < hex.endIndex, let next = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[i..<next], radix: 16) ?? 0)
+            i = next
+        }
+        var ordered: [UInt8] = []
+        for word in stride(from: 0, to: bytes.count, by: 4) {
+            ordered += bytes[word..<min(word + 4, bytes.count)].reversed()
+        }
+        if !v6 { return ordered.map(String.init).joined(separator: ".") }
+        if ordered.allSatisfy({ $0 == 0 }) { return "::" }
+        if ordered[0..<10].allSatisfy({ $0 == 0 }), ordered[10] == 0xFF, ordered[11] == 0xFF {
+            return "::ffff:" + ordered[12...].map(String.init).joined(separator: ".")
+        }
+        if ordered[0..<15].allSatisfy({ $0 == 0 }), ordered[15] == 1 { return "::1" }
+        return stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(ordered[$0]) << 8 | Int(ordered[$0 + 1])) }.joined(separator: ":")
+    }
+}
