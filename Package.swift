@@ -55,6 +55,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(name: "rbsh-bench", dependencies: ["Lab", "Probes", "RunbookKit"], path: "bench/rbsh-bench", swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "RunbookKitTests",

@@ -91,6 +91,11 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         return (c, hadOne)
     }
 
+    /// The PostgreSQL target's connection, as steps use it (read-only defaults).
+    public func postgresConnection(timeout: Double = 10) throws(PostgresError) -> PostgresConnection {
+        try connection(timeout: timeout, control: StepControl()).0
+    }
+
     private var diagnosticDefaults: String {
         "SET default_transaction_read_only = on; SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds)"
     }

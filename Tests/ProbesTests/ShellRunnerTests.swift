@@ -91,3 +91,20 @@ import Testing
         #expect(c.captured.text.contains("8 bytes elided"))
     }
 }
+
+extension BoundedCaptureTests {
+    @Test func theTailRingWrapsAroundInBulk() {
+        // Chunks smaller than the tail, many times over: the ring wraps mid-chunk.
+        var c = BoundedCapture(limit: 10)
+        var all = ""
+        for i in 0..<37 {
+            let chunk = String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: 3)
+            all += chunk
+            c.append(Array(chunk.utf8))
+        }
+        let text = c.captured.text
+        #expect(text.hasPrefix(String(all.prefix(5))))
+        #expect(text.hasSuffix(String(all.suffix(5))))
+        #expect(c.captured.elidedBytes == all.count - 10)
+    }
+}

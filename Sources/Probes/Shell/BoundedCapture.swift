@@ -18,12 +18,12 @@ public struct BoundedCapture: Sendable {
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         totalBytes += bytes.count
-        var rest = bytes[...]
+        var rest = UnsafeRawBufferPointer(rebasing: bytes[...])
         let headRoom = limit / 2 - head.count
         if headRoom > 0 {
             let take = min(headRoom, rest.count)
             head.append(contentsOf: rest.prefix(take))
-            rest = rest.dropFirst(take)
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(take))
         }
         guard !rest.isEmpty else { return }
         let tailLimit = limit - limit / 2
@@ -32,12 +32,20 @@ public struct BoundedCapture: Sendable {
             tailStart = 0
             return
         }
-        for byte in rest {
-            if tail.count < tailLimit {
-                tail.append(byte)
-            } else {
-                tail[tailStart] = byte
-                tailStart = (tailStart + 1) % tailLimit
+        if tail.count < tailLimit {
+            let fill = min(tailLimit - tail.count, rest.count)
+            tail.append(contentsOf: rest.prefix(fill))
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(fill))
+            guard !rest.isEmpty else { return }
+        }
+        // The ring is full: overwrite from tailStart, in at most two copies.
+        tail.withUnsafeMutableBytes { ring in
+            var source = rest
+            while let from = source.baseAddress, let to = ring.baseAddress, !source.isEmpty {
+                let n = min(source.count, tailLimit - tailStart)
+                (to + tailStart).copyMemory(from: from, byteCount: n)
+                tailStart = (tailStart + n) % tailLimit
+                source = UnsafeRawBufferPointer(rebasing: source.dropFirst(n))
             }
         }
     }

@@ -82,17 +82,17 @@ enum RunbookChecker {
         for i in runbook.steps.indices where !reachable.contains(i) {
             reader.error(stepNode(i, "id"), "step `\(runbook.steps[i].id)` cannot be reached from the first step")
         }
-        // Which steps can reach the end (-1)?
+        // Which steps can reach the end (-1)? Walk the edges backwards from it.
+        var predecessors = [[Int]](repeating: [], count: runbook.steps.count)
         var canEnd = Set<Int>()
-        var changed = true
-        while changed {
-            changed = false
-            for i in runbook.steps.indices where !canEnd.contains(i) {
-                if edges[i].contains(where: { $0 < 0 || canEnd.contains($0) }) {
-                    canEnd.insert(i)
-                    changed = true
-                }
+        var pending: [Int] = []
+        for (i, targets) in edges.enumerated() {
+            for j in targets {
+                if j < 0 { if canEnd.insert(i).inserted { pending.append(i) } } else { predecessors[j].append(i) }
             }
+        }
+        while let j = pending.popLast() {
+            for i in predecessors[j] where canEnd.insert(i).inserted { pending.append(i) }
         }
         for i in runbook.steps.indices where reachable.contains(i) && !canEnd.contains(i) {
             reader.error(stepNode(i, "next"), "step `\(runbook.steps[i].id)` is in a loop with no way out")

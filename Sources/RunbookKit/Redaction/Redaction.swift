@@ -10,6 +10,8 @@ import Foundation
 public final class Redactor: @unchecked Sendable {
     private let lock = NSLock()
     private var placeholders: [String: String] = [:]
+    /// Known secrets, longest first (a secret inside another is replaced after it).
+    private var ordered: [(secret: [UInt8], text: String, placeholder: String)] = []
 
     public init(secrets: [String] = []) {
         for s in secrets { _ = placeholder(for: s) }
@@ -27,6 +29,8 @@ public final class Redactor: @unchecked Sendable {
         if let p = placeholders[secret] { return p }
         let p = "«secret-\(placeholders.count + 1)»"
         placeholders[secret] = p
+        ordered.append((Array(secret.utf8), secret, p))
+        ordered.sort { $0.secret.count > $1.secret.count }
         return p
     }
 
@@ -50,12 +54,44 @@ public final class Redactor: @unchecked Sendable {
         #"(?i)\bAUTH\s+(?:\S+\s+)?(\S+)\s*$"#,
     ].compactMap { try? NSRegularExpression(pattern: $0, options: [.anchorsMatchLines]) }
 
+    /// Words one of the patterns needs; text with none of them skips the patterns.
+    private static let triggers = ["://", "pass", "pwd", "secret", "token", "key", "auth", "cookie"]
+
+    private static let triggerBytes = triggers.map { Array($0.utf8) }
+
+    /// Whether any trigger word occurs, ignoring ASCII case: one pass to
+    /// lower the bytes, then memmem, no String allocations.
+    static func mightHoldSecret(_ text: String) -> Bool {
+        var lower = Array(text.utf8)
+        for i in lower.indices where lower[i] >= 65 && lower[i] <= 90 { lower[i] += 32 }
+        return triggerBytes.contains { contains(lower, $0) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                let first = n[0], last = h.count - n.count
+                var i = 0
+                while i <= last {
+                    if h[i] == first {
+                        var j = 1
+                        while j < n.count && h[i + j] == n[j] { j += 1 }
+                        if j == n.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     /// The text with every secret replaced by its placeholder.
     public func redact(_ text: String) -> String {
         guard !text.isEmpty else { return text }
         var out = text
         // Learn the secrets that patterns reveal, then replace all known ones.
-        for regex in Self.patterns {
+        for regex in Self.mightHoldSecret(text) ? Self.patterns : [] {
             let ns = out as NSString
             for match in regex.matches(in: out, range: NSRange(location: 0, length: ns.length)) where match.numberOfRanges > 1 {
                 let r = match.range(at: 1)
@@ -69,10 +105,11 @@ public final class Redactor: @unchecked Sendable {
             }
         }
         lock.lock()
-        let known = placeholders.sorted { $0.key.count > $1.key.count }
+        let known = ordered
         lock.unlock()
-        for (secret, placeholder) in known where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: placeholder)
+        let bytes = Array(out.utf8)
+        for entry in known where Self.contains(bytes, entry.secret) {
+            out = out.replacingOccurrences(of: entry.text, with: entry.placeholder)
         }
         return out
     }

@@ -22,7 +22,11 @@ public enum TableFormatter {
         }
         let n = table.rows.count
         lines.append("(\(n) row\(n == 1 ? "" : "s"))")
-        return lines.map { $0.replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }.joined(separator: "\n")
+        return lines.map { line in
+            var l = Substring(line)
+            while l.last == " " { l.removeLast() }
+            return String(l)
+        }.joined(separator: "\n")
     }
 
     /// `\x`-style: one `column | value` block per row, for wide rows.

@@ -12,6 +12,7 @@ public final class TranscriptWriter: @unchecked Sendable {
     private let redactor: Redactor
     private let lock = NSLock()
     private let started = ContinuousClock.now
+    private let clock = ISO8601DateFormatter()
     /// Output kept per step, head and tail.
     public let outputCap: Int
 
@@ -26,6 +27,7 @@ public final class TranscriptWriter: @unchecked Sendable {
             throw TranscriptError("cannot write the transcript \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
+        clock.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var head = header
         head["format"] = Self.format
         head["version"] = Self.version
@@ -40,7 +42,9 @@ public final class TranscriptWriter: @unchecked Sendable {
     public func event(_ type: String, _ fields: [String: Any] = [:]) throws {
         var e = fields
         e["type"] = type
-        e["time"] = Self.timestamp(Date())
+        lock.lock()
+        e["time"] = clock.string(from: Date())
+        lock.unlock()
         let d = ContinuousClock.now - started
         e["mono_ms"] = (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded()
         try write(e)
@@ -48,8 +52,8 @@ public final class TranscriptWriter: @unchecked Sendable {
 
     private func write(_ object: [String: Any]) throws {
         let clean = redact(object)
-        guard JSONSerialization.isValidJSONObject(clean) else { throw TranscriptError("an event could not be written as JSON") }
-        var data = try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys, .withoutEscapingSlashes])
+        var data: [UInt8]
+        do { data = try JSONText.encode(clean) } catch { throw TranscriptError("an event could not be written as JSON: \(error)") }
         data.append(0x0A)
         lock.lock()
         defer { lock.unlock() }

@@ -187,9 +187,7 @@ enum RunReport {
             },
             "transcript": transcript,
         ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return #"{"status":"unknown"}"#
-        }
+        guard let data = try? JSONText.encode(object) else { return #"{"status":"unknown"}"# }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -382,7 +382,7 @@ final class ShellSession: Completer {
     // MARK: - Ad-hoc steps
 
     private func adHoc(_ action: StepAction, title: String) {
-        guard !title.trimmingCharacters(in: .whitespaces).isEmpty else { return fail("nothing to run; `help` shows examples") }
+        guard !title.trimmingCharacters(in: .whitespaces).isEmpty, !title.hasSuffix(" ") else { return fail("nothing to run; `help` shows examples") }
         adHocCount += 1
         let step = Step(id: "adhoc-\(adHocCount)", title: title, action: action, timeout: 60)
         let pending = PendingStep(step: step, purpose: .adHoc, missing: [])
@@ -397,8 +397,11 @@ final class ShellSession: Completer {
         let (what, arg) = split(rest)
         switch what {
         case "tcp": adHoc(.tcp(TCPAction(address: arg)), title: "tcp \(arg)")
-        case "system", "tls", "ws": fail("check \(what): this probe is not built yet")
-        default: fail("check what? tcp HOST:PORT (system, tls and ws come with the probes)")
+        case "listen": adHoc(.tcp(TCPAction(address: arg, listening: true)), title: "who listens on \(arg)")
+        case "system": adHoc(.system(SystemAction(sampleMilliseconds: 500)), title: "system")
+        case "tls": adHoc(.tls(TLSAction(address: arg)), title: "tls \(arg)")
+        case "ws": adHoc(.websocket(WebSocketAction(url: arg, ping: true)), title: "websocket \(arg)")
+        default: fail("check what? system | tcp HOST:PORT | listen PORT | tls HOST:PORT | ws URL")
         }
     }
 
@@ -496,7 +499,7 @@ final class ShellSession: Completer {
         case "fix": return session?.allRemediations.map(\.id) ?? []
         case "help": return ShellCommandTable.names
         case "target": return words.count == 2 ? ["postgres", "redis", "api"] : []
-        case "check": return words.count == 2 ? ["tcp", "system", "tls", "ws"] : []
+        case "check": return words.count == 2 ? ["system", "tcp", "listen", "tls", "ws"] : []
         default: return []
         }
     }

@@ -1,0 +1,63 @@
+// Measures a SQL step's cost in layers, in one process, against the lab:
+// libpq alone, the postgres step executor, and the whole engine with its
+// transcript. bench/probes runs it beside psql and pgbench.
+import Foundation
+import Lab
+import Probes
+import RunbookKit
+
+guard let lab = LabState.load() else {
+    FileHandle.standardError.write(Data("rbsh-bench: the lab is not up (rbsh lab up)\n".utf8))
+    exit(3)
+}
+let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1000
+
+func perStepMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let d = ContinuousClock.now - start
+    return (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) / Double(count)
+}
+
+do {
+    // 1. libpq: one round trip a query, nothing around it; and
+    // 2. the postgres step executor, as every runbook step runs.
+    // Nine rounds, each a block of queries on either, alternating; the
+    // median round of each is kept: the machine is shared and noisy.
+    // Both on the same connection: the loopback round trip depends on where
+    // the backend runs, which would otherwise differ between the two.
+    let runner = ProbeRunner(targets: lab.targets)
+    let connection = try runner.postgresConnection()
+    let step = PendingStep(step: Step(id: "s", title: "s", action: .postgres(PostgresAction(sql: "SELECT 1"))), purpose: .diagnose)
+    _ = try connection.query("SELECT 1")
+    _ = runner.run(step, control: StepControl())
+    var raws: [Double] = [], probes: [Double] = []
+    func timed(_ body: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try body()
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+    for _ in 0..<9 {
+        raws.append(try timed { for _ in 0..<count { _ = try connection.query("SELECT 1") } } / Double(count))
+        probes.append(timed { for _ in 0..<count { _ = runner.run(step, control: StepControl()) } } / Double(count))
+    }
+    let raw = raws.sorted()[4], probe = probes.sorted()[4]
+
+    // 3. The session engine driving it, each step's two events written to a transcript (fsync'd).
+    let steps = (0..<count).map { Step(id: "s\($0)", title: "s", action: .postgres(PostgresAction(sql: "SELECT 1"))) }
+    let book = Runbook(id: "bench", title: "bench", category: .tool, steps: steps)
+    let path = NSTemporaryDirectory() + "rbsh-bench-\(getpid()).jsonl"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: lab.targets.secrets), header: [:])
+    let driver = SessionDriver(session: RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+                               runner: runner, transcript: writer, presenter: nil)
+    let session = perStepMilliseconds { _ = driver.run() }
+
+    print(String(format: "libpq SELECT 1:              %.4f ms a query (median of 9 rounds)", raw))
+    print(String(format: "postgres step executor:      %.4f ms a step (median of 9 rounds, %.2fx libpq)", probe, probe / raw))
+    print(String(format: "engine + transcript (fsync): %.4f ms a step (mean, %.2fx libpq)", session, session / raw))
+} catch {
+    FileHandle.standardError.write(Data("rbsh-bench: \(error)\n".utf8))
+    exit(3)
+}
