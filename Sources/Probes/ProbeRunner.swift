@@ -112,7 +112,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
                 reconnected = reconnected || fresh
                 do {
                     let r = try execute(a, on: conn, timeout: timeout, control: control)
-                    result.table = r.columns.isEmpty ? nil : ResultTable(columns: r.columns, rows: r.rows)
+                    result.table = r.columns.isEmpty ? nil : ResultTable(columns: r.columns, rows: r.rows, numericColumns: r.numericColumns)
                     result.values["row_count"] = .number(Double(r.rows.count))
                     if let n = r.rowsAffected { result.values["rows_affected"] = .number(Double(n)) }
                     result.values["command"] = .string(r.commandTag)

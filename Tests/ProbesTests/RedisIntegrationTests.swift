@@ -51,6 +51,18 @@ struct RedisIntegrationTests {
         }
     }
 
+    @Test func aCommandPastTheTimeoutIsATimeout() async throws {
+        try await LabAccess.sharing {
+            let c = try RedisConnection.connect(try RedisURL(parsing: try LabFixture.require().redisURL), timeout: 0.3)
+            let started = Date()
+            #expect { _ = try c.command(["BLPOP", "rbsh:test:never:\(UUID().uuidString)", "5"]) } throws: { error in
+                guard let e = error as? RedisError, case .timeout = e else { return false }
+                return true
+            }
+            #expect(Date().timeIntervalSince(started) < 2)
+        }
+    }
+
     @Test func aClosedPortIsUnreachable() throws {
         let port = LabFixture.closedPort()
         #expect { _ = try RedisConnection.connect(RedisURL(host: "127.0.0.1", port: port, username: nil, password: nil, database: 0), timeout: 2) }

@@ -63,3 +63,17 @@ import Testing
         }
     }
 }
+
+@Suite struct TableFormatterTests {
+    @Test func drawsAsPsqlDoes() {
+        let t = ResultTable(columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"], [nil, "5"]], numericColumns: [1])
+        #expect(TableFormatter.render(t) == """
+             state  | connections
+            --------+-------------
+             idle   |          80
+             active |           1
+                    |           5
+            (3 rows)
+            """)
+    }
+}

@@ -9,6 +9,14 @@ public struct QueryResult: Sendable, Hashable {
     /// `SELECT 3`, `UPDATE 2`...
     public var commandTag: String
     public var rowsAffected: Int?
+
+    /// int2, int4, int8, oid, float4, float8, numeric, money.
+    static let numericTypes: Set<UInt32> = [20, 21, 23, 26, 700, 701, 790, 1700]
+
+    /// The columns psql would right-align.
+    public var numericColumns: Set<Int> {
+        Set(typeOIDs.enumerated().filter { Self.numericTypes.contains($0.element) }.map(\.offset))
+    }
 }
 
 /// One libpq connection. The handle is freed in `deinit`, on every path.

@@ -33,10 +33,13 @@ public struct CapturedOutput: Sendable, Hashable, Codable {
 public struct ResultTable: Sendable, Hashable, Codable {
     public var columns: [String]
     public var rows: [[String?]]
+    /// Columns holding numbers, drawn right-aligned as psql draws them.
+    public var numericColumns: Set<Int>
 
-    public init(columns: [String], rows: [[String?]]) {
+    public init(columns: [String], rows: [[String?]], numericColumns: Set<Int> = []) {
         self.columns = columns
         self.rows = rows
+        self.numericColumns = numericColumns
     }
 }
 

@@ -14,11 +14,20 @@ public enum TableFormatter {
             for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) }
         }
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        func center(_ s: String, _ w: Int) -> String {
+            let space = max(0, w - s.count)
+            return String(repeating: " ", count: space / 2) + s + String(repeating: " ", count: space - space / 2)
+        }
         var lines: [String] = []
-        lines.append(" " + table.columns.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: " | "))
+        // psql centres headers, right-aligns numbers and left-aligns the rest.
+        lines.append(" " + table.columns.enumerated().map { center($0.element, widths[$0.offset]) }.joined(separator: " | "))
         lines.append(widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+"))
         for row in cells {
-            lines.append(" " + row.enumerated().map { pad($0.element, widths[min($0.offset, widths.count - 1)]) }.joined(separator: " | "))
+            lines.append(" " + row.enumerated().map { i, cell in
+                let w = widths[min(i, widths.count - 1)]
+                return table.numericColumns.contains(i) ? padLeft(cell, w) : pad(cell, w)
+            }.joined(separator: " | "))
         }
         let n = table.rows.count
         lines.append("(\(n) row\(n == 1 ? "" : "s"))")
