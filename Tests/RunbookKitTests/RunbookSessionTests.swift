@@ -250,9 +250,10 @@ import Testing
         s.begin()
         _ = s.stepFinished(up)
         let records = s.drainRecords()
-        #expect(records.count == 3)
+        #expect(records.count == 4)
         #expect(records.first == .runbookStarted(id: "conn", title: "Connections"))
-        guard case .stepStarted(let id, _, let kind, _, let detail) = records[1] else { Issue.record("no start"); return }
+        #expect(records[1] == .input(name: "limit", value: "50", by: .defaultValue))
+        guard case .stepStarted(let id, _, let kind, _, let detail) = records[2] else { Issue.record("no start"); return }
         #expect(id == "ping" && kind == "tcp" && detail == "connect db:5432")
         #expect(s.drainRecords().isEmpty)
     }

@@ -15,11 +15,14 @@ public final class SessionDriver {
     public private(set) var session: RunbookSession
     let runner: any StepRunner
     let transcript: TranscriptWriter?
-    let presenter: (any SessionPresenter)?
+    public let presenter: (any SessionPresenter)?
     let interrupted: @Sendable () -> Bool
     public private(set) var durations: [(step: String, status: StepStatus, ms: Double)] = []
     /// A write to the transcript failed; the run goes on, and says so at the end.
     public private(set) var transcriptError: String?
+    /// Answers confirmations nobody is there to answer (replay uses the
+    /// recorded decisions); without it they are declined.
+    public var confirm: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
 
     public init(session: RunbookSession, runner: any StepRunner, transcript: TranscriptWriter?,
                 presenter: (any SessionPresenter)?, interrupted: @escaping @Sendable () -> Bool = { false }) {
@@ -54,8 +57,13 @@ public final class SessionDriver {
                 presenter?.notice("question `\(q.step)` has no answer (give one with --answer \(q.variable)=VALUE); skipped")
                 action = session.skip()
             case .confirm(let c):
-                // Unattended policies never ask; a person's policy here means nobody can answer.
-                action = session.decided(false, by: .policy, reason: "nobody to confirm \(c.remediation)")
+                if let confirm {
+                    let d = confirm(c)
+                    action = session.decided(d.confirmed, by: d.by, reason: d.reason)
+                } else {
+                    // Unattended policies never ask; a person's policy here means nobody can answer.
+                    action = session.decided(false, by: .policy, reason: "nobody to confirm \(c.remediation)")
+                }
             }
             flush()
             if interrupted(), case .run = action {
@@ -78,11 +86,14 @@ public final class SessionDriver {
         }
     }
 
+    /// Writes each record to the transcript (on disk before it is shown),
+    /// then shows it: whatever the operator saw done is in the transcript.
     private func flush() {
         for record in session.drainRecords() {
+            if let transcript {
+                do { try transcript.write(record) } catch { transcriptError = "\(error)" }
+            }
             presenter?.record(record)
-            guard let transcript else { continue }
-            do { try transcript.write(record) } catch { transcriptError = "\(error)" }
         }
     }
 }

@@ -192,15 +192,26 @@ public struct RunbookSession: Sendable {
     // MARK: - Events
 
     public mutating func start() -> SessionAction {
-        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        recordStart()
         return enter(0)
     }
 
     /// Starts the walk at a step instead of the first (resuming a session).
     public mutating func start(at stepID: String) -> SessionAction? {
         guard let i = runbook.stepIndex(stepID) else { return nil }
-        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        recordStart()
         return enter(i)
+    }
+
+    private mutating func recordStart() {
+        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        for input in runbook.inputs {
+            if let a = presetAnswers[input.id] {
+                records.append(.input(name: input.id, value: a.value, by: a.by))
+            } else if let d = input.defaultValue {
+                records.append(.input(name: input.id, value: d, by: .defaultValue))
+            }
+        }
     }
 
     /// The driver is about to run the pending step: recorded now, so a

@@ -32,6 +32,8 @@ public enum Decider: String, Sendable, Hashable, Codable {
 /// produces these; every driver (shell, `run`, replay) writes the same ones.
 public enum SessionRecord: Sendable, Hashable {
     case runbookStarted(id: String, title: String)
+    /// An input's value as the walk starts, and where it came from.
+    case input(name: String, value: String, by: Decider)
     case stepStarted(step: String, title: String, kind: String, purpose: StepPurpose, detail: String)
     case stepEnded(step: String, purpose: StepPurpose, result: StepResult, findings: [Finding])
     case question(step: String, text: String, choices: [String])

@@ -22,8 +22,12 @@ public final class TranscriptWriter: @unchecked Sendable {
         self.outputCap = outputCap
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        // A transcript is one session: never appended to another one.
+        var st = stat()
+        let isDevice = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (isDevice ? 0 : O_EXCL), 0o600)
         guard fd >= 0 else {
+            if errno == EEXIST { throw TranscriptError("the transcript \(path) already exists; give another path") }
             throw TranscriptError("cannot write the transcript \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
@@ -106,6 +110,8 @@ extension TranscriptWriter {
         switch record {
         case .runbookStarted(let id, let title):
             try event("runbook_start", ["runbook": id, "title": title])
+        case .input(let name, let value, let by):
+            try event("input", ["name": name, "value": value, "by": by.rawValue])
         case .stepStarted(let step, let title, let kind, let purpose, let detail):
             try event("step_start", ["step": step, "title": title, "kind": kind, "purpose": purpose.label, "detail": detail])
         case .stepEnded(let step, let purpose, let result, let findings):

@@ -143,20 +143,6 @@ extension RbshCommand {
         }
     }
 
-    struct Replay: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a recorded session; --execute re-runs it and reports divergences.")
-        @Argument(help: "A transcript (.jsonl).") var transcript: String
-        @Flag var execute = false
-        func run() throws { throw fail(NotBuiltYet(command: "replay").description) }
-    }
-
-    struct TranscriptCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "transcript", abstract: "Show or export a transcript (show PATH | export PATH --format markdown|json).")
-        @Argument(help: "show or export, then the transcript path.") var words: [String] = []
-        func run() throws { throw fail(NotBuiltYet(command: "transcript").description) }
-    }
-
     struct TestCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "test", abstract: "Run runbooks' regression cases against the lab.")
         @Argument(help: "Runbook ids (default: all).") var runbooks: [String] = []

@@ -60,7 +60,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             console.line("  applied \(id): \(style.status(status))")
         case .remediationVerified(let id, let verified, let stillOpen):
             console.line("  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
-        case .runbookEnded:
+        case .runbookEnded, .input:
             break
         }
     }

@@ -343,8 +343,8 @@ final class ShellSession: Completer {
         let records = s.drainRecords()
         session = s
         for r in records {
-            show(r)
             do { try transcript.write(r) } catch { console.error("rbsh: transcript: \(error)") }
+            show(r)
         }
     }
 

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Where a re-run session went differently from the recorded one.
+public struct Divergence: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case path, result, findings, remediation }
+    public var kind: Kind
+    public var step: String
+    public var recorded: String
+    public var now: String
+
+    public var description: String { "\(kind.rawValue) at \(step): recorded \(recorded), now \(now)" }
+}
+
+/// What a transcript recorded, in the shape a re-run can be compared with.
+public struct RecordedRun: Sendable {
+    public struct StepOutcome: Sendable, Hashable {
+        public var step: String
+        public var status: String
+        public var findings: [String]
+    }
+
+    public var runbook: String?
+    /// Diagnostic steps in the order they ran.
+    public var steps: [StepOutcome] = []
+    /// Answers by step id (and by the last part of an included step's id),
+    /// and the inputs' values, by input id.
+    public var answers: [String: String] = [:]
+    /// Remediation decisions: confirmed or not, and by whom.
+    public var decisions: [String: (confirmed: Bool, by: String)] = [:]
+    /// Remediations that were applied, and whether they were verified.
+    public var verified: [String: Bool] = [:]
+
+    public init(_ t: Transcript) {
+        for e in t.events {
+            switch e.type {
+            case "runbook_start": if runbook == nil { runbook = e.runbook }
+            case "step_end" where e.purpose == "diagnose":
+                // Info findings say what was seen (a log line); they may change without anything being wrong.
+                let significant = (e.findings ?? []).filter { $0.severity != Severity.info.rawValue }
+                steps.append(StepOutcome(step: e.step ?? "?", status: e.status ?? "?", findings: significant.map(\.id).sorted()))
+            case "input":
+                if let name = e.name, let value = e.value, e.by != Decider.defaultValue.rawValue { answers[name] = value }
+            case "answer":
+                guard let step = e.step, let value = e.value else { continue }
+                answers[step] = value
+                if let last = step.split(separator: "/").last { answers[String(last)] = value }
+            case "remediation_confirmed", "remediation_declined":
+                guard let id = e.remediation, e.by != "policy" else { continue }
+                decisions[id] = (e.type == "remediation_confirmed", e.by ?? "?")
+            case "remediation_verified":
+                if let id = e.remediation { verified[id] = e.verified ?? false }
+            default: break
+            }
+        }
+    }
+
+    /// Compares the recorded diagnostic path, statuses, findings and fixes with a re-run.
+    public func divergences(from records: [SessionRecord]) -> [Divergence] {
+        var now: [StepOutcome] = []
+        var nowVerified: [String: Bool] = [:]
+        for r in records {
+            switch r {
+            case .stepEnded(let step, .diagnose, let result, let findings):
+                now.append(StepOutcome(step: step, status: result.status.rawValue,
+                                       findings: findings.filter { $0.severity != .info }.map(\.id).sorted()))
+            case .remediationVerified(let id, let v, _):
+                nowVerified[id] = v
+            default: break
+            }
+        }
+        var out: [Divergence] = []
+        for i in 0..<max(steps.count, now.count) {
+            let a = i < steps.count ? steps[i] : nil
+            let b = i < now.count ? now[i] : nil
+            guard let a, let b else {
+                out.append(Divergence(kind: .path, step: a?.step ?? b?.step ?? "?",
+                                      recorded: a.map { "step \(i + 1) \($0.step)" } ?? "the walk ended",
+                                      now: b.map { "step \(i + 1) \($0.step)" } ?? "the walk ended"))
+                break
+            }
+            if a.step != b.step {
+                out.append(Divergence(kind: .path, step: a.step, recorded: "step \(i + 1) \(a.step)", now: "step \(i + 1) \(b.step)"))
+                break
+            }
+            if a.status != b.status { out.append(Divergence(kind: .result, step: a.step, recorded: a.status, now: b.status)) }
+            if a.findings != b.findings {
+                out.append(Divergence(kind: .findings, step: a.step, recorded: list(a.findings), now: list(b.findings)))
+            }
+        }
+        for (id, v) in verified.sorted(by: { $0.key < $1.key }) where nowVerified[id] != v {
+            out.append(Divergence(kind: .remediation, step: id, recorded: v ? "verified" : "not verified",
+                                  now: nowVerified[id].map { $0 ? "verified" : "not verified" } ?? "not run"))
+        }
+        return out
+    }
+
+    private func list(_ ids: [String]) -> String { ids.isEmpty ? "no findings" : ids.joined(separator: ", ") }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+@preconcurrency import Foundation
+import Probes
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh replay TRANSCRIPT`: the session as it happened, or re-run and compared.
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a recorded session; --execute re-runs it with the recorded answers and reports divergences.",
+            discussion: "With --execute, exit 0 when nothing diverges, 1 when something does, 3 when it cannot run.")
+
+        @Argument(help: "A transcript (.jsonl).") var transcript: String
+        @Flag(help: "Show it at the recorded pace (pauses capped at 2 s).") var realtime = false
+        @Flag(help: "Re-run it against the current targets and compare.") var execute = false
+        @Option(help: ArgumentHelp("Highest risk of a recorded fix that may run again.", valueName: "safe|changes|destructive"))
+        var allow: Risk?
+        @Option(name: .customLong("transcript-out"), help: ArgumentHelp("Where the re-run's own transcript goes.", valueName: "path"))
+        var transcriptOut: String?
+        @OptionGroup var targets: TargetOptions
+
+        func run() throws {
+            let (t, _) = try RbshCommand.readTranscript(transcript)
+            guard execute else { return show(t) }
+            try reexecute(t)
+        }
+
+        private func show(_ t: Transcript) {
+            guard realtime else {
+                print(TranscriptRendering.timeline(t), terminator: "")
+                return
+            }
+            var last = 0.0
+            let lines = TranscriptRendering.timeline(t).split(separator: "\n", omittingEmptySubsequences: false)
+            print(lines.prefix(3).joined(separator: "\n"))
+            for (e, line) in zip(t.events, lines.dropFirst(3)) {
+                let at = e.monoMilliseconds ?? last
+                usleep(UInt32(min(max(0, at - last), 2000) * 1000))
+                last = at
+                print(line)
+                fflush(stdout)
+            }
+        }
+
+        private func reexecute(_ t: Transcript) throws {
+            Interrupts.install()
+            let recorded = RecordedRun(t)
+            guard let id = recorded.runbook else { throw fail("\(transcript) ran no runbook; only its ad-hoc steps, which replay does not re-run") }
+            let resolved: ResolvedTargets
+            do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
+            let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            let book: Runbook
+            do { book = try catalogue.resolve(id) } catch { throw fail("cannot re-run \(id): \(error.description)") }
+            let redactor = Redactor(secrets: resolved.secrets)
+            let path = transcriptOut ?? TranscriptWriter.defaultPath(runbook: "replay-\(id)")
+            let writer: TranscriptWriter
+            do {
+                writer = try TranscriptWriter(path: path, redactor: redactor,
+                                              header: TranscriptHeader.make(command: "replay", runbook: id, targets: resolved.targets))
+                try writer.event("session_start", ["mode": "replay", "replaying": transcript, "allow": allow?.rawValue ?? "none"])
+            } catch { throw fail("\(error)") }
+
+            var answers: [String: (value: String, by: Decider)] = [:]
+            for (k, v) in recorded.answers { answers[k] = (v, .replay) }
+            let session = RunbookSession(runbook: book, policy: .person, targets: resolved.targets.scopeValues, answers: answers,
+                                         resolve: { try? catalogue.resolve($0) })
+            let mark = Interrupts.mark
+            let driver = SessionDriver(session: session, runner: ProbeRunner(targets: resolved.targets), transcript: writer,
+                                       presenter: RecordingPresenter(), interrupted: { Interrupts.since(mark) })
+            let allow = self.allow
+            driver.confirm = { c in
+                guard let d = recorded.decisions[c.remediation], d.confirmed else {
+                    return (false, .replay, "declined when recorded")
+                }
+                guard let allow, c.risk <= allow else { return (false, .policy, "recorded as confirmed; needs --allow \(c.risk.rawValue) to run again") }
+                return (true, .replay, "confirmed when recorded by \(d.by)")
+            }
+            let status = driver.run()
+            try? writer.event("session_end", ["status": status.rawValue])
+            let records = (driver.presenter as? RecordingPresenter)?.records ?? []
+            let divergences = recorded.divergences(from: records)
+            print("replayed \(id) from \(transcript): \(recorded.steps.count) recorded steps, now \(status.rawValue)")
+            for d in divergences { print("  DIVERGES \(d)") }
+            print(divergences.isEmpty ? "no divergence" : "\(divergences.count) divergence\(divergences.count == 1 ? "" : "s")")
+            print("transcript: \(path)")
+            throw ExitCode(divergences.isEmpty ? 0 : 1)
+        }
+    }
+}
+
+/// Keeps every record, for comparing a re-run with its recording.
+final class RecordingPresenter: SessionPresenter, @unchecked Sendable {
+    private(set) var records: [SessionRecord] = []
+    func record(_ record: SessionRecord) { records.append(record) }
+    func output(_ text: String, stream: Int32) {}
+    func notice(_ text: String) {}
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh transcript show|export PATH`.
+    struct TranscriptCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transcript", abstract: "Show a transcript, or export it as a Markdown postmortem or JSON.",
+            subcommands: [ShowTranscript.self, ExportTranscript.self])
+    }
+
+    static func readTranscript(_ path: String) throws -> (Transcript, Data) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            FileHandle.standardError.write(Data("rbsh: cannot read \(path)\n".utf8))
+            throw ExitCode(64)
+        }
+        do {
+            let t = try Transcript.parse(data, path: path)
+            if t.truncatedBytes > 0 {
+                FileHandle.standardError.write(Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))
+            }
+            return (t, data)
+        } catch {
+            FileHandle.standardError.write(Data("rbsh: \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+
+    struct ShowTranscript: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A readable timeline of a transcript.")
+        @Argument(help: "A transcript (.jsonl).") var path: String
+        func run() throws {
+            let (t, _) = try RbshCommand.readTranscript(path)
+            print(TranscriptRendering.timeline(t), terminator: "")
+        }
+    }
+
+    struct ExportTranscript: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a transcript: a Markdown postmortem draft, or JSON.")
+        @Argument(help: "A transcript (.jsonl).") var path: String
+        @Option(help: ArgumentHelp("markdown or json.", valueName: "format")) var format: ExportFormat = .markdown
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "file")) var output: String?
+
+        enum ExportFormat: String, ExpressibleByArgument { case markdown, json }
+
+        func run() throws {
+            let (t, data) = try RbshCommand.readTranscript(path)
+            let text = format == .markdown ? TranscriptRendering.markdown(t) : TranscriptRendering.json(t, raw: data)
+            if let output {
+                do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(output): \(error)") }
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}
