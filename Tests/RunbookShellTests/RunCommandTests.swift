@@ -57,7 +57,8 @@ struct RunCommandTests {
             #expect(steps.map { $0["id"] as? String } == ["accepting", "server-log"], "the walk goes straight to the log")
             let clear = try RbshProcess.run(["lab", "clear", "postgres-down"])
             #expect(clear.status == 0)
-            let again = try RbshProcess.run(["run", "db-connection-failure", "--transcript", path])
+            let again = try RbshProcess.run(["run", "db-connection-failure", "--transcript", path + ".again"])
+            try? FileManager.default.removeItem(atPath: path + ".again")
             #expect(again.status == 0, "the lab recovers: \(again.stdout)")
         }
     }
@@ -81,7 +82,9 @@ struct RunCommandTests {
             #expect(terminate?["offered"] as? Bool == true)
             #expect(terminate?["applied"] as? Bool == false, "not allowed without --allow")
 
-            let fix = try RbshProcess.run(["run", "db-connection-failure", "--answer", "idle_minutes=0", "--allow", "changes", "--format", "json", "--transcript", path])
+            let fix = try RbshProcess.run(["run", "db-connection-failure", "--answer", "idle_minutes=0", "--allow", "changes", "--format", "json",
+                                           "--transcript", path + ".fix"])
+            try? FileManager.default.removeItem(atPath: path + ".fix")
             let fixed = try #require(try JSONSerialization.jsonObject(with: Data(fix.stdout.utf8)) as? [String: Any])
             let applied = (fixed["remediations"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "terminate-idle" }
             #expect(applied?["applied"] as? Bool == true)
@@ -114,9 +117,9 @@ struct RunCommandTests {
         for command in ["shell", "run", "replay", "list", "show", "graph", "lint", "transcript", "test", "lab"] {
             #expect(help.stdout.contains("  \(command)"), "\(command) missing from --help")
         }
-        let notYet = try RbshProcess.run(["replay", "some.jsonl"])
-        #expect(notYet.status == 3)
-        #expect(notYet.stderr == "rbsh: rbsh replay: not built yet\n")
+        let missing = try RbshProcess.run(["replay", "some.jsonl"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "rbsh: cannot read some.jsonl\n")
         let graph = try RbshProcess.run(["graph", "db-connection-failure"])
         #expect(graph.status == 0)
         #expect(graph.stdout.hasPrefix("graph TD\n"))

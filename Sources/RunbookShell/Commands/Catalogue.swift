@@ -142,10 +142,4 @@ extension RbshCommand {
             print(format == .mermaid ? graph.mermaid() : graph.dot(), terminator: "")
         }
     }
-
-    struct TestCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "test", abstract: "Run runbooks' regression cases against the lab.")
-        @Argument(help: "Runbook ids (default: all).") var runbooks: [String] = []
-        func run() throws { throw fail(NotBuiltYet(command: "test").description) }
-    }
 }

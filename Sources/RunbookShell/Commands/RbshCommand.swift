@@ -24,12 +24,6 @@ public struct RbshCommand: ParsableCommand {
     public init() {}
 }
 
-/// What a command that is not built yet says, in one line.
-struct NotBuiltYet: Error, CustomStringConvertible {
-    var command: String
-    var description: String { "rbsh \(command): not built yet" }
-}
-
 extension ParsableCommand {
     /// Prints a one-line error and exits with `code` (3: rbsh could not do its job).
     func fail(_ message: String, code: Int32 = 3) -> ExitCode {

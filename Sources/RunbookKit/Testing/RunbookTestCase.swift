@@ -1,0 +1,153 @@
+import Foundation
+import Yams
+
+/// A runbook's regression cases: `runbooks/tests/RUNBOOK.yaml`.
+///
+///     runbook: db-connection-failure
+///     cases:
+///       - name: the database stopped
+///         fault: postgres-down            # a lab fault to inject first (optional)
+///         answers: {idle_minutes: "0"}
+///         allow: changes                  # remediations that may run (default: none)
+///         expect:
+///           status: critical              # ok | warning | critical | unknown
+///           path: [accepting, server-log] # the diagnostic steps, in order
+///           findings: [postgres-unreachable]   # every warning or critical one reported
+///           remediations: {terminate-idle: verified}   # verified | applied | declined | not-offered
+///           messages: {postgres-unreachable: "PostgreSQL at <host>:<n> is not accepting connections: <text>"}
+public struct RunbookTestCase: Sendable {
+    public var name: String
+    public var fault: String?
+    public var answers: [String: String]
+    public var allow: Risk?
+    public var expectedStatus: OutcomeStatus?
+    public var expectedPath: [String]?
+    public var expectedFindings: [String]?
+    public var expectedRemediations: [String: String]
+    public var expectedMessages: [String: String]
+}
+
+public struct RunbookTestFile: Sendable {
+    public var runbook: String
+    public var cases: [RunbookTestCase]
+    public var path: String
+
+    public static func load(path: String) throws(TranscriptError) -> RunbookTestFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TranscriptError("cannot read \(path)") }
+        let node: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else { throw TranscriptError("\(path) is empty") }
+            node = n
+        } catch let e as TranscriptError { throw e } catch { throw TranscriptError("\(path): not valid YAML") }
+        func fail(_ n: Node?, _ message: String) -> TranscriptError {
+            TranscriptError("\(path):\(n?.mark?.line ?? 1):\(n?.mark?.column ?? 1): \(message)")
+        }
+        guard let runbook = node["runbook"]?.string else { throw fail(node, "missing `runbook`") }
+        guard let list = node["cases"]?.sequence, !list.isEmpty else { throw fail(node, "missing `cases`") }
+        var cases: [RunbookTestCase] = []
+        for c in list {
+            guard let name = c["name"]?.string else { throw fail(c, "a case needs a `name`") }
+            var answers: [String: String] = [:]
+            for (k, v) in c["answers"]?.mapping ?? [:] {
+                guard let key = k.string, let value = v.string else { throw fail(k, "answers are NAME: value") }
+                answers[key] = value
+            }
+            var allow: Risk?
+            if let a = c["allow"] {
+                guard let r = a.string.flatMap(Risk.init(rawValue:)) else { throw fail(a, "allow is safe, changes or destructive") }
+                allow = r
+            }
+            guard let expect = c["expect"] else { throw fail(c, "case `\(name)` needs `expect`") }
+            var status: OutcomeStatus?
+            if let s = expect["status"] {
+                guard let st = s.string.flatMap(OutcomeStatus.init(rawValue:)) else { throw fail(s, "status is ok, warning, critical or unknown") }
+                status = st
+            }
+            var remediations: [String: String] = [:]
+            for (k, v) in expect["remediations"]?.mapping ?? [:] {
+                guard let key = k.string, let value = v.string, ["verified", "applied", "declined", "not-offered"].contains(value) else {
+                    throw fail(k, "remediations are ID: verified | applied | declined | not-offered")
+                }
+                remediations[key] = value
+            }
+            var messages: [String: String] = [:]
+            for (k, v) in expect["messages"]?.mapping ?? [:] {
+                if let key = k.string, let value = v.string { messages[key] = value }
+            }
+            let known: Set<String> = ["name", "fault", "answers", "allow", "expect"]
+            for (k, _) in c.mapping ?? [:] where !known.contains(k.string ?? "") {
+                throw fail(k, "unknown key `\(k.string ?? "?")` in a case\(Suggestion.hint(for: k.string ?? "", in: known))")
+            }
+            cases.append(RunbookTestCase(
+                name: name, fault: c["fault"]?.string, answers: answers, allow: allow, expectedStatus: status,
+                expectedPath: expect["path"]?.sequence?.compactMap(\.string), expectedFindings: expect["findings"]?.sequence?.compactMap(\.string),
+                expectedRemediations: remediations, expectedMessages: messages))
+        }
+        return RunbookTestFile(runbook: runbook, cases: cases, path: path)
+    }
+}
+
+/// Compares what a case expected with what a run did, volatile values normalised.
+public enum RunbookTestVerdict {
+    /// Numbers, times and durations become placeholders, so a case can state
+    /// a message without its row counts and ages.
+    public static func normalize(_ text: String) -> String {
+        var s = text
+        let rules: [(String, String)] = [
+            (#"\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d(:?\d\d)?)?"#, "<time>"),
+            (#"-?\d+ days? -?\d+:\d\d:\d\d(\.\d+)?|-?\d+:\d\d:\d\d(\.\d+)?"#, "<duration>"),
+            (#"\b\d+(\.\d+)?\b"#, "<n>"),
+        ]
+        for (pattern, replacement) in rules {
+            s = s.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+        }
+        return s
+    }
+
+    /// Every difference, as a line; empty when the run did what the case expects.
+    public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [SessionRecord]) -> [String] {
+        var out: [String] = []
+        let status = session.outcome
+        if let expected = c.expectedStatus, expected != status {
+            out.append("status: expected \(expected.rawValue), got \(status.rawValue)")
+        }
+        let path = records.compactMap { r -> String? in
+            if case .stepEnded(let step, .diagnose, _, _) = r { return step }
+            return nil
+        }
+        if let expected = c.expectedPath, expected != path {
+            out.append("path: expected \(expected.joined(separator: " → ")), got \(path.joined(separator: " → "))")
+        }
+        var reported: [String] = []
+        var messages: [String: String] = [:]
+        for r in records {
+            guard case .stepEnded(_, _, _, let findings) = r else { continue }
+            for f in findings where f.severity != .info && f.state == .open {
+                if !reported.contains(f.id) { reported.append(f.id) }
+                messages[f.id] = f.message
+            }
+        }
+        if let expected = c.expectedFindings, Set(expected) != Set(reported) {
+            let missing = Set(expected).subtracting(reported).sorted(), extra = Set(reported).subtracting(expected).sorted()
+            out.append("findings: " + [missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))",
+                                       extra.isEmpty ? nil : "unexpected \(extra.joined(separator: ", "))"].compactMap { $0 }.joined(separator: "; "))
+        }
+        for (id, expected) in c.expectedMessages.sorted(by: { $0.key < $1.key }) {
+            guard let got = messages[id] else { out.append("message of \(id): not reported"); continue }
+            if normalize(got) != normalize(expected) {
+                out.append("message of \(id): expected \"\(normalize(expected))\", got \"\(normalize(got))\"")
+            }
+        }
+        for (id, expected) in c.expectedRemediations.sorted(by: { $0.key < $1.key }) {
+            let report = session.remediations[id]
+            let got: String
+            if let report {
+                got = report.verified ? "verified" : (report.applied ? "applied" : "declined")
+            } else {
+                got = "not-offered"
+            }
+            if got != expected { out.append("remediation \(id): expected \(expected), got \(got)") }
+        }
+        return out
+    }
+}

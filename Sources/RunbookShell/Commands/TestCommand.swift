@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Lab
+import Probes
+import RunbookKit
+
+extension RbshCommand {
+    /// `rbsh test [RUNBOOK...]`: each runbook's regression cases, against the lab.
+    struct TestCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test", abstract: "Run runbooks' regression cases (runbooks/tests/RUNBOOK.yaml) against the lab.")
+
+        @Argument(help: "Runbook ids (default: every runbook with cases).") var runbooks: [String] = []
+        @OptionGroup var targets: TargetOptions
+
+        func run() throws {
+            guard let lab = LabState.load() else { throw fail("the lab is not up; `rbsh lab up` first") }
+            let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            var files: [RunbookTestFile] = []
+            // With --runbooks, the cases there only; else every runbook folder's.
+            for dir in targets.runbooks.map({ [$0] }) ?? targets.runbookDirectories {
+                let testDir = (dir as NSString).appendingPathComponent("tests")
+                for name in ((try? FileManager.default.contentsOfDirectory(atPath: testDir)) ?? []).sorted() where name.hasSuffix(".yaml") {
+                    do { files.append(try RunbookTestFile.load(path: (testDir as NSString).appendingPathComponent(name))) } catch {
+                        throw fail(error.description)
+                    }
+                }
+            }
+            if !runbooks.isEmpty {
+                for id in runbooks where !files.contains(where: { $0.runbook == id }) { throw fail("no cases for runbook \(id)", code: 64) }
+                files = files.filter { runbooks.contains($0.runbook) }
+            }
+            let work = NSTemporaryDirectory() + "rbsh-test-\(getpid())"
+            try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            var passed = 0, failed = 0
+            for file in files {
+                let book: Runbook
+                do { book = try catalogue.resolve(file.runbook) } catch {
+                    print("✘ \(file.runbook): \(error.description)")
+                    failed += file.cases.count
+                    continue
+                }
+                for c in file.cases {
+                    let (diffs, ms, transcript) = runCase(c, book: book, lab: lab, catalogue: catalogue, work: work)
+                    if diffs.isEmpty {
+                        passed += 1
+                        print(String(format: "✔ %@: %@ (%.0f ms)", file.runbook, c.name, ms))
+                    } else {
+                        failed += 1
+                        print("✘ \(file.runbook): \(c.name)")
+                        for d in diffs { print("    \(d)") }
+                        print("    transcript: \(transcript)")
+                    }
+                }
+            }
+            print("\(passed) passed, \(failed) failed")
+            if failed == 0 { try? FileManager.default.removeItem(atPath: work) }
+            if failed > 0 { throw ExitCode(1) }
+        }
+
+        func runCase(_ c: RunbookTestCase, book: Runbook, lab: LabState, catalogue: RunbookCatalogue, work: String)
+            -> (diffs: [String], ms: Double, transcript: String) {
+            let started = ContinuousClock.now
+            let faults = LabFaults(state: lab)
+            if let fault = c.fault {
+                do { try faults.inject(fault) } catch { return (["injecting \(fault): \(error)"], 0, "") }
+            }
+            defer { if let fault = c.fault { try? faults.clear(fault) } }
+            let slug = c.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            let path = "\(work)/\(book.id)-\(String(slug).prefix(40)).jsonl"
+            try? FileManager.default.removeItem(atPath: path)
+            let redactor = Redactor(secrets: lab.targets.secrets)
+            guard let writer = try? TranscriptWriter(path: path, redactor: redactor,
+                                                     header: TranscriptHeader.make(command: "test", runbook: book.id, targets: lab.targets)) else {
+                return (["cannot write \(path)"], 0, path)
+            }
+            var answers: [String: (value: String, by: Decider)] = [:]
+            for (k, v) in c.answers { answers[k] = (v, .answersFile) }
+            var targets = lab.targets
+            targets.extras["postgres.log"] = lab.directory + "/postgres.log"
+            let session = RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)),
+                                         targets: targets.scopeValues, answers: answers, resolve: { try? catalogue.resolve($0) })
+            let recorder = RecordingPresenter()
+            let driver = SessionDriver(session: session, runner: ProbeRunner(targets: targets), transcript: writer, presenter: recorder)
+            _ = driver.run()
+            let d = ContinuousClock.now - started
+            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            return (RunbookTestVerdict.differences(c, session: driver.session, records: recorder.records), ms, path)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import RunbookKit
+
+@Suite struct TranscriptTests {
+    static func write(_ records: [SessionRecord], secrets: [String] = []) throws -> String {
+        let path = NSTemporaryDirectory() + "rbsh-transcript-\(UUID().uuidString).jsonl"
+        let w = try TranscriptWriter(path: path, redactor: Redactor(secrets: secrets),
+                                     header: ["user": "oncall", "host": "h", "rbsh_version": "t", "command": "run", "targets": ["redis": "redis://h"]])
+        try w.event("session_start", ["mode": "unattended"])
+        for r in records { try w.write(r) }
+        try w.event("note", ["text": "restarted by hand"])
+        try w.event("session_end", ["status": "warning"])
+        return path
+    }
+
+    static let finding = Finding(id: "many-idle", severity: .warning, message: "80 idle", step: "connections")
+    static let story: [SessionRecord] = [
+        .runbookStarted(id: "db", title: "DB"),
+        .input(name: "idle_minutes", value: "0", by: .flag),
+        .stepStarted(step: "connections", title: "Connections", kind: "postgres", purpose: .diagnose, detail: "SELECT 1"),
+        .stepEnded(step: "connections", purpose: .diagnose, result: StepResult(status: .ok, output: CapturedOutput(text: "80 | idle")), findings: [finding]),
+        .remediationOffered(id: "terminate", risk: .changes, fixes: ["many-idle"], detail: "SELECT pg_terminate_backend(1)"),
+        .remediationDecision(id: "terminate", confirmed: true, by: .operatorInput, reason: nil),
+        .remediationApplied(id: "terminate", status: .ok),
+        .stepEnded(step: "connections", purpose: .verify("terminate"), result: StepResult(status: .ok), findings: []),
+        .remediationVerified(id: "terminate", verified: true, stillOpen: []),
+        .runbookEnded(id: "db", status: .ok),
+    ]
+
+    @Test func readsBackWhatWasWritten() throws {
+        let path = try Self.write(Self.story)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let t = try Transcript.read(path: path)
+        #expect(t.header.user == "oncall")
+        #expect(t.events.map(\.type) == ["session_start", "runbook_start", "input", "step_start", "step_end", "remediation_offered",
+                                        "remediation_confirmed", "remediation_applied", "step_end", "remediation_verified", "runbook_end",
+                                        "note", "session_end"])
+        #expect(t.events.allSatisfy { $0.time != nil && $0.monoMilliseconds != nil })
+        let s = TranscriptSummary(t)
+        #expect(s.findings.map(\.state) == ["resolved"])
+        #expect(s.remediations.first?.decidedBy == "operator")
+        #expect(s.remediations.first?.verified == true)
+        #expect(s.notes.map(\.text) == ["restarted by hand"])
+    }
+
+    @Test func aTruncatedLastLineIsDroppedAndSaid() throws {
+        let path = try Self.write(Self.story)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data.removeLast(17)
+        let t = try Transcript.parse(data, path: path)
+        #expect(t.truncatedBytes > 0)
+        #expect(t.events.last?.type == "note")
+        #expect(TranscriptRendering.timeline(t).contains("was cut short"))
+        #expect(throws: TranscriptError.self) { try Transcript.parse(Data("{\"format\":\"rb".utf8), path: "x") }
+        #expect(throws: TranscriptError.self) { try Transcript.parse(Data("{\"format\":\"other\",\"version\":1}\n".utf8), path: "x") }
+    }
+
+    @Test func aTranscriptIsNeverAppendedToAnother() throws {
+        let path = try Self.write([])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TranscriptError.self) { _ = try TranscriptWriter(path: path, redactor: Redactor(), header: [:]) }
+    }
+
+    @Test func theMarkdownIsAPostmortemDraft() throws {
+        let path = try Self.write(Self.story)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let md = TranscriptRendering.markdown(try Transcript.read(path: path))
+        for section in ["# Postmortem draft: db", "## Summary", "## Findings", "## Remediations", "## Timeline", "## Notes", "## Outputs"] {
+            #expect(md.contains(section), "\(section) missing")
+        }
+        #expect(md.contains("| warning | `many-idle` | resolved | `connections` | 80 idle |"))
+        #expect(md.contains("**`terminate`** (changes): confirmed by operator; applied: ok; **verified fixed**"))
+        #expect(md.contains("<details><summary><code>connections</code>: ok</summary>"))
+        #expect(md.contains("- restarted by hand"))
+    }
+
+    @Test func theJSONExportCarriesTheEventsAsWritten() throws {
+        let path = try Self.write(Self.story)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let json = TranscriptRendering.json(try Transcript.parse(data, path: path), raw: data)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((object["events"] as? [Any])?.count == 13)
+        #expect((object["summary"] as? [String: Any])?["outcome"] as? String == "ok")
+    }
+
+    @Test func secretsNeverReachTheFile() throws {
+        let records: [SessionRecord] = [
+            .stepStarted(step: "s", title: "t", kind: "shell", purpose: .adHoc, detail: "PGPASSWORD=hunter2-pw psql -c 'select 1'"),
+            .stepEnded(step: "s", purpose: .adHoc, result: StepResult(status: .ok, output: CapturedOutput(text: "token: tok-123456\nplain text")), findings: []),
+        ]
+        let path = try Self.write(records, secrets: ["config-secret-value"])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try TranscriptWriter(path: path + ".2", redactor: Redactor(secrets: ["config-secret-value"]), header: [:])
+        try w.event("note", ["text": "the api key is config-secret-value"])
+        defer { try? FileManager.default.removeItem(atPath: path + ".2") }
+        let text = try String(contentsOfFile: path, encoding: .utf8) + String(contentsOfFile: path + ".2", encoding: .utf8)
+        for secret in ["hunter2-pw", "tok-123456", "config-secret-value"] { #expect(!text.contains(secret), "\(secret) reached disk") }
+        #expect(text.contains("plain text"))
+    }
+
+    @Test func aReplayThatGoesElsewhereIsReportedStepByStep() throws {
+        let path = try Self.write(Self.story)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorded = RecordedRun(try Transcript.read(path: path))
+        #expect(recorded.answers["idle_minutes"] == "0")
+        #expect(recorded.decisions["terminate"]?.confirmed == true)
+        let same = recorded.divergences(from: Self.story)
+        #expect(same.isEmpty)
+        let other: [SessionRecord] = [
+            .stepEnded(step: "connections", purpose: .diagnose, result: StepResult(status: .failed), findings: []),
+            .stepEnded(step: "log", purpose: .diagnose, result: StepResult(status: .ok), findings: []),
+        ]
+        let d = recorded.divergences(from: other)
+        #expect(d.map(\.kind) == [.result, .findings, .path, .remediation])
+        #expect(d[1].description == "findings at connections: recorded many-idle, now no findings")
+    }
+
+    @Test func volatileValuesAreNormalisedBeforeComparing() {
+        #expect(RunbookTestVerdict.normalize("80 idle for 00:01:02.5 since 2026-11-27T00:01:02Z on port 15432")
+                == "<n> idle for <duration> since <time> on port <n>")
+    }
+}
