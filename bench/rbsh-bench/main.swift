@@ -6,6 +6,50 @@ import Lab
 import Probes
 import RunbookKit
 
+// `rbsh-bench events N PATH`: write a transcript of N events (a realistic
+// mix), fsynced as rbsh writes them, and print the cost of one event.
+if CommandLine.arguments.dropFirst().first == "events" {
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    let n = args.first.flatMap(Int.init) ?? 10_000
+    let path = args.count > 1 ? args[1] : NSTemporaryDirectory() + "rbsh-events-\(getpid()).jsonl"
+    try? FileManager.default.removeItem(atPath: path)
+    do {
+        let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: ["lab-password"]),
+                                          header: ["user": "bench", "host": "bench", "command": "run", "rbsh_version": "bench"])
+        let table = ResultTable(columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"]], numericColumns: [1])
+        let output = CapturedOutput(text: TableFormatter.render(table))
+        let finding = Finding(id: "many-idle-connections", severity: .warning, message: "80 connections are idle", step: "connections")
+        let start = ContinuousClock.now
+        var written = 0
+        try writer.event("session_start", ["mode": "unattended"])
+        try writer.write(.runbookStarted(id: "bench", title: "bench"))
+        written += 2
+        var i = 0
+        while written < n - 1 {
+            i += 1
+            try writer.write(.stepStarted(step: "s\(i)", title: "Connections by state", kind: "postgres", purpose: .diagnose,
+                                          detail: "SELECT state, count(*) FROM pg_stat_activity GROUP BY 1"))
+            try writer.write(.stepEnded(step: "s\(i)", purpose: .diagnose,
+                                        result: StepResult(status: .ok, durationMilliseconds: 1.2, output: output, values: ["row_count": .number(2)], table: table),
+                                        findings: i % 10 == 0 ? [finding] : []))
+            written += 2
+            if i % 50 == 0 {
+                try writer.event("note", ["text": "checked the pool, password=not-here"])
+                written += 1
+            }
+        }
+        try writer.event("session_end", ["status": "warning"])
+        written += 1
+        let d = ContinuousClock.now - start
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        print(String(format: "wrote %d events to %@: %.3f ms an event, each fsynced", written, path, ms / Double(written)))
+    } catch {
+        FileHandle.standardError.write(Data("rbsh-bench: \(error)\n".utf8))
+        exit(3)
+    }
+    exit(0)
+}
+
 guard let lab = LabState.load() else {
     FileHandle.standardError.write(Data("rbsh-bench: the lab is not up (rbsh lab up)\n".utf8))
     exit(3)
