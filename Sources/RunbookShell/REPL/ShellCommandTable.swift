@@ -31,7 +31,9 @@ enum ShellCommandTable {
         Entry(name: "set", usage: "set NAME=VALUE", summary: "set a runbook variable", example: "set idle_minutes=5"),
         Entry(name: "vars", usage: "vars", summary: "the variables", example: "vars"),
         Entry(name: "target", usage: "target [NAME [URL]]", summary: "show or change a target (postgres, redis, api)", example: "target redis redis://127.0.0.1:6379"),
-        Entry(name: "transcript", usage: "transcript", summary: "where this session is recorded", example: "transcript"),
+        Entry(name: "transcript", usage: "transcript [export markdown|json [FILE]]", summary: "where this session is recorded; a postmortem of it so far",
+              example: "transcript export markdown incident.md"),
+        Entry(name: "\\x", usage: "\\x [on|off|auto]", summary: "expanded display: one `column | value` block a row (auto: for wide rows)", example: "\\x on"),
         Entry(name: "quit", usage: "quit  (or Ctrl-D)", summary: "end the session", example: "quit"),
     ]
 

@@ -23,6 +23,10 @@ final class ShellSession: Completer {
     private(set) var session: RunbookSession?
     private var vars: [String: String] = [:]
     private var adHocCount = 0
+    /// `\x`: draw rows as `column | value` blocks; auto when a table is wider than the terminal.
+    private var expanded: Expanded = .auto
+    enum Expanded: String { case on, off, auto }
+    private lazy var spinner = Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1)
     /// The status of the last command, for `--on-error stop`.
     private(set) var lastFailed = false
 
@@ -132,7 +136,8 @@ final class ShellSession: Completer {
         case "set": set(rest)
         case "vars": showVars()
         case "target": target(rest)
-        case "transcript": console.line(transcript.path)
+        case "transcript": exportTranscript(rest)
+        case "\\x", "expanded": toggleExpanded(rest)
         case "quit", "exit", "\\q": return .quit
         default:
             let hint = Suggestion.closest(to: command, in: ShellCommandTable.names).map { "; did you mean `\($0)`?" } ?? ""
@@ -281,9 +286,15 @@ final class ShellSession: Completer {
             console.line(style.dim("running \(p.step.id): ") + redactor.redact(p.step.action.summary.split(separator: "\n").first.map(String.init) ?? ""))
             let mark = Interrupts.mark
             let console = self.console
-            let control = StepControl(interrupted: { Interrupts.since(mark) }) { text, _ in console.out(text) }
+            let spinner = self.spinner
+            let control = StepControl(interrupted: { Interrupts.since(mark) }) { text, _ in
+                spinner.clear()
+                console.out(text)
+            }
             control.pause(p.delaySeconds)
+            spinner.start("\(p.step.id) — \(p.step.title)")
             let result = runner.run(p, control: control)
+            spinner.stop()
             if result.status == .interrupted {
                 console.line("")
                 log("interrupt", ["step": p.step.id])
@@ -366,7 +377,10 @@ final class ShellSession: Completer {
     private func showResult(step: String, purpose: String, result: StepResult, findings: [Finding]) {
         let already = result.status != .ok || !(result.table == nil && result.output.text.isEmpty)
         if let table = result.table {
-            console.line(redactor.redact(TableFormatter.render(table)))
+            let drawn = TableFormatter.render(table)
+            let wide = (drawn.split(separator: "\n").map(\.count).max() ?? 0) > Int(Spinner.terminalColumns())
+            let useExpanded = expanded == .on || (expanded == .auto && wide && reader.isInteractive)
+            console.line(redactor.redact(useExpanded ? TableFormatter.renderExpanded(table) : drawn))
         } else if already, !result.output.text.isEmpty, !(result.values["lines"] != nil) {
             console.line(redactor.redact(result.output.text))
         }
@@ -445,6 +459,35 @@ final class ShellSession: Completer {
 
     // MARK: - Showing
 
+    private func toggleExpanded(_ rest: String) {
+        if let mode = Expanded(rawValue: rest.lowercased()) { expanded = mode } else if rest.isEmpty { expanded = expanded == .on ? .off : .on } else {
+            return fail("\\x [on|off|auto]")
+        }
+        console.line("expanded display is \(expanded.rawValue)")
+    }
+
+    /// `transcript` prints the path; `transcript export markdown|json [FILE]` writes the session so far.
+    private func exportTranscript(_ rest: String) {
+        let words = rest.split(separator: " ").map(String.init)
+        guard let verb = words.first else { console.line(transcript.path); return }
+        guard verb == "export" else { return fail("transcript [export markdown|json [FILE]]") }
+        let format = words.count > 1 ? words[1] : "markdown"
+        guard format == "markdown" || format == "json" else { return fail("export as markdown or json") }
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: transcript.path))
+            let t = try Transcript.parse(data, path: transcript.path)
+            let text = format == "markdown" ? TranscriptRendering.markdown(t) : TranscriptRendering.json(t, raw: data)
+            if words.count > 2 {
+                try text.write(toFile: words[2], atomically: true, encoding: .utf8)
+                console.line("written to \(words[2])")
+            } else {
+                console.out(text)
+            }
+        } catch {
+            fail("cannot export \(transcript.path): \(error)")
+        }
+    }
+
     private func help(_ rest: String) {
         if !rest.isEmpty {
             guard let e = ShellCommandTable.entry(rest) else { return fail("no command `\(rest)`") }
@@ -499,8 +542,22 @@ final class ShellSession: Completer {
         case "fix": return session?.allRemediations.map(\.id) ?? []
         case "help": return ShellCommandTable.names
         case "target": return words.count == 2 ? ["postgres", "redis", "api"] : []
+        case "transcript": return words.count == 2 ? ["export"] : (words.count == 3 ? ["markdown", "json"] : files(words.last ?? ""))
+        case "\\x", "expanded": return ["on", "off", "auto"]
+        case "sh": return files(words.last ?? "")
         case "check": return words.count == 2 ? ["system", "tcp", "listen", "tls", "ws"] : []
         default: return []
+        }
+    }
+
+    /// File names for a partial path, folders with a trailing slash.
+    private func files(_ partial: String) -> [String] {
+        let dir = partial.contains("/") ? String(partial[...(partial.lastIndex(of: "/") ?? partial.startIndex)]) : ""
+        let listing = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+        return listing.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: dir + name, isDirectory: &isDir)
+            return dir + name + (isDir.boolValue ? "/" : "")
         }
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Probes
+import Testing
+
+/// The real rbsh on a real terminal: tmux runs it, send-keys types, capture-pane reads.
+public final class TmuxSession: @unchecked Sendable {
+    public let name: String
+
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    /// Starts `argv` in a new detached tmux session, 150x50, with `environment` added.
+    public init(_ argv: [String], environment: [String: String] = [:]) throws {
+        name = "rbsh-test-\(UUID().uuidString.prefix(8))"
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        let command = (["env"] + env + argv).map(Self.quote).joined(separator: " ")
+        try Self.tmux(["new-session", "-d", "-s", name, "-x", "150", "-y", "50", command])
+        // Keep the pane when the program exits, to read what it said last.
+        try Self.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+    }
+
+    deinit { _ = try? Self.tmux(["kill-session", "-t", name]) }
+
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    @discardableResult
+    static func tmux(_ args: [String]) throws -> String {
+        let out = ShellRunner(captureLimit: 1 << 20).run(argv: ["/usr/bin/tmux"] + args, timeout: 10)
+        guard case .exited(0) = out.ending else { throw TmuxError(description: "tmux \(args.first ?? ""): \(out.output.text)") }
+        return out.output.text
+    }
+
+    /// Keys as tmux names them: literal text, or `Enter`, `Tab`, `C-c`, `C-d`, `Up`.
+    public func send(_ keys: String...) throws { try Self.tmux(["send-keys", "-t", name] + keys) }
+
+    /// Literal text, with no key-name interpretation.
+    public func type(_ text: String) throws { try Self.tmux(["send-keys", "-t", name, "-l", text]) }
+
+    public func screen() -> String { (try? Self.tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+    /// Waits until the screen shows `text`; returns how long it took, or records a failure.
+    @discardableResult
+    public func waitFor(_ text: String, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if screen().contains(text) { return Date().timeIntervalSince(start) }
+            usleep(20_000)
+        }
+        Issue.record("the screen never showed `\(text)`:\n\(screen())", sourceLocation: sourceLocation)
+        return nil
+    }
+
+    public var isRunning: Bool { (try? Self.tmux(["has-session", "-t", name])) != nil }
+
+    public struct TmuxError: Error, CustomStringConvertible { public var description: String }
+}
