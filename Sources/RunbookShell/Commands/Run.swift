@@ -116,25 +116,33 @@ extension RbshCommand {
         }
 
         func loadAnswers() throws -> [String: (value: String, by: Decider)] {
-            var out: [String: (value: String, by: Decider)] = [:]
-            if let answersFile {
-                guard let text = try? String(contentsOfFile: answersFile, encoding: .utf8) else {
-                    throw ValidationError("cannot read the answers file \(answersFile)")
-                }
-                guard let node = try? Yams.compose(yaml: text), let mapping = node.mapping else {
-                    throw ValidationError("\(answersFile): answers must be a YAML mapping of key: value")
-                }
-                for (k, v) in mapping {
-                    guard let key = k.string, let value = v.string else { throw ValidationError("\(answersFile): answers must be key: value") }
-                    out[key] = (value, .answersFile)
-                }
-            }
-            for a in answers {
-                let parts = a.split(separator: "=", maxSplits: 1)
-                out[String(parts[0])] = (parts.count > 1 ? String(parts[1]) : "", .flag)
-            }
-            return out
+            try AnswerSources.load(file: answersFile, flags: answers)
         }
+    }
+}
+
+/// Answers given in advance: `--answers FILE` (YAML key: value), then `--answer KEY=VALUE`.
+enum AnswerSources {
+    static func load(file: String?, flags: [String]) throws -> [String: (value: String, by: Decider)] {
+        var out: [String: (value: String, by: Decider)] = [:]
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError("cannot read the answers file \(file)")
+            }
+            guard let node = try? Yams.compose(yaml: text), let mapping = node.mapping else {
+                throw ValidationError("\(file): answers must be a YAML mapping of key: value")
+            }
+            for (k, v) in mapping {
+                guard let key = k.string, let value = v.string else { throw ValidationError("\(file): answers must be key: value") }
+                out[key] = (value, .answersFile)
+            }
+        }
+        for a in flags {
+            let parts = a.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 || a.hasSuffix("=") else { throw ValidationError("--answer takes key=value, got `\(a)`") }
+            out[String(parts[0])] = (parts.count > 1 ? String(parts[1]) : "", .flag)
+        }
+        return out
     }
 }
 

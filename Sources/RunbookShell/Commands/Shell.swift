@@ -20,6 +20,9 @@ extension RbshCommand {
         @Option(name: .customLong("answer"), help: ArgumentHelp("An answer to a question or input.", valueName: "key=value"))
         var answers: [String] = []
 
+        @Option(name: .customLong("answers"), help: ArgumentHelp("Answers from a YAML file of key: value.", valueName: "file"))
+        var answersFile: String?
+
         @OptionGroup var targets: TargetOptions
 
         enum OnError: String, ExpressibleByArgument { case `continue`, stop }
@@ -29,6 +32,8 @@ extension RbshCommand {
             let console = Console()
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
+            let presets: [String: (value: String, by: Decider)]
+            do { presets = try AnswerSources.load(file: answersFile, flags: answers) } catch { throw fail("\(error)", code: 64) }
             let redactor = Redactor(secrets: resolved.secrets)
             let path = transcript ?? TranscriptWriter.defaultPath(runbook: "shell")
             let writer: TranscriptWriter
@@ -53,12 +58,6 @@ extension RbshCommand {
             }
             try? writer.event("session_start", ["mode": reader.isInteractive ? "interactive" : "script", "script": file ?? (reader.isInteractive ? "" : "stdin")])
 
-            var presets: [String: (value: String, by: Decider)] = [:]
-            for a in answers {
-                let parts = a.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { throw fail("--answer takes key=value, got `\(a)`", code: 64) }
-                presets[String(parts[0])] = (String(parts[1]), .flag)
-            }
             let shell = ShellSession(
                 reader: reader, console: console, style: reader.isInteractive ? Style.forStandardOutput() : Style(enabled: false),
                 targets: resolved.targets, redactor: redactor,

@@ -47,18 +47,28 @@ struct Style: Sendable {
     }
 }
 
-/// Writes to standard output or error, unbuffered enough for live output.
+/// Where the shell's output goes: standard output and error by default, or
+/// any sink (tests read it).
 final class Console: @unchecked Sendable {
     private let lock = NSLock()
+    private let sink: @Sendable (String, Bool) -> Void
+
+    /// `sink(text, isError)`.
+    init(sink: @escaping @Sendable (String, Bool) -> Void = { text, isError in
+        (isError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+    }) {
+        self.sink = sink
+    }
+
     func out(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        sink(text, false)
     }
     func line(_ text: String) { out(text + "\n") }
     func error(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        sink(text + "\n", true)
     }
 }

@@ -213,7 +213,8 @@ final class ShellSession: Completer {
         if runNow { perform(action) } else { present(action) }
     }
 
-    /// Shows what comes next without running it.
+    /// Shows what comes next without running it; questions and
+    /// confirmations are asked at once.
     private func present(_ action: SessionAction) {
         flushRecords()
         guard let s = session else { return }
@@ -229,46 +230,41 @@ final class ShellSession: Completer {
         }
     }
 
-    /// Does the pending action, then keeps going through questions and
-    /// confirmations until the next step is pending or the runbook ends.
+    /// Does the pending action, then keeps going through questions,
+    /// confirmations and a fix's own steps until the next diagnostic step is
+    /// pending (shown, not run) or the runbook ends.
     private func perform(_ first: SessionAction) {
         var action = first
-        while var s = session {
+        while true {
             switch action {
             case .run(let p):
-                s.begin()
-                session = s
+                _ = mutate { s in s.begin(); return nil }
                 flushRecords()
                 let result = runStep(p)
-                action = s.stepFinished(result)
-                session = s
-                flushRecords()
-                // After a remediation, its verify step runs straight away.
-                if case .run(let next) = action, next.purpose != .diagnose { continue }
-                if case .confirm = action { continue }
-                present(action)
-                return
+                action = mutate { $0.stepFinished(result) } ?? .finished(.unknown)
             case .ask(let q):
-                guard let answer = askQuestion(q) else {
-                    action = s.skip()
-                    session = s
-                    continue
+                if let answer = askQuestion(q) {
+                    action = mutate { $0.answered(answer.value, by: answer.by) } ?? .finished(.unknown)
+                } else {
+                    action = mutate { $0.skip() } ?? .finished(.unknown)
                 }
-                action = s.answered(answer.value, by: answer.by)
-                session = s
-                flushRecords()
-                present(action)
-                if case .run = action { return }
-                return
             case .confirm(let c):
                 let (ok, reason) = confirm(c)
-                action = s.decided(ok, by: .operatorInput, reason: reason)
-                session = s
-                flushRecords()
-                continue
+                action = mutate { $0.decided(ok, by: .operatorInput, reason: reason) } ?? .finished(.unknown)
             case .finished:
                 present(action)
                 return
+            }
+            flushRecords()
+            switch action {
+            case .run(let next) where next.purpose == .diagnose:
+                present(action)
+                return
+            case .finished:
+                present(action)
+                return
+            default:
+                continue
             }
         }
     }
@@ -309,6 +305,12 @@ final class ShellSession: Completer {
         while true {
             guard let answer = readAnswer("> ") else { return nil }
             if q.choices.isEmpty || q.choices.contains(answer) { return (answer, .operatorInput) }
+            // A script gets one try: asking again would swallow its next commands.
+            guard reader.isInteractive else {
+                console.line("`\(answer)` is not one of: \(q.choices.joined(separator: ", ")); the question is skipped")
+                lastFailed = true
+                return nil
+            }
             console.line("answer one of: \(q.choices.joined(separator: ", ")) (or Ctrl-D to skip)")
         }
     }

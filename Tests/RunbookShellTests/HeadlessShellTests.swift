@@ -1,0 +1,121 @@
+import Foundation
+import LineEditing
+import RunbookKit
+import Testing
+@testable import RunbookShell
+
+/// The shell's loop with no terminal and no servers: lines from a scripted
+/// reader, output into a buffer, a runbook of shell steps.
+@Suite struct HeadlessShellTests {
+    final class Buffer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+        var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    }
+
+    static let runbook = """
+    id: local
+    title: Local checks
+    category: tool
+    inputs:
+      - id: expected
+        default: "ok"
+    steps:
+      - id: greet
+        title: Say hello
+        shell: echo hello
+      - id: kind
+        ask: Which branch?
+        choices: [left, right]
+        next:
+          - when: answer == "right"
+            goto: right
+      - id: left
+        shell: "exit 3"
+        findings:
+          - id: left-failed
+            when: exit_code != 0
+            severity: warning
+            message: left exited ${exit_code}
+        next: end
+      - id: right
+        shell: echo right
+    remediations:
+      - id: mend
+        title: Mend the left side
+        fixes: [left-failed]
+        risk: changes
+        shell: echo mended
+        verify: right
+    """
+
+    func session(_ lines: [String]) throws -> (ShellSession, Buffer, String) {
+        let dir = NSTemporaryDirectory() + "rbsh-headless-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.runbook.write(toFile: dir + "/local.yaml", atomically: true, encoding: .utf8)
+        let buffer = Buffer()
+        let redactor = Redactor()
+        let transcript = try TranscriptWriter(path: dir + "/t.jsonl", redactor: redactor, header: [:])
+        let shell = ShellSession(
+            reader: ScriptedLineReader(lines), console: Console(sink: { text, _ in buffer.append(text) }), style: Style(enabled: false),
+            targets: Targets(), redactor: redactor, catalogue: RunbookCatalogue(directories: [dir], includeBuiltins: false),
+            transcript: transcript, stopOnError: false, presets: [:])
+        return (shell, buffer, dir)
+    }
+
+    @Test func walksAsksBranchesAndOffersTheFix() throws {
+        let (shell, out, dir) = try session(["start local", "", "left", "", "y", "findings", "steps", "quit"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(shell.loop() == 0)
+        let text = out.value
+        #expect(text.contains("next: [1/4] greet — Say hello"))
+        #expect(text.contains("hello"))
+        #expect(text.contains("? Which branch?  [left | right]"))
+        #expect(text.contains("WARNING left-failed: left exited 3"))
+        #expect(text.contains("remediation mend — Mend the left side"))
+        #expect(text.contains("Run it? [y/N] y"))
+        #expect(text.contains("applied mend: ok"))
+        #expect(text.contains("verify mend: still open: left-failed"), "the verify step (right) does not re-check left")
+        let transcript = try Transcript.read(path: dir + "/t.jsonl")
+        #expect(transcript.events.contains { $0.type == "answer" && $0.value == "left" && $0.by == "operator" })
+        #expect(transcript.events.contains { $0.type == "remediation_confirmed" && $0.by == "operator" })
+        // Each event once: the shell used to write a step's records twice.
+        #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "greet" }.count == 1)
+        #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "left" }.count == 1)
+    }
+
+    @Test func aScriptGetsOneTryAtAQuestion() throws {
+        let (shell, out, dir) = try session(["start local", "", "up", "vars", ""])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = shell.loop()
+        #expect(out.value.contains("`up` is not one of: left, right; the question is skipped"))
+        #expect(out.value.contains("expected = ok"), "the next line is a command again")
+        #expect(out.value.contains("local finished"))
+    }
+
+    @Test func navigationCommandsMoveThroughTheRunbook() throws {
+        let (shell, out, dir) = try session(["start local", "skip", "right", "goto nowhere", "steps", "vars", "fix", "quit"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = shell.loop()
+        let text = out.value
+        #expect(text.contains("greet skipped"))
+        #expect(text.contains("next: [4/4] right"))
+        #expect(text.contains("→ 4. right"))
+        #expect(text.contains("error: no step `nowhere`; `steps` lists them"))
+        #expect(text.contains("expected = ok"))
+        #expect(text.contains("error: no remediation matches the open findings"))
+    }
+
+    @Test func unknownCommandsAndMissingArgumentsSayWhatToDo() throws {
+        let (shell, out, dir) = try session(["strat local", "sql", "next", "help goto", "check", "quit"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = shell.loop()
+        let text = out.value
+        #expect(text.contains("error: unknown command `strat`; did you mean `start`?"))
+        #expect(text.contains("error: nothing to run; `help` shows examples"))
+        #expect(text.contains("error: no runbook started"))
+        #expect(text.contains("goto STEP\n  jump to a step\n  example: goto connections"))
+        #expect(text.contains("error: check what?"))
+    }
+}
