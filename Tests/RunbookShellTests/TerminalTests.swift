@@ -115,6 +115,25 @@ struct TerminalTests {
         }
     }
 
+    @Test func ctrlRSearchesTheHistory() async throws {
+        try await LabAccess.sharing {
+            let t = try Self.shell()
+            t.waitFor("rbsh>")
+            try t.type("note search-marker-42")
+            try t.send("Enter")
+            t.waitFor("noted")
+            try t.type("vars")
+            try t.send("Enter")
+            t.waitFor("no variables")
+            try t.send("C-r")
+            try t.type("search-mark")
+            t.waitFor("rbsh> note search-marker-42")
+            try t.send("Enter")
+            usleep(300_000)
+            #expect(t.screen().components(separatedBy: "noted").count == 3, "the found line ran again")
+        }
+    }
+
     @Test func unicodeInputSurvives() async throws {
         try await LabAccess.sharing {
             let t = try Self.shell()
