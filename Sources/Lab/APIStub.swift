@@ -11,12 +11,16 @@ public final class APIStub: @unchecked Sendable {
     let tls: (port: Int, certificate: String, key: String)?
     let databaseURL: String
     let redisURL: String
+    /// The `ws-broken` fault: /ws answers like a plain page, no upgrade.
+    let brokenWebSocket: Bool
 
-    public init(port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String) {
+    public init(port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
+                brokenWebSocket: Bool = false) {
         self.port = port
         self.tls = tls
         self.databaseURL = databaseURL
         self.redisURL = redisURL
+        self.brokenWebSocket = brokenWebSocket
     }
 
     /// Listens (plain, and TLS when configured) until the process is stopped.
@@ -96,6 +100,8 @@ public final class APIStub: @unchecked Sendable {
         switch path {
         case "/api/v1/health":
             health(fd)
+        case "/ws" where brokenWebSocket:
+            respond(fd, 502, json: #"{"error":"agent gateway unavailable"}"#)
         case "/ws":
             webSocket(fd, headers: headers)
         default:
@@ -152,7 +158,7 @@ public final class APIStub: @unchecked Sendable {
     }
 
     private func respond(_ fd: any StubConnection, _ status: Int, json: String) {
-        let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"][status] ?? "Error"
+        let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway", 503: "Service Unavailable"][status] ?? "Error"
         let body = Array(json.utf8)
         let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         fd.send(Array(head.utf8) + body)

@@ -100,10 +100,10 @@ public struct Lab: Sendable {
 
     // MARK: - the API stub
 
-    func startAPI(_ state: LabState) throws {
+    func startAPI(_ state: LabState, extra: [String] = []) throws {
         let pid = try Daemon.start(
             [Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
-             "--certificate", state.serverCertificate, "--key", state.serverKey],
+             "--certificate", state.serverCertificate, "--key", state.serverKey] + extra,
             environment: ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL],
             log: state.apiLog
         )
@@ -119,6 +119,14 @@ public struct Lab: Sendable {
         }
         let tail = (try? String(contentsOfFile: state.apiLog, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
         throw LabError("the API stub did not become healthy: \(tail)")
+    }
+
+    /// Stops the API stub (its port is free afterwards).
+    func stopAPI(_ state: LabState) {
+        if let pid = Daemon.readPID(state.apiPID) { Daemon.stop(pid) }
+        try? FileManager.default.removeItem(atPath: state.apiPID)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, (try? TCPSocket.connect(host: "127.0.0.1", port: state.apiPort, timeout: 0.2)) != nil { usleep(20_000) }
     }
 
     static func randomPassword() -> String {

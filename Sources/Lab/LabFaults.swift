@@ -11,22 +11,45 @@ public struct LabFault: Sendable, Hashable {
 }
 
 /// Injecting and clearing the lab's faults.
+///
+/// Three kinds: a holder process (`rbsh lab hold FAULT`) keeps connections
+/// or a port as long as the fault is in; a change to the data or the
+/// statistics, undone by its own clear; or a server stopped or restarted
+/// differently. `rbsh lab faults` lists them.
 public struct LabFaults: Sendable {
     public let state: LabState
 
     public init(state: LabState) { self.state = state }
 
     public static let all: [LabFault] = [
-        LabFault(
-            name: "idle-connections",
-            summary: "an application pool that leaks: 80 idle connections held open",
-            expectation: "db-connection-failure reports connections near max_connections and many idle ones"
-        ),
-        LabFault(
-            name: "postgres-down",
-            summary: "the lab's PostgreSQL stopped (its data kept)",
-            expectation: "db-connection-failure reports the database unreachable (critical)"
-        ),
+        LabFault(name: "idle-connections", summary: "an application pool that leaks: 80 idle connections held open",
+                 expectation: "db-connection-failure: connections near max_connections, many idle (idle older than the threshold with idle_minutes=0)"),
+        LabFault(name: "postgres-down", summary: "the lab's PostgreSQL stopped (its data kept)",
+                 expectation: "db-connection-failure: the database unreachable (critical); management-platform-down: the API unhealthy"),
+        LabFault(name: "lock-wait", summary: "a transaction holds a lock on tasks; an application update waits on it",
+                 expectation: "slow-response: a lock wait, showing the blocking and the blocked query"),
+        LabFault(name: "slow-queries", summary: "statements averaging over a second in pg_stat_statements",
+                 expectation: "slow-response and performance-report: slow queries, by mean_exec_time"),
+        LabFault(name: "dropped-index", summary: "the guide's idx_task_results_task_id_time dropped",
+                 expectation: "slow-response and index-review: the guide's index missing"),
+        LabFault(name: "duplicate-results", summary: "task_results rows duplicated on (task_id, execution_time)",
+                 expectation: "data-inconsistency: duplicate results"),
+        LabFault(name: "stale-tasks", summary: "active tasks with no result in the last hour",
+                 expectation: "data-inconsistency: active tasks with no recent results"),
+        LabFault(name: "redis-low-hit-rate", summary: "Redis lookups that mostly miss",
+                 expectation: "performance-report and high-memory: a Redis hit rate under 90%"),
+        LabFault(name: "redis-near-maxmemory", summary: "Redis filled close to its 64 MB maxmemory",
+                 expectation: "high-memory: Redis used_memory near maxmemory"),
+        LabFault(name: "low-cache-hit-ratio", summary: "table reads that miss PostgreSQL's buffer cache",
+                 expectation: "performance-report: a cache hit ratio under 95%"),
+        LabFault(name: "api-down", summary: "the management API stopped",
+                 expectation: "management-platform-down: the API does not answer and nothing holds its port"),
+        LabFault(name: "port-held", summary: "the API stopped, and another process holding its port",
+                 expectation: "management-platform-down: the port taken by a process that is not the API"),
+        LabFault(name: "ws-broken", summary: "the agents' WebSocket endpoint answers without upgrading",
+                 expectation: "websocket-failure: no WebSocket upgrade on /ws"),
+        LabFault(name: "tls-expiring", summary: "the API's TLS certificate expires in 5 days",
+                 expectation: "websocket-failure: the certificate expires soon"),
     ]
 
     public static func named(_ name: String) -> LabFault? { all.first { $0.name == name } }
@@ -34,58 +57,166 @@ public struct LabFaults: Sendable {
     /// The number of connections `idle-connections` holds.
     public static let idleConnectionCount = 80
 
-    private func pidFile(_ name: String) -> String { state.faultsDir + "/\(name).pid" }
+    private func file(_ name: String, _ suffix: String) -> String { state.faultsDir + "/\(name).\(suffix)" }
+    private var lab: Lab { Lab(directory: state.directory) }
+
+    static let holders: Set<String> = ["idle-connections", "lock-wait", "port-held"]
 
     public func isActive(_ name: String) -> Bool {
         switch name {
         case "postgres-down":
             return !LabPostgres(state: state, log: { _ in }).isRunning
+        case _ where Self.holders.contains(name):
+            return Daemon.readPID(file(name, "pid")).map(Daemon.isAlive) ?? false
         default:
-            return Daemon.readPID(pidFile(name)).map(Daemon.isAlive) ?? false
+            return FileManager.default.fileExists(atPath: file(name, "on"))
         }
     }
 
     public func inject(_ name: String) throws {
-        guard Self.named(name) != nil else {
-            throw LabError("no fault `\(name)`; `rbsh lab faults` lists them")
-        }
+        guard Self.named(name) != nil else { throw LabError("no fault `\(name)`; `rbsh lab faults` lists them") }
         guard !isActive(name) else { return }
         switch name {
         case "postgres-down":
             try LabPostgres(state: state, log: { _ in }).pause()
-        default:
-            let pid = try Daemon.start([Daemon.selfExecutable, "lab", "hold", name],
-                                       environment: ["RBSH_LAB_DIR": state.directory], log: state.faultsDir + "/\(name).log")
-            try "\(pid)\n".write(toFile: pidFile(name), atomically: true, encoding: .utf8)
-            // Ready when the holder says so, or fail with what it said.
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline {
-                if FileManager.default.fileExists(atPath: state.faultsDir + "/\(name).ready") { return }
-                if !Daemon.isAlive(pid) {
-                    let log = (try? String(contentsOfFile: state.faultsDir + "/\(name).log", encoding: .utf8)) ?? ""
-                    throw LabError("fault \(name) did not start: \(log.split(separator: "\n").last ?? "no output")")
-                }
-                usleep(50_000)
+            return
+        case "port-held":
+            lab.stopAPI(state)
+            try startHolder(name)
+            return
+        case _ where Self.holders.contains(name):
+            try startHolder(name)
+            return
+        case "slow-queries":
+            let c = try db()
+            _ = try c.query("SELECT pg_stat_statements_reset()")
+            _ = try c.query("SET statement_timeout = 0")
+            _ = try c.query("SELECT pg_sleep(1.1)", timeout: 10)
+            _ = try c.query("SELECT count(*) FROM agents, pg_sleep(1.1)", timeout: 10)
+        case "dropped-index":
+            _ = try db().query("DROP INDEX IF EXISTS idx_task_results_task_id_time")
+        case "duplicate-results":
+            _ = try db().query("""
+                INSERT INTO task_results (task_id, agent_id, execution_time, status, duration, result)
+                SELECT task_id, agent_id, execution_time, status, duration, '{"lab_fault": "duplicate"}'::jsonb
+                FROM task_results WHERE id % 2000 = 0
+                """, timeout: 60)
+        case "stale-tasks":
+            _ = try db().query("""
+                INSERT INTO tasks (user_id, name, type, target, status, interval_seconds, agent_id, created_at)
+                SELECT 'user123', 'lab-fault-stale-' || i, 'http', 'stale-' || i || '.example.net', 'active', 60, 1, now() - interval '2 days'
+                FROM generate_series(1, 5) AS i
+                """)
+        case "redis-low-hit-rate":
+            let r = try redis()
+            _ = try r.command(["CONFIG", "RESETSTAT"])
+            for i in 0..<300 { _ = try r.command(["GET", "lab:missing:\(i)"]) }
+            for i in 1...20 { _ = try r.command(["GET", "cache:task_results:\(i)"]) }
+        case "redis-near-maxmemory":
+            let r = try redis()
+            _ = try r.command(["SELECT", "15"])
+            let value = String(repeating: "x", count: 64 * 1024)
+            // Until used_memory passes 90% of maxmemory (allkeys-lru keeps it under the limit).
+            for i in 0..<2_000 {
+                _ = try r.command(["SET", "lab:fill:\(i)", value])
+                if i % 50 == 49, let info = try? r.command(["INFO", "memory"]), case .string(let text) = info,
+                   (RedisInfo(parsing: text).memoryUsedPercent ?? 0) > 92 { break }
             }
-            throw LabError("fault \(name) did not become ready in 30 s")
+        case "low-cache-hit-ratio":
+            let c = try db()
+            _ = try c.query("SELECT pg_stat_reset()")
+            // task_results is larger than a quarter of shared_buffers: a sequential scan reads it
+            // through a small ring, so its blocks are read, not found in the cache.
+            _ = try c.query("SET enable_indexscan = off; SET enable_bitmapscan = off; SET max_parallel_workers_per_gather = 0")
+            for _ in 0..<3 { _ = try c.query("SELECT count(*) FROM task_results WHERE duration > 0", timeout: 60) }
+        case "api-down":
+            lab.stopAPI(state)
+        case "ws-broken":
+            lab.stopAPI(state)
+            try lab.startAPI(state, extra: ["--broken-websocket"])
+        case "tls-expiring":
+            try LabCertificates(state: state).issue(days: 5)
+            lab.stopAPI(state)
+            try lab.startAPI(state)
+        default:
+            throw LabError("fault \(name) cannot be injected")
         }
+        _ = FileManager.default.createFile(atPath: file(name, "on"), contents: Data())
     }
 
     public func clear(_ name: String) throws {
-        guard Self.named(name) != nil else {
-            throw LabError("no fault `\(name)`; `rbsh lab faults` lists them")
-        }
+        guard Self.named(name) != nil else { throw LabError("no fault `\(name)`; `rbsh lab faults` lists them") }
         switch name {
         case "postgres-down":
             if isActive(name) { try LabPostgres(state: state, log: { _ in }).resume() }
+            return
+        case _ where Self.holders.contains(name):
+            if let pid = Daemon.readPID(file(name, "pid")) { Daemon.stop(pid) }
+            for suffix in ["pid", "ready"] { try? FileManager.default.removeItem(atPath: file(name, suffix)) }
+            if name == "port-held", Daemon.readPID(state.apiPID).map(Daemon.isAlive) != true { try lab.startAPI(state) }
+            return
         default:
-            if let pid = Daemon.readPID(pidFile(name)) { Daemon.stop(pid) }
-            for suffix in ["pid", "ready"] { try? FileManager.default.removeItem(atPath: state.faultsDir + "/\(name).\(suffix)") }
+            break
         }
+        guard isActive(name) else { return }
+        switch name {
+        case "slow-queries":
+            _ = try db().query("SELECT pg_stat_statements_reset()")
+        case "dropped-index":
+            _ = try db().query("CREATE INDEX IF NOT EXISTS idx_task_results_task_id_time ON task_results (task_id, execution_time DESC)", timeout: 120)
+        case "duplicate-results":
+            _ = try db().query("DELETE FROM task_results WHERE result->>'lab_fault' = 'duplicate'", timeout: 60)
+        case "stale-tasks":
+            _ = try db().query("DELETE FROM tasks WHERE name LIKE 'lab-fault-stale-%'")
+        case "redis-low-hit-rate":
+            let r = try redis()
+            _ = try r.command(["CONFIG", "RESETSTAT"])
+            for i in 1...100 { _ = try r.command(["GET", "cache:task_results:\(i)"]) }
+        case "redis-near-maxmemory":
+            let r = try redis()
+            _ = try r.command(["SELECT", "15"])
+            _ = try r.command(["FLUSHDB"])
+        case "low-cache-hit-ratio":
+            let c = try db()
+            _ = try c.query("SELECT pg_stat_reset()")
+            for _ in 0..<20 { _ = try c.query("SELECT count(*) FROM agents") }
+        case "api-down":
+            if Daemon.readPID(state.apiPID).map(Daemon.isAlive) != true { try lab.startAPI(state) }
+        case "ws-broken":
+            lab.stopAPI(state)
+            try lab.startAPI(state)
+        case "tls-expiring":
+            try LabCertificates(state: state).issue(days: 365)
+            lab.stopAPI(state)
+            try lab.startAPI(state)
+        default:
+            break
+        }
+        try? FileManager.default.removeItem(atPath: file(name, "on"))
     }
 
     public func clearAll() {
         for fault in Self.all where fault.name != "postgres-down" { try? clear(fault.name) }
+    }
+
+    private func db() throws -> PostgresConnection { try PostgresConnection.connect(state.postgresURL, timeout: 10) }
+    private func redis() throws -> RedisConnection { try RedisConnection.connect(try RedisURL(parsing: state.redisURL), timeout: 10) }
+
+    private func startHolder(_ name: String) throws {
+        let pid = try Daemon.start([Daemon.selfExecutable, "lab", "hold", name],
+                                   environment: ["RBSH_LAB_DIR": state.directory], log: file(name, "log"))
+        try "\(pid)\n".write(toFile: file(name, "pid"), atomically: true, encoding: .utf8)
+        // Ready when the holder says so, or fail with what it said.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: file(name, "ready")) { return }
+            if !Daemon.isAlive(pid) {
+                let log = (try? String(contentsOfFile: file(name, "log"), encoding: .utf8)) ?? ""
+                throw LabError("fault \(name) did not start: \(log.split(separator: "\n").last ?? "no output")")
+            }
+            usleep(50_000)
+        }
+        throw LabError("fault \(name) did not become ready in 30 s")
     }
 
     /// Runs in the `rbsh lab hold FAULT` process: sets the fault up and
@@ -94,16 +225,39 @@ public struct LabFaults: Sendable {
         var keep: [AnyObject] = []
         switch name {
         case "idle-connections":
-            let url = state.postgresURL
             for _ in 0..<Self.idleConnectionCount {
-                let c = try PostgresConnection.connect(url, timeout: 10, applicationName: "network_probe_management")
+                let c = try PostgresConnection.connect(state.postgresURL, timeout: 10, applicationName: "network_probe_management")
                 _ = try c.query("SELECT 1", timeout: 10)
                 keep.append(c)
             }
+        case "lock-wait":
+            let blocker = try PostgresConnection.connect(state.postgresURL, timeout: 10, applicationName: "lab-maintenance")
+            _ = try blocker.query("BEGIN; UPDATE tasks SET interval_seconds = interval_seconds WHERE id = 1", timeout: 10)
+            let waiter = try PostgresConnection.connect(state.postgresURL, timeout: 10, applicationName: "network_probe_management")
+            try waiter.sendWithoutWaiting("UPDATE tasks SET status = status WHERE id = 1")
+            keep += [blocker, waiter]
+            // Ready once the waiter is seen waiting.
+            let observer = try PostgresConnection.connect(state.postgresURL, timeout: 10)
+            for _ in 0..<100 {
+                let r = try observer.query("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if r.rows.first?.first != "0" { break }
+                usleep(50_000)
+            }
+        case "port-held":
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(state.apiPort).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0, listen(fd, 16) == 0 else { throw LabError("cannot hold port \(state.apiPort): \(String(cString: strerror(errno)))") }
+            // It accepts and says nothing, as a stray process on the wrong port would.
         default:
             throw LabError("fault \(name) has nothing to hold")
         }
-        _ = FileManager.default.createFile(atPath: state.faultsDir + "/\(name).ready", contents: Data())
+        _ = FileManager.default.createFile(atPath: file(name, "ready"), contents: Data())
         while true {
             withExtendedLifetime(keep) { _ = sleep(3600) }
         }

@@ -286,6 +286,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         if let first = found.first {
             if let pid = first.pid { r.values["pid"] = .number(Double(pid)) }
             r.values["program"] = .string(first.program ?? "")
+            r.values["command"] = .string(first.command ?? "")
             r.values["address"] = .string(first.address)
         }
         r.table = ResultTable(columns: ["address", "port", "pid", "program"],

@@ -145,6 +145,13 @@ public final class PostgresConnection: @unchecked Sendable {
         return chosen ?? QueryResult(columns: [], typeOIDs: [], rows: [], commandTag: "", rowsAffected: nil)
     }
 
+    /// Sends a query and returns at once, leaving it running (the lab uses
+    /// this to leave a session waiting on a lock). Nothing reads its result.
+    public func sendWithoutWaiting(_ sql: String) throws(PostgresError) {
+        guard PQsendQuery(handle, sql) == 1 else { throw lostOrFailed() }
+        _ = PQflush(handle)
+    }
+
     /// Asks the server to cancel what this connection is running.
     public func cancel() {
         guard let token = PQgetCancel(handle) else { return }

@@ -9,6 +9,8 @@ public enum ListeningSockets {
         public var inode: UInt64
         public var pid: Int?
         public var program: String?
+        /// The whole command line, arguments joined by spaces.
+        public var command: String?
     }
 
     public static func listeners(port: Int? = nil) -> [Listener] {
@@ -28,7 +30,7 @@ public enum ListeningSockets {
         guard !found.isEmpty else { return [] }
         // Map socket inodes to processes.
         let wanted = Set(found.map(\.inode))
-        var owners: [UInt64: (Int, String)] = [:]
+        var owners: [UInt64: (Int, String, String)] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int(entry) else { continue }
             let fdDir = "/proc/\(pid)/fd"
@@ -37,13 +39,15 @@ public enum ListeningSockets {
                       target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()),
                       wanted.contains(inode), owners[inode] == nil else { continue }
                 let comm = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
-                owners[inode] = (pid, comm)
+                let cmdline = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data())
+                    .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+                owners[inode] = (pid, comm, cmdline)
             }
             if owners.count == wanted.count { break }
         }
         return found.map { l in
             var l = l
-            if let o = owners[l.inode] { l.pid = o.0; l.program = o.1 }
+            if let o = owners[l.inode] { l.pid = o.0; l.program = o.1; l.command = o.2 }
             return l
         }
     }

@@ -109,6 +109,7 @@ extension RbshCommand.LabCommand {
         @Option var tlsPort: Int?
         @Option var certificate: String?
         @Option var key: String?
+        @Flag var brokenWebsocket = false
         func run() throws {
             let env = ProcessInfo.processInfo.environment
             guard let db = env["RBSH_LAB_DATABASE_URL"], let redis = env["RBSH_LAB_REDIS_URL"] else {
@@ -116,7 +117,9 @@ extension RbshCommand.LabCommand {
             }
             var tls: (port: Int, certificate: String, key: String)?
             if let tlsPort, let certificate, let key { tls = (tlsPort, certificate, key) }
-            do { try APIStub(port: port, tls: tls, databaseURL: db, redisURL: redis).serve() } catch { throw fail("\(error)") }
+            do {
+                try APIStub(port: port, tls: tls, databaseURL: db, redisURL: redis, brokenWebSocket: brokenWebsocket).serve()
+            } catch { throw fail("\(error)") }
         }
     }
 
