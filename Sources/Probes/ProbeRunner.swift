@@ -116,7 +116,9 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
                     result.values["row_count"] = .number(Double(r.rows.count))
                     if let n = r.rowsAffected { result.values["rows_affected"] = .number(Double(n)) }
                     result.values["command"] = .string(r.commandTag)
-                    result.output = CapturedOutput(text: result.table.map { TableFormatter.render($0) } ?? r.commandTag)
+                    let notices = conn.takeNotices()
+                    result.output = CapturedOutput(text: ([result.table.map { TableFormatter.render($0) } ?? r.commandTag] + notices)
+                        .joined(separator: "\n"))
                     break
                 } catch .connectionLost where attempt == 1 && a.access == .readOnly {
                     // Lost between steps (a restart, a terminated backend): once more on a new connection.
@@ -157,7 +159,13 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         case (.readWrite, true):
             _ = try conn.query("SET default_transaction_read_only = off; SET statement_timeout = \(ms)", timeout: timeout)
             defer { _ = try? conn.query(diagnosticDefaults, timeout: 5) }
-            return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+            // Each statement by itself: several in one message would share a transaction.
+            let statements = params.isEmpty ? SQLStatements.split(a.sql) : [a.sql]
+            var last = QueryResult(columns: [], typeOIDs: [], rows: [], commandTag: "", rowsAffected: nil)
+            for statement in statements {
+                last = try conn.query(statement, params: params, timeout: timeout, interrupted: control.interrupted)
+            }
+            return last
         }
     }
 

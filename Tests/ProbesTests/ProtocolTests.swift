@@ -60,3 +60,21 @@ import Testing
         #expect(throws: NetworkError.self) { try TCPSocket.split("h:99999") }
     }
 }
+
+@Suite struct SQLStatementTests {
+    @Test func splitsAtSemicolonsOutsideQuotesAndComments() {
+        let sql = """
+        CREATE INDEX CONCURRENTLY a ON t (x);
+        SELECT ';' AS "semi;colon" -- a comment; with a semicolon
+        ;
+        DO $body$ BEGIN PERFORM 1; END $body$;
+
+        """
+        #expect(SQLStatements.split(sql) == [
+            "CREATE INDEX CONCURRENTLY a ON t (x)",
+            #"SELECT ';' AS "semi;colon" -- a comment; with a semicolon"#,
+            "DO $body$ BEGIN PERFORM 1; END $body$",
+        ])
+        #expect(SQLStatements.split("SELECT 'it''s; fine'") == ["SELECT 'it''s; fine'"])
+    }
+}

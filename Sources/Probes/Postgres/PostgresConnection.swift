@@ -26,6 +26,8 @@ public struct QueryResult: Sendable, Hashable {
 /// a query past either is cancelled on the server with `PQcancel`.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// NOTICE and WARNING messages the server sent since they were last taken.
+    private var notices: [String] = []
 
     /// How often the interrupt check runs while waiting on the socket.
     static let pollSlice: Int32 = 50
@@ -54,6 +56,13 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         guard let conn else { throw .badConfiguration("out of memory starting a connection") }
         let connection = PostgresConnection(handle: conn)
+        // Notices go to the step's output, not to this process's stderr; the
+        // callback finds its connection through the receiver's argument.
+        PQsetNoticeReceiver(conn, { arg, result in
+            guard let arg, let result, let message = PQresultErrorMessage(result) else { return }
+            let c = Unmanaged<PostgresConnection>.fromOpaque(arg).takeUnretainedValue()
+            c.notices.append(PostgresError.oneLine(String(cString: message)))
+        }, Unmanaged.passUnretained(connection).toOpaque())
         if PQstatus(conn) == CONNECTION_BAD {
             throw PostgresError.classifyConnectFailure(connection.errorMessage)
         }
@@ -143,6 +152,12 @@ public final class PostgresConnection: @unchecked Sendable {
         if let cancelled, failure?.sqlstate == "57014" || failure == nil { throw cancelled }
         if let failure { throw failure }
         return chosen ?? QueryResult(columns: [], typeOIDs: [], rows: [], commandTag: "", rowsAffected: nil)
+    }
+
+    /// The server's notices since the last call (a NOTICE of an IF NOT EXISTS, say).
+    public func takeNotices() -> [String] {
+        defer { notices.removeAll() }
+        return notices
     }
 
     /// Sends a query and returns at once, leaving it running (the lab uses

@@ -32,6 +32,10 @@ public enum SystemProbe {
             if let v = Double(load[i]) { snap.values[name] = .number(v) }
         }
 
+        if let l = snap.values["load1"]?.number, let c = snap.values["cpus"]?.number, c > 0 {
+            snap.values["load_per_cpu"] = .number(round1(l / c))
+        }
+
         let mem = meminfo()
         if let total = mem["MemTotal"], let available = mem["MemAvailable"], total > 0 {
             snap.values["mem_total"] = .number(total)

@@ -86,7 +86,7 @@ public struct StepResult: Sendable, Hashable {
         case "output": return .string(output.text)
         case "error": return error.map { .string($0) } ?? .string("")
         // Probes set it only when something went wrong; otherwise it is empty, not unknown.
-        case "error_kind": return values[name] ?? .string("")
+        case "error_kind", "sqlstate": return values[name] ?? .string("")
         case "row_count", "rows":
             if let v = values["row_count"] { return v }
             return table.map { .number(Double($0.rows.count)) }
