@@ -109,12 +109,12 @@ public struct LabFaults: Sendable {
                 """)
         case "redis-low-hit-rate":
             let r = try redis()
+            for i in 1...20 { _ = try r.command(["SET", "lab:hit:\(i)", "cached", "EX", "3600"]) }
             _ = try r.command(["CONFIG", "RESETSTAT"])
             for i in 0..<300 { _ = try r.command(["GET", "lab:missing:\(i)"]) }
-            for i in 1...20 { _ = try r.command(["GET", "cache:task_results:\(i)"]) }
+            for i in 1...20 { _ = try r.command(["GET", "lab:hit:\(i)"]) }
         case "redis-near-maxmemory":
             let r = try redis()
-            _ = try r.command(["SELECT", "15"])
             let value = String(repeating: "x", count: 64 * 1024)
             // Until used_memory passes 90% of maxmemory (allkeys-lru keeps it under the limit).
             for i in 0..<2_000 {
@@ -170,12 +170,19 @@ public struct LabFaults: Sendable {
             _ = try db().query("DELETE FROM tasks WHERE name LIKE 'lab-fault-stale-%'")
         case "redis-low-hit-rate":
             let r = try redis()
+            for i in 1...20 { _ = try r.command(["SET", "lab:hit:\(i)", "cached", "EX", "3600"]) }
             _ = try r.command(["CONFIG", "RESETSTAT"])
-            for i in 1...100 { _ = try r.command(["GET", "cache:task_results:\(i)"]) }
+            for _ in 0..<5 { for i in 1...20 { _ = try r.command(["GET", "lab:hit:\(i)"]) } }
         case "redis-near-maxmemory":
             let r = try redis()
-            _ = try r.command(["SELECT", "15"])
-            _ = try r.command(["FLUSHDB"])
+            var cursor = "0"
+            repeat {
+                guard case .array(let reply) = try r.command(["SCAN", cursor, "MATCH", "lab:fill:*", "COUNT", "500"]), reply.count == 2,
+                      case .string(let next) = reply[0], case .array(let keys) = reply[1] else { break }
+                let names = keys.compactMap { k -> String? in if case .string(let s) = k { return s } else { return nil } }
+                if !names.isEmpty { _ = try r.command(["UNLINK"] + names) }
+                cursor = next
+            } while cursor != "0"
         case "low-cache-hit-ratio":
             let c = try db()
             _ = try c.query("SELECT pg_stat_reset()")

@@ -264,6 +264,124 @@ remediations:
       (pool_recycle=3600). Restart the application to apply.
     verify: connections
 """#),
+        ("high-memory.yaml", #"""
+# yaml-language-server: $schema=../docs/runbook.schema.json
+id: high-memory
+title: High memory use
+aliases: [内存使用过高]
+category: performance
+description: >
+  The guide's case 内存使用过高: memory over 90%, OOM errors, a slow system.
+  Checks memory and swap, the processes using the most, containers where
+  docker exists, and Redis against its maxmemory, with its eviction policy
+  and hit rate.
+symptoms:
+  - system memory use over 90% (系统内存使用率超过90%)
+  - the application hits OOM errors (应用出现OOM错误)
+  - the system responds slowly (系统响应缓慢)
+
+steps:
+  - id: memory
+    title: Memory, swap and the processes using the most (instead of free and ps)
+    system: {sample: 200ms}
+    findings:
+      - id: memory-critical
+        when: mem_pct > 90
+        severity: critical
+        message: "memory ${mem_pct}% used"
+      - id: memory-high
+        when: mem_pct > 85 and mem_pct <= 90
+        severity: warning
+        message: "memory ${mem_pct}% used (the guide's threshold is 85%)"
+      - id: swapping
+        when: swap_pct > 50
+        severity: warning
+        message: "swap ${swap_pct}% used"
+
+  - id: containers
+    title: Container memory (docker stats, where docker runs)
+    shell: |
+      if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+        docker stats --no-stream --format 'table {{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}'
+      else
+        echo "docker: not running here"
+        exit 3
+      fi
+    timeout: 20s
+    findings:
+      - id: docker-unavailable
+        when: exit_code == 3
+        severity: info
+        message: "no docker engine here: container memory not checked"
+
+  - id: redis-memory
+    title: Redis used_memory against maxmemory, and its eviction policy
+    redis: INFO memory
+    timeout: 5s
+    findings:
+      - id: redis-unreachable
+        when: status != "ok"
+        severity: warning
+        message: "Redis did not answer: ${error}"
+      - id: redis-near-maxmemory
+        when: memory_used_pct > 85
+        severity: warning
+        message: "Redis uses ${used_memory_human} of its ${maxmemory_human} maxmemory (${memory_used_pct}%)"
+      - id: redis-no-limit
+        when: maxmemory == 0
+        severity: info
+        message: "Redis has no maxmemory: it can take all the machine's memory"
+      - id: redis-noeviction
+        when: maxmemory_policy == "noeviction" and memory_used_pct > 85
+        severity: critical
+        message: "maxmemory-policy is noeviction: writes fail once maxmemory is reached"
+
+  - id: redis-hits
+    title: Redis keyspace hit rate
+    redis: INFO stats
+    timeout: 5s
+    findings:
+      - id: redis-low-hit-rate
+        when: hit_rate < 90
+        severity: warning
+        message: "Redis hit rate ${hit_rate}% (${keyspace_hits} hits, ${keyspace_misses} misses)"
+
+remediations:
+  - id: flush-redis-cache
+    title: Drop the cache database (FLUSHDB, the guide's 解决方案3)
+    fixes: [redis-near-maxmemory, redis-noeviction]
+    risk: destructive
+    confirm_word: FLUSHDB
+    redis: [FLUSHDB]
+    verify: redis-memory
+
+  - id: limit-containers
+    title: Limit the containers' memory (the guide's 解决方案1)
+    fixes: [memory-critical, memory-high, swapping]
+    risk: safe
+    manual: >
+      In docker-compose.yml give the management service mem_limit: 2g and
+      memswap_limit: 2g (and PostgreSQL and Redis the limits of
+      docker-compose.prod.yml), then docker-compose up -d.
+
+  - id: shrink-pools
+    title: Shrink the connection pools (the guide's 解决方案2)
+    fixes: [memory-critical, memory-high]
+    risk: safe
+    manual: Set DB_POOL_SIZE=10 and REDIS_POOL_SIZE=20 in the application's environment and restart it.
+
+  - id: restart-services
+    title: Restart the services (the guide's 解决方案4)
+    fixes: [memory-critical, memory-high, swapping]
+    risk: changes
+    shell: |
+      if command -v docker-compose >/dev/null 2>&1; then docker-compose restart
+      elif command -v docker >/dev/null 2>&1; then docker compose restart
+      else echo "no docker compose here: restart the services with your service manager"; exit 3
+      fi
+    timeout: 5m
+    verify: memory
+"""#),
         ("slow-response.yaml", #"""
 # yaml-language-server: $schema=../docs/runbook.schema.json
 id: slow-response
