@@ -158,7 +158,7 @@ public struct LabFaults: Sendable {
         default:
             break
         }
-        guard isActive(name) else { return }
+        // Every clear puts things back whether or not the inject finished.
         switch name {
         case "slow-queries":
             _ = try db().query("SELECT pg_stat_statements_reset()")
@@ -190,12 +190,20 @@ public struct LabFaults: Sendable {
         case "api-down":
             if Daemon.readPID(state.apiPID).map(Daemon.isAlive) != true { try lab.startAPI(state) }
         case "ws-broken":
-            lab.stopAPI(state)
-            try lab.startAPI(state)
+            let running = Daemon.readPID(state.apiPID).map { pid in
+                (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).range(of: Data("--broken-websocket".utf8)) == nil
+            }
+            if running != true {
+                lab.stopAPI(state)
+                try lab.startAPI(state)
+            }
         case "tls-expiring":
-            try LabCertificates(state: state).issue(days: 365)
-            lab.stopAPI(state)
-            try lab.startAPI(state)
+            let fresh = (try? LabCommand.run(["openssl", "x509", "-checkend", String(30 * 86_400), "-noout", "-in", state.serverCertificate])) != nil
+            if !fresh {
+                try LabCertificates(state: state).issue(days: 365)
+                lab.stopAPI(state)
+                try lab.startAPI(state)
+            }
         default:
             break
         }

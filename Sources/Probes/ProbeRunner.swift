@@ -248,7 +248,8 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
 
     private func runHTTP(_ a: HTTPAction, timeout: Double, control: StepControl) -> StepResult {
         do {
-            let response = try HTTPClient.request(method: a.method, url: a.url, headers: a.headers, timeout: timeout, interrupted: control.interrupted)
+            let response = try HTTPClient.request(method: a.method, url: a.url, headers: a.headers, timeout: timeout,
+                                                  caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             var result = StepResult(status: (200..<400).contains(response.status) ? .ok : .failed,
                                     durationMilliseconds: response.latencyMilliseconds)
             result.values["status_code"] = .number(Double(response.status))
@@ -328,7 +329,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
             let deadline = started + .milliseconds(Int(timeout * 1000))
             let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
             let tls = try TLSStream(socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
-                                    interrupted: control.interrupted)
+                                    caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             let d = ContinuousClock.now - started
             var r = StepResult(status: .ok, durationMilliseconds: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
             guard let cert = tls.certificate else {
@@ -371,7 +372,8 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
 
     private func runWebSocket(_ a: WebSocketAction, timeout: Double, control: StepControl) -> StepResult {
         do {
-            let o = try WebSocketProbe.check(url: a.url, ping: a.ping, timeout: timeout, interrupted: control.interrupted)
+            let o = try WebSocketProbe.check(url: a.url, ping: a.ping, timeout: timeout, caFile: targets.extras["ca_file"],
+                                             interrupted: control.interrupted)
             let upgraded = o.status == 101 && o.acceptValid
             var r = StepResult(status: upgraded && (!a.ping || o.pongMilliseconds != nil) ? .ok : .failed,
                                durationMilliseconds: o.handshakeMilliseconds + (o.pongMilliseconds ?? 0))

@@ -51,8 +51,8 @@ struct SecureProbeTests {
             #expect(p.status == 0, "\(p.stdout) \(p.stderr)")
             #expect(p.stdout.contains(#"{"duration_ms":"#))
             #expect(!p.stdout.contains(#""status":"error""#) && !p.stdout.contains(#""status":"failed""#), "\(p.stdout)")
-            // Without the CA, https refuses the connection instead of trusting it.
-            let refused = try RbshProcess.run(["run", path, "--format", "json", "--transcript", "/dev/null"])
+            // Targets given by hand are not the lab's: its CA is not trusted, and https refuses.
+            let refused = try RbshProcess.run(["run", path, "--format", "json", "--transcript", "/dev/null", "--api", lab.apiURL])
             #expect(refused.status == 3)
             #expect(refused.stdout.contains(#"{"duration_ms":"#))
         }

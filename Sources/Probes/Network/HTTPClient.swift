@@ -41,13 +41,13 @@ public enum HTTPClient {
     public static let bodyLimit = 4 << 20
 
     public static func request(
-        method: String = "GET", url: String, headers: [String: String] = [:], timeout: Double,
+        method: String = "GET", url: String, headers: [String: String] = [:], timeout: Double, caFile: String? = nil,
         interrupted: @Sendable () -> Bool = { false }
     ) throws(NetworkError) -> HTTPResponse {
         let target = try Target(url: url)
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
-        let socket = try open(target, timeout: timeout, deadline: deadline, interrupted: interrupted)
+        let socket = try open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
         var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: rbsh\r\nAccept: */*\r\nConnection: close\r\n"
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
         head += "\r\n"
@@ -67,11 +67,12 @@ public enum HTTPClient {
     }
 
     /// A connection to the target: TLS (certificate verified) for https and wss.
-    static func open(_ target: Target, timeout: Double, deadline: ContinuousClock.Instant,
+    static func open(_ target: Target, timeout: Double, deadline: ContinuousClock.Instant, caFile: String? = nil,
                      interrupted: @Sendable () -> Bool) throws(NetworkError) -> any ByteStream {
         let socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
         guard target.scheme == "https" || target.scheme == "wss" else { return socket }
-        return try TLSStream(socket: socket, serverName: target.host, requireValid: true, deadline: deadline, interrupted: interrupted)
+        return try TLSStream(socket: socket, serverName: target.host, requireValid: true, deadline: deadline, caFile: caFile,
+                             interrupted: interrupted)
     }
 
     static func parse(_ data: [UInt8], method: String) throws(NetworkError) -> HTTPResponse {

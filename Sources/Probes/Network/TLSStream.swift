@@ -40,8 +40,9 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     /// Handshakes with `serverName` (SNI and the host name checked). With
     /// `requireValid`, an unverified certificate fails the handshake; without,
     /// it completes and `certificate.verified` says what was wrong.
+    /// `caFile` is trusted besides the system's store (the lab's own CA).
     public init(socket: TCPSocket, serverName: String, requireValid: Bool, deadline: ContinuousClock.Instant,
-                interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) {
+                caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) {
         guard let method = TLS_client_method(), let ctx = SSL_CTX_new(method) else {
             throw .protocolError("TLS: cannot create a context")
         }
@@ -53,6 +54,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         self.context = ctx
         self.ssl = ssl
         SSL_CTX_set_default_verify_paths(ctx)
+        if let caFile { SSL_CTX_load_verify_locations(ctx, caFile, nil) }
         // A server that closes without close_notify has still said all it had to say.
         COpenSSL_ignoreUnexpectedEOF(ctx)
         SSL_set_verify(ssl, requireValid ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)

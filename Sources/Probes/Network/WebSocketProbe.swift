@@ -11,14 +11,15 @@ public enum WebSocketProbe {
         public var certificate: CertificateReport?
     }
 
-    public static func check(url: String, ping: Bool, timeout: Double, interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> Outcome {
+    public static func check(url: String, ping: Bool, timeout: Double, caFile: String? = nil,
+                             interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> Outcome {
         let target = try HTTPClient.Target(url: url)
         guard target.scheme == "ws" || target.scheme == "wss" || target.scheme == "http" || target.scheme == "https" else {
             throw .badAddress("`\(url)` is not a ws:// or wss:// URL")
         }
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
-        let stream = try HTTPClient.open(target, timeout: timeout, deadline: deadline, interrupted: interrupted)
+        let stream = try HTTPClient.open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
         var g = SystemRandomNumberGenerator()
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }).base64EncodedString()
         let request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

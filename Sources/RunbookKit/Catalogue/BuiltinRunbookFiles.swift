@@ -574,5 +574,176 @@ remediations:
       Redis (the guide's CacheManager, ttl 300 s). Redeploy, then run this
       runbook again.
 """#),
+        ("websocket-failure.yaml", #"""
+# yaml-language-server: $schema=../docs/runbook.schema.json
+id: websocket-failure
+title: Agents cannot keep a WebSocket connection
+aliases: [WebSocket连接失败, 网络问题, 日志分析]
+category: functional
+description: >
+  The guide's case WebSocket连接失败: agents cannot connect to the platform,
+  connections drop, authentication fails. Checks the upgrade on /ws with a
+  ping, the TLS certificate and its expiry, who listens on the API's port,
+  the firewall rules where they can be read, and the agent service's log.
+symptoms:
+  - agents cannot connect to the management platform (代理无法连接到管理平台)
+  - connections drop often (连接频繁断开)
+  - authentication fails (认证失败)
+
+inputs:
+  - id: tls_port
+    prompt: The TLS port agents connect to (wss), or 0 when they use plain ws
+    default: "443"
+  - id: expiry_days
+    prompt: Warn when the certificate expires within how many days?
+    default: "14"
+
+steps:
+  - id: handshake
+    title: The WebSocket upgrade on /ws, with a ping (instead of wscat)
+    websocket: "ws://${targets.api.host}:${targets.api.port}/ws"
+    ping: true
+    timeout: 10s
+    findings:
+      - id: ws-unreachable
+        when: not connected
+        severity: critical
+        message: "nothing answers at ${targets.api.host}:${targets.api.port}: ${error}"
+      - id: ws-no-upgrade
+        when: connected and not upgraded
+        severity: critical
+        message: "/ws answered HTTP ${status_code} instead of switching to WebSocket"
+      - id: ws-no-pong
+        when: upgraded and not pong
+        severity: warning
+        message: "the WebSocket upgraded but did not answer a ping"
+
+  - id: certificate
+    title: The TLS certificate agents see, and its expiry (instead of openssl s_client)
+    tls: "${targets.api.host}:${targets.api.tls_port:-443}"
+    timeout: 10s
+    findings:
+      - id: tls-unreachable
+        when: not connected
+        severity: warning
+        message: "no TLS on ${targets.api.host}:${targets.api.tls_port:-443}: ${error}"
+      - id: certificate-expired
+        when: connected and days_left < 0
+        severity: critical
+        message: "the certificate expired on ${not_after}"
+      - id: certificate-expiring
+        when: days_left >= 0 and days_left < vars.expiry_days
+        severity: warning
+        message: "the certificate expires in ${days_left} days (${not_after})"
+      - id: certificate-untrusted
+        when: connected and not verified and days_left >= 0
+        severity: critical
+        message: "agents will refuse the certificate: ${verify_error}"
+
+  - id: listener
+    title: Who listens on the API's port
+    tcp: "${targets.api.port}"
+    listening: true
+    timeout: 5s
+    findings:
+      - id: api-port-free
+        when: not listening
+        severity: critical
+        message: "nothing listens on port ${targets.api.port}"
+
+  - id: firewall
+    title: Firewall rules, where they can be read (iptables, nft, ufw)
+    shell: |
+      found=0
+      if command -v ufw >/dev/null 2>&1; then ufw status verbose 2>&1 && found=1; fi
+      if command -v nft >/dev/null 2>&1 && nft list ruleset >/dev/null 2>&1; then nft list ruleset | head -n 60; found=1
+      elif command -v iptables >/dev/null 2>&1 && iptables -L -n >/dev/null 2>&1; then iptables -L -n | head -n 60; found=1; fi
+      [ "$found" = 1 ] || { echo "firewall rules: not readable here (no ufw, nft or iptables)"; exit 3; }
+    timeout: 10s
+    findings:
+      - id: firewall-unreadable
+        when: exit_code == 3
+        severity: info
+        message: "the firewall rules cannot be read here"
+      - id: firewall-blocks-port
+        when: 'output =~ "(DROP|REJECT|DENY).*(dpt:|port )(443|8000)\\b"'
+        severity: warning
+        message: "a firewall rule drops or rejects the API's ports; read it above"
+
+  - id: agent-log
+    title: The agent service's log, last 50 lines (journalctl without -f, which never ends)
+    shell: |
+      if command -v journalctl >/dev/null 2>&1 && journalctl -u network-probe-agent --no-pager -n 1 >/dev/null 2>&1; then
+        journalctl -u network-probe-agent --no-pager -n 50
+      elif [ -r /var/log/network-probe/agent.log ]; then
+        tail -n 50 /var/log/network-probe/agent.log
+      else
+        echo "agent log: not available here (no journal unit network-probe-agent, no /var/log/network-probe/agent.log)"
+        exit 3
+      fi
+    timeout: 10s
+    findings:
+      - id: agent-log-unavailable
+        when: exit_code == 3
+        severity: info
+        message: "the agent's log is not available here"
+      - id: agent-auth-errors
+        when: 'output =~ "(?i)(401|403|unauthori[sz]ed|authentication failed)"'
+        severity: warning
+        message: "the agent's log shows authentication failures"
+
+remediations:
+  - id: renew-certificate
+    title: Renew the certificate (the guide's 解决方案1, certbot renew)
+    fixes: [certificate-expired, certificate-expiring, certificate-untrusted]
+    risk: changes
+    shell: |
+      if [ -n "$LAB" ]; then "$RBSH" lab clear tls-expiring
+      elif command -v certbot >/dev/null 2>&1; then certbot renew
+      else echo "certbot is not installed here: renew the certificate with your CA"; exit 3
+      fi
+    env:
+      LAB: "${targets.lab:-}"
+      RBSH: "${targets.rbsh:-rbsh}"
+    timeout: 5m
+    verify: certificate
+
+  - id: open-ports
+    title: Open 443 and 8000 in the firewall (the guide's 解决方案2)
+    fixes: [firewall-blocks-port]
+    risk: changes
+    shell: ufw allow 443/tcp && ufw allow 8000/tcp
+    verify: firewall
+
+  - id: restart-agent
+    title: Restart the agent service (the guide's 解决方案3)
+    fixes: [agent-auth-errors, ws-no-pong]
+    risk: changes
+    shell: systemctl restart network-probe-agent
+    verify: handshake
+
+  - id: restart-gateway
+    title: Restart the management service behind /ws
+    fixes: [ws-no-upgrade, ws-unreachable, api-port-free]
+    risk: changes
+    shell: |
+      if [ -n "$LAB" ]; then "$RBSH" lab clear ws-broken && "$RBSH" lab clear api-down
+      elif command -v docker-compose >/dev/null 2>&1; then docker-compose restart management
+      else docker compose restart management
+      fi
+    env:
+      LAB: "${targets.lab:-}"
+      RBSH: "${targets.rbsh:-rbsh}"
+    timeout: 2m
+    verify: handshake
+
+  - id: check-agent-config
+    title: Check the agent's configuration (the guide's 解决方案4)
+    fixes: [agent-auth-errors, ws-no-upgrade]
+    risk: safe
+    manual: >
+      Read /etc/network-probe/config.yaml on an agent: the platform's URL
+      (wss://host/ws), its token, and its CA bundle. Fix them and restart the agent.
+"""#),
     ]
 }

@@ -78,6 +78,7 @@ extension RbshCommand {
             for (k, v) in c.answers { answers[k] = (v, .answersFile) }
             var targets = lab.targets
             targets.extras["postgres.log"] = lab.directory + "/postgres.log"
+            targets.extras.merge(LabTargets.extras) { a, _ in a }
             let session = RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)),
                                          targets: targets.scopeValues, answers: answers, resolve: { try? catalogue.resolve($0) })
             let recorder = RecordingPresenter()
