@@ -382,6 +382,174 @@ remediations:
     timeout: 5m
     verify: memory
 """#),
+        ("management-platform-down.yaml", #"""
+# yaml-language-server: $schema=../docs/runbook.schema.json
+id: management-platform-down
+title: The management platform does not start or answer
+aliases: [管理平台无法启动, 服务不可用, 检查服务状态, 服务恢复]
+category: service-down
+description: >
+  The guide's case 管理平台无法启动: the container does not start, the API
+  does not answer, the log shows connection errors. Checks the containers
+  (where docker runs), the API's health, who holds its port, and the
+  deployment's settings, with secrets masked.
+symptoms:
+  - the container fails to start (容器启动失败)
+  - the API does not answer (API接口无响应)
+  - the log shows connection errors (日志显示连接错误)
+
+inputs:
+  - id: api_process
+    prompt: A pattern the API process's command line matches
+    default: "serve-api|uvicorn|gunicorn|management_platform"
+  - id: env_file
+    prompt: The deployment's environment file
+    default: deployment/.env
+
+steps:
+  - id: containers
+    title: The containers (docker-compose ps, where docker runs)
+    shell: |
+      if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+        if command -v docker-compose >/dev/null 2>&1; then docker-compose ps; else docker compose ps; fi
+        docker ps -a --filter name=management --format '{{.Names}} {{.Status}}'
+      else
+        echo "docker: not running here"
+        exit 3
+      fi
+    timeout: 20s
+    findings:
+      - id: docker-unavailable
+        when: exit_code == 3
+        severity: info
+        message: "no docker engine here: containers not checked"
+      - id: container-exited
+        when: 'output =~ "management.*(Exited|Restarting)"'
+        severity: critical
+        message: "the management container is not running; read its state above"
+
+  - id: health
+    title: The API's health endpoint
+    http: "${targets.api}/api/v1/health"
+    timeout: 5s
+    findings:
+      - id: api-not-answering
+        when: not connected
+        severity: critical
+        message: "the API at ${targets.api} does not answer: ${error}"
+      - id: api-unhealthy
+        when: connected and status_code >= 500
+        severity: critical
+        message: "the API answers HTTP ${status_code}: ${json.status:-unhealthy}"
+      - id: api-database-failing
+        when: json.database.ok == false
+        severity: critical
+        message: "the API cannot reach its database: ${json.database.error}"
+      - id: api-redis-failing
+        when: json.redis.ok == false
+        severity: critical
+        message: "the API cannot reach Redis: ${json.redis.error}"
+
+  - id: port
+    title: Who holds the API's port (instead of netstat -tlnp | grep 8000)
+    tcp: "${targets.api.port}"
+    listening: true
+    timeout: 5s
+    findings:
+      - id: api-port-free
+        when: not listening
+        severity: critical
+        message: "nothing listens on port ${targets.api.port}: the API is not running"
+      - id: api-port-taken
+        when: listening and command !~ vars.api_process
+        severity: critical
+        message: "port ${targets.api.port} is held by ${program} (pid ${pid}: ${command}), not by the API"
+
+  - id: settings
+    title: The deployment's settings, comments left out and secrets masked
+    shell: |
+      if [ -r "$ENV_FILE" ]; then
+        grep -v '^[[:space:]]*#' "$ENV_FILE" | grep -v '^[[:space:]]*$'
+        grep -q '^DATABASE_URL=' "$ENV_FILE" || { echo "DATABASE_URL is not set in $ENV_FILE"; exit 4; }
+      else
+        echo "$ENV_FILE: not found here"
+        exit 3
+      fi
+    env:
+      ENV_FILE: "${vars.env_file}"
+    timeout: 5s
+    findings:
+      - id: env-file-missing
+        when: exit_code == 3
+        severity: info
+        message: "${vars.env_file} is not here to check"
+      - id: database-url-missing
+        when: exit_code == 4
+        severity: critical
+        message: "DATABASE_URL is not set in ${vars.env_file}"
+
+remediations:
+  - id: free-the-port
+    title: Stop what holds the API's port, then start the API
+    fixes: [api-port-taken]
+    risk: changes
+    shell: |
+      if [ -n "$LAB" ]; then "$RBSH" lab clear port-held
+      else echo "stop pid $PID ($PROGRAM) by hand, or move it off port $PORT; then restart the management service"; exit 3
+      fi
+    env:
+      LAB: "${targets.lab:-}"
+      RBSH: "${targets.rbsh:-rbsh}"
+      PID: "${steps.port.pid:-}"
+      PROGRAM: "${steps.port.program:-}"
+      PORT: "${targets.api.port}"
+    timeout: 1m
+    verify: port
+
+  - id: restart-management
+    title: Restart the management service (the guide's 解决方案1)
+    fixes: [api-not-answering, api-unhealthy, api-port-free, container-exited]
+    risk: changes
+    shell: |
+      if [ -n "$LAB" ]; then "$RBSH" lab clear api-down
+      elif command -v docker-compose >/dev/null 2>&1; then docker-compose restart management
+      else docker compose restart management
+      fi
+    env:
+      LAB: "${targets.lab:-}"
+      RBSH: "${targets.rbsh:-rbsh}"
+    timeout: 2m
+
+  - id: check-database-connection
+    title: Check the application's database connection (the guide's 解决方案2)
+    fixes: [api-database-failing]
+    risk: safe
+    manual: >
+      The API cannot reach PostgreSQL: walk the database runbook next,
+      `start db-connection-failure` in the shell (or `rbsh run db-connection-failure`).
+
+  - id: rebuild-containers
+    title: Rebuild the containers (the guide's 解决方案3, docker-compose down and up)
+    fixes: [container-exited, api-not-answering]
+    risk: changes
+    shell: |
+      if command -v docker-compose >/dev/null 2>&1; then docker-compose down && docker-compose up -d
+      else docker compose down && docker compose up -d
+      fi
+    timeout: 5m
+    verify: health
+
+  - id: check-database-url
+    title: Check DATABASE_URL in the container (the guide's 解决方案4)
+    fixes: [database-url-missing, api-database-failing]
+    risk: safe
+    shell: |
+      if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then docker exec management env | grep DATABASE_URL
+      else grep '^DATABASE_URL=' "$ENV_FILE"
+      fi
+    env:
+      ENV_FILE: "${vars.env_file}"
+"""#),
         ("slow-response.yaml", #"""
 # yaml-language-server: $schema=../docs/runbook.schema.json
 id: slow-response
