@@ -124,11 +124,12 @@ public struct LabFaults: Sendable {
             }
         case "low-cache-hit-ratio":
             let c = try db()
+            // A table larger than a quarter of shared_buffers, written and scanned through
+            // small rings: its blocks are read from the OS, never found in the cache.
+            _ = try c.query("DROP TABLE IF EXISTS lab_fault_cold; CREATE UNLOGGED TABLE lab_fault_cold AS SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 400000) AS g", timeout: 120)
             _ = try c.query("SELECT pg_stat_reset()")
-            // task_results is larger than a quarter of shared_buffers: a sequential scan reads it
-            // through a small ring, so its blocks are read, not found in the cache.
-            _ = try c.query("SET enable_indexscan = off; SET enable_bitmapscan = off; SET max_parallel_workers_per_gather = 0")
-            for _ in 0..<3 { _ = try c.query("SELECT count(*) FROM task_results WHERE duration > 0", timeout: 60) }
+            _ = try c.query("SET max_parallel_workers_per_gather = 0")
+            for _ in 0..<3 { _ = try c.query("SELECT count(*) FROM lab_fault_cold", timeout: 60) }
         case "api-down":
             lab.stopAPI(state)
         case "ws-broken":
@@ -185,6 +186,7 @@ public struct LabFaults: Sendable {
             } while cursor != "0"
         case "low-cache-hit-ratio":
             let c = try db()
+            _ = try c.query("DROP TABLE IF EXISTS lab_fault_cold")
             _ = try c.query("SELECT pg_stat_reset()")
             for _ in 0..<20 { _ = try c.query("SELECT count(*) FROM agents") }
         case "api-down":

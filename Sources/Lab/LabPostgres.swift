@@ -53,6 +53,8 @@ struct LabPostgres {
         port = \(state.postgresPort)
         unix_socket_directories = '\(state.postgresSocket)'
         max_connections = 100
+        # The guide's setting; it also keeps network_probe's tables in the cache.
+        shared_buffers = 256MB
         shared_preload_libraries = 'pg_stat_statements'
         pg_stat_statements.track = all
         log_min_duration_statement = 1000

@@ -382,6 +382,85 @@ remediations:
     timeout: 5m
     verify: memory
 """#),
+        ("index-review.yaml", #"""
+# yaml-language-server: $schema=../docs/runbook.schema.json
+id: index-review
+title: Index review (the guide's indexes, unused and duplicate ones)
+aliases: [索引优化]
+category: tool
+description: >
+  The guide's 索引优化 section held against the database: which of its
+  indexes exist, which indexes are never used, and which duplicate another.
+
+steps:
+  - id: guide-indexes
+    title: The guide's indexes, present or missing
+    postgres: |
+      SELECT g.name AS index_name, g.on_table, (i.indexname IS NOT NULL) AS present
+      FROM (VALUES ('idx_task_results_task_id_time', 'task_results'), ('idx_task_results_execution_time', 'task_results'),
+                   ('idx_tasks_user_status', 'tasks'), ('idx_agents_status_location', 'agents'),
+                   ('idx_task_results_failed', 'task_results'), ('idx_task_results_date', 'task_results')) AS g(name, on_table)
+      LEFT JOIN pg_indexes i ON i.indexname = g.name AND i.schemaname = 'public'
+      ORDER BY present, g.name
+    timeout: 10s
+    findings:
+      - id: guide-index-missing
+        when: present == false
+        severity: warning
+        message: "the guide's ${index_name} on ${on_table} is missing"
+
+  - id: unused
+    title: Indexes never scanned (over 1 MB, not enforcing a key)
+    postgres: |
+      SELECT s.indexrelname AS index_name, s.relname AS table_name, pg_size_pretty(pg_relation_size(s.indexrelid)) AS size, s.idx_scan
+      FROM pg_stat_user_indexes s JOIN pg_index x ON x.indexrelid = s.indexrelid
+      WHERE s.idx_scan = 0 AND NOT x.indisunique AND NOT x.indisprimary AND pg_relation_size(s.indexrelid) > 1048576
+      ORDER BY pg_relation_size(s.indexrelid) DESC
+    timeout: 10s
+    findings:
+      - id: unused-indexes
+        when: row_count > 0
+        severity: info
+        message: "${row_count} indexes have never been scanned since the statistics were reset (the largest: ${index_name}, ${size})"
+
+  - id: duplicates
+    title: Indexes that duplicate another (same table, columns and predicate)
+    postgres: |
+      SELECT string_agg(c.relname, ', ') AS indexes, x.indrelid::regclass::text AS table_name
+      FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+      GROUP BY x.indrelid, x.indkey::text, coalesce(pg_get_expr(x.indexprs, x.indrelid), ''), coalesce(pg_get_expr(x.indpred, x.indrelid), '')
+      HAVING count(*) > 1
+    timeout: 10s
+    findings:
+      - id: duplicate-indexes
+        when: row_count > 0
+        severity: warning
+        message: "duplicate indexes on ${table_name}: ${indexes}"
+
+remediations:
+  - id: create-guide-indexes
+    title: Create the guide's missing indexes, concurrently
+    fixes: [guide-index-missing]
+    risk: changes
+    postgres: |
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_task_results_task_id_time ON task_results (task_id, execution_time DESC);
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_task_results_execution_time ON task_results (execution_time);
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_tasks_user_status ON tasks (user_id, status) WHERE status IN ('active', 'paused');
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_agents_status_location ON agents (status, location) WHERE status = 'online';
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_task_results_failed ON task_results (task_id, execution_time) WHERE status = 'error';
+      CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_task_results_date ON task_results (((execution_time AT TIME ZONE 'UTC')::date))
+    access: read-write
+    autocommit: true
+    timeout: 20m
+    verify: guide-indexes
+
+  - id: drop-duplicates
+    title: Drop the duplicate indexes
+    fixes: [duplicate-indexes]
+    risk: safe
+    manual: Keep one index of each duplicate set (the one constraints use, if any) and DROP INDEX CONCURRENTLY the others.
+"""#),
         ("management-platform-down.yaml", #"""
 # yaml-language-server: $schema=../docs/runbook.schema.json
 id: management-platform-down
@@ -549,6 +628,115 @@ remediations:
       fi
     env:
       ENV_FILE: "${vars.env_file}"
+"""#),
+        ("performance-report.yaml", #"""
+# yaml-language-server: $schema=../docs/runbook.schema.json
+id: performance-report
+title: Performance report (the guide's performance analyzer)
+aliases: [性能分析工具, performance-analyzer.py, 性能分析]
+category: tool
+description: >
+  The guide's performance-analyzer.py as a runbook: the system, database,
+  Redis and docker sections, with its thresholds as findings: CPU over 80%,
+  memory over 85%, disk over 80%, more than 10 slow queries, a cache hit
+  ratio under 95%, a Redis hit rate under 90%. Its recommendations are the
+  findings; the transcript (rbsh transcript export) is the report.
+
+inputs:
+  - id: slow_query_limit
+    prompt: Report slow queries when there are more than how many?
+    default: "10"
+
+steps:
+  - id: system
+    title: CPU, memory, disk, load and I/O
+    system: {sample: 1s}
+    findings:
+      - id: high-cpu
+        when: cpu_pct > 80
+        severity: warning
+        message: "High CPU usage: ${cpu_pct}%"
+      - id: high-memory
+        when: mem_pct > 85
+        severity: warning
+        message: "High memory usage: ${mem_pct}%"
+      - id: high-disk
+        when: disk_pct > 80
+        severity: warning
+        message: "High disk usage: ${disk_pct}%"
+
+  - id: database
+    title: Connections, size, slow queries, lock waits and the cache hit ratio
+    postgres: |
+      SELECT (SELECT count(*) FROM pg_stat_activity WHERE state = 'active') AS active,
+             (SELECT count(*) FROM pg_stat_activity WHERE state = 'idle') AS idle,
+             pg_size_pretty(pg_database_size(current_database())) AS size,
+             (SELECT count(*) FROM pg_stat_statements WHERE mean_exec_time > 1000) AS slow_queries,
+             (SELECT count(*) FROM pg_locks WHERE NOT granted) AS waiting_locks,
+             (SELECT coalesce(round(100.0 * sum(heap_blks_hit) / nullif(sum(heap_blks_hit) + sum(heap_blks_read), 0), 1), 100)
+              FROM pg_statio_user_tables) AS cache_hit_ratio
+    timeout: 15s
+    findings:
+      - id: database-unreachable
+        when: status != "ok"
+        severity: critical
+        message: "the database could not be analysed: ${error}"
+      - id: many-slow-queries
+        when: slow_queries > vars.slow_query_limit
+        severity: warning
+        message: "Found ${slow_queries} slow queries"
+      - id: low-cache-hit-ratio
+        when: cache_hit_ratio < 95
+        severity: warning
+        message: "Low cache hit ratio: ${cache_hit_ratio}%"
+      - id: lock-waits
+        when: waiting_locks > 0
+        severity: info
+        message: "${waiting_locks} locks are waited on"
+
+  - id: redis
+    title: Clients, memory, hit rate and operations
+    redis: INFO
+    timeout: 5s
+    findings:
+      - id: redis-unreachable
+        when: status != "ok"
+        severity: critical
+        message: "Redis could not be analysed: ${error}"
+      - id: low-redis-hit-rate
+        when: hit_rate < 90
+        severity: warning
+        message: "Low Redis hit rate: ${hit_rate}%"
+
+  - id: docker
+    title: Container statistics (docker stats, where docker runs)
+    shell: |
+      if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+        docker stats --no-stream --format 'table {{.Container}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.NetIO}}\t{{.BlockIO}}'
+      else
+        echo "docker: not running here"
+        exit 3
+      fi
+    timeout: 20s
+    findings:
+      - id: docker-unavailable
+        when: exit_code == 3
+        severity: info
+        message: "no docker engine here: the docker section is empty"
+
+remediations:
+  - id: tune-for-cache
+    title: Raise shared_buffers or optimise the queries that read the most
+    fixes: [low-cache-hit-ratio]
+    risk: safe
+    manual: >
+      Run `rbsh run pg-config-review` for shared_buffers against this machine's
+      RAM, and `rbsh run slow-response` for the statements that read the most.
+  - id: review-slow-queries
+    title: Optimise the slow queries or add indexes
+    fixes: [many-slow-queries]
+    risk: safe
+    manual: Run `rbsh run slow-response` and `rbsh run index-review`.
 """#),
         ("slow-response.yaml", #"""
 # yaml-language-server: $schema=../docs/runbook.schema.json
