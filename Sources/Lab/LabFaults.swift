@@ -212,6 +212,12 @@ public struct LabFaults: Sendable {
         try? FileManager.default.removeItem(atPath: file(name, "on"))
     }
 
+    /// A clean slate for a regression case: table statistics reset, so what
+    /// one case read (a VACUUM, an index build) does not count in the next.
+    public func settle() throws {
+        _ = try db().query("SELECT pg_stat_reset()")
+    }
+
     public func clearAll() {
         for fault in Self.all where fault.name != "postgres-down" { try? clear(fault.name) }
     }

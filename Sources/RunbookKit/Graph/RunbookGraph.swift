@@ -29,6 +29,7 @@ public struct RunbookGraph: Sendable {
             if case .ask = step.action { isDecision = true } else { isDecision = step.next.contains { $0.condition != nil } }
             let label: String
             if case .ask(let a) = step.action { label = a.question } else { label = "\(i + 1). \(step.title)" }
+            if case .runbook(let r) = step.action { nodes.append(Node(id: step.id, label: label + " (\(r.id))", shape: .step)); continue }
             nodes.append(Node(id: step.id, label: label, shape: isDecision ? .decision : .step))
         }
         nodes.append(Node(id: Branch.end, label: "end", shape: .end))
@@ -39,7 +40,10 @@ public struct RunbookGraph: Sendable {
                 if branch.condition == nil { unconditional = true }
             }
             if !unconditional {
-                let next = i + 1 < runbook.steps.count ? runbook.steps[i + 1].id : Branch.end
+                // A hand-over ends this runbook: the walk goes on in the other one.
+                var handover = false
+                if case .runbook(let r) = step.action, r.mode == .handover { handover = true }
+                let next = i + 1 < runbook.steps.count && !handover ? runbook.steps[i + 1].id : Branch.end
                 edges.append(Edge(from: step.id, to: next, label: step.next.isEmpty ? nil : "otherwise", dashed: false))
             }
         }

@@ -107,9 +107,12 @@ enum RunbookChecker {
             for branch in step.next {
                 out.append(branch.target == Branch.end ? -1 : (runbook.stepIndex(branch.target) ?? -1))
             }
-            // Without an unconditional branch, falling through goes to the next step.
+            // Without an unconditional branch, falling through goes to the next
+            // step; a hand-over ends the runbook instead.
             if !step.next.contains(where: { $0.condition == nil }) {
-                out.append(i + 1 < runbook.steps.count ? i + 1 : -1)
+                var handover = false
+                if case .runbook(let r) = step.action, r.mode == .handover { handover = true }
+                out.append(i + 1 < runbook.steps.count && !handover ? i + 1 : -1)
             }
             return out
         }

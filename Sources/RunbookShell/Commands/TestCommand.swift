@@ -62,6 +62,7 @@ extension RbshCommand {
             -> (diffs: [String], ms: Double, transcript: String) {
             let started = ContinuousClock.now
             let faults = LabFaults(state: lab)
+            do { try faults.settle() } catch { return (["settling the lab: \(error)"], 0, "") }
             if let fault = c.fault {
                 do { try faults.inject(fault) } catch { return (["injecting \(fault): \(error)"], 0, "") }
             }
