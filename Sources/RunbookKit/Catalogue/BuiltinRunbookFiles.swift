@@ -316,6 +316,22 @@ steps:
         message: "the server log has FATAL or PANIC lines; read them above"
 
 remediations:
+  - id: restart-postgres
+    title: Restart PostgreSQL (the guide's 解决方案1)
+    fixes: [postgres-unreachable, postgres-query-failed]
+    risk: changes
+    shell: |
+      if [ -n "$LAB" ]; then "$RBSH" lab clear postgres-down
+      elif command -v docker-compose >/dev/null 2>&1; then docker-compose restart postgres
+      elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then docker compose restart postgres
+      elif command -v systemctl >/dev/null 2>&1; then systemctl restart postgresql
+      else echo "no docker or systemd here: restart PostgreSQL with your service manager"; exit 3
+      fi
+    env:
+      LAB: "${targets.lab:-}"
+      RBSH: "${targets.rbsh:-rbsh}"
+    timeout: 2m
+
   - id: terminate-idle
     title: Terminate connections idle longer than the threshold (the guide's 解决方案3)
     fixes: [idle-connections-old, many-idle-connections]
@@ -337,6 +353,18 @@ remediations:
       DB_POOL_SIZE=20 with MAX_CONNECTIONS=200, and recycle idle connections
       (pool_recycle=3600). Restart the application to apply.
     verify: connections
+
+  - id: rebuild-volume
+    title: Rebuild the database container and its volume (the guide's 解决方案4; loses all data)
+    fixes: [postgres-unreachable]
+    risk: destructive
+    confirm_word: network-probe_postgres_data
+    shell: |
+      command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || { echo "no docker engine here: nothing to rebuild"; exit 3; }
+      compose() { if command -v docker-compose >/dev/null 2>&1; then docker-compose "$@"; else docker compose "$@"; fi; }
+      compose stop postgres && docker volume rm network-probe_postgres_data && compose up -d postgres
+    timeout: 5m
+    verify: accepting
 """#),
         ("high-memory.yaml", #"""
 # yaml-language-server: $schema=../docs/runbook.schema.json
