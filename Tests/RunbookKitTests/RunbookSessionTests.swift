@@ -299,6 +299,9 @@ import Testing
         steps:
           - id: first
             shell: "true"
+            next:
+              - when: exit_code == 99
+                goto: last
           - id: check
             runbook: inner
             mode: \(mode)
