@@ -55,7 +55,7 @@ public final class SessionDriver {
                 action = session.stepFinished(result)
             case .ask(let q):
                 presenter?.notice("question `\(q.step)` has no answer (give one with --answer \(q.variable)=VALUE); skipped")
-                action = session.skip()
+                action = session.skip(reason: "no answer given")
             case .confirm(let c):
                 if let confirm {
                     let d = confirm(c)

@@ -275,12 +275,12 @@ public struct RunbookSession: Sendable {
 
     /// Skips what is pending: a step is recorded as skipped, a question
     /// unanswered, a remediation declined.
-    public mutating func skip() -> SessionAction {
+    public mutating func skip(reason: String = "skipped by the operator") -> SessionAction {
         switch phase {
         case .diagnosing(let i), .asking(let i):
             let frame = top
             let step = frame.book.steps[i]
-            let result = StepResult.skipped("skipped by the operator")
+            let result = StepResult.skipped(reason)
             results[frame.prefix + step.id] = result
             records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: []))
             return advance(from: i)

@@ -24,10 +24,13 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         switch record {
         case .runbookStarted(let id, let title):
             console.line(style.bold("\(id)") + " — \(title)")
-        case .stepStarted(let step, let title, _, let purpose, _):
+        case .stepStarted(let step, let title, _, _, _):
             lastTitle[step] = title
-            if case .diagnose = purpose { ordinal += 1 }
+        case .question(let step, let text, _):
+            lastTitle[step] = text
+            console.line(style.cyan("?") + " \(text)")
         case .stepEnded(let step, let purpose, let result, let findings):
+            if case .diagnose = purpose { ordinal += 1 }
             let title = lastTitle[step] ?? step
             let label: String
             switch purpose {
@@ -48,8 +51,6 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             for f in findings {
                 console.line("      \(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
             }
-        case .question(_, let text, _):
-            console.line(style.cyan("?") + " \(text)")
         case .answer(_, let value, let by):
             console.line("  → \(value) \(style.dim("(\(by.rawValue))"))")
         case .remediationOffered(let id, let risk, _, let detail):
