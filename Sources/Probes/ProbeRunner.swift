@@ -11,6 +11,9 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     public var lockTimeoutMilliseconds = 2_000
     private var postgres: PostgresConnection?
     private var redis: RedisConnection?
+    /// Concurrent steps share the runner: one query at a time on each connection.
+    private let postgresLock = NSLock()
+    private let redisLock = NSLock()
 
     public init(targets: Targets, shell: ShellRunner = ShellRunner()) {
         self.targets = targets
@@ -34,8 +37,14 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         }
         switch step.action {
         case .shell(let a): return runShell(a, timeout: step.timeout, control: control)
-        case .postgres(let a): return runPostgres(a, timeout: step.timeout, control: control)
-        case .redis(let a): return runRedis(a, timeout: step.timeout)
+        case .postgres(let a):
+            postgresLock.lock()
+            defer { postgresLock.unlock() }
+            return runPostgres(a, timeout: step.timeout, control: control)
+        case .redis(let a):
+            redisLock.lock()
+            defer { redisLock.unlock() }
+            return runRedis(a, timeout: step.timeout)
         case .http(let a): return runHTTP(a, timeout: step.timeout, control: control)
         case .tcp(let a): return a.listening ? runListening(a) : runTCP(a, timeout: step.timeout, control: control)
         case .system(let a): return runSystem(a, control: control)
@@ -93,7 +102,9 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
 
     /// The PostgreSQL target's connection, as steps use it (read-only defaults).
     public func postgresConnection(timeout: Double = 10) throws(PostgresError) -> PostgresConnection {
-        try connection(timeout: timeout, control: StepControl()).0
+        postgresLock.lock()
+        defer { postgresLock.unlock() }
+        return try connection(timeout: timeout, control: StepControl()).0
     }
 
     private var diagnosticDefaults: String {

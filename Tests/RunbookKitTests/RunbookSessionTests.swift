@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RunbookKit
 
@@ -372,4 +373,71 @@ import Testing
         _ = missing.start()
         #expect(missing.results["again"]?.error == "no runbook ghost")
     }
+}
+
+@Suite struct ConcurrentStepTests {
+    static let yaml = """
+    id: group
+    title: Group
+    category: tool
+    steps:
+      - id: a
+        concurrent: true
+        shell: "sleep 0.5; date +%s.%N"
+      - id: b
+        concurrent: true
+        shell: "sleep 0.5; date +%s.%N"
+        findings:
+          - id: b-failed
+            when: exit_code != 0
+            severity: warning
+            message: b failed
+      - id: after
+        shell: "true"
+    """
+
+    final class Runner: StepRunner, @unchecked Sendable {
+        let lock = NSLock()
+        var running = 0, most = 0
+        func run(_ step: PendingStep, control: StepControl) -> StepResult {
+            lock.lock(); running += 1; most = max(most, running); lock.unlock()
+            usleep(200_000)
+            lock.lock(); running -= 1; lock.unlock()
+            return StepResult(status: .ok, exitCode: step.step.id == "b" ? 1 : 0)
+        }
+    }
+
+    @Test func consecutiveConcurrentStepsRunTogetherAndReportInOrder() throws {
+        let rb = try #require(RunbookLoader.load(yaml: Self.yaml, file: "g.yaml").runbook)
+        var s = RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil)))
+        _ = s.start()
+        #expect(s.concurrentGroup().map(\.step.id) == ["a", "b"])
+        let runner = Runner()
+        let driver = SessionDriver(session: RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+                                   runner: runner, transcript: nil, presenter: nil)
+        #expect(driver.run() == .warning)
+        #expect(runner.most == 2, "a and b ran at the same time")
+        #expect(driver.durations.map(\.step) == ["a", "b", "after"])
+        #expect(driver.session.openFindings.map(\.id) == ["b-failed"])
+    }
+
+    @Test func aConcurrentStepCannotBranch() {
+        let bad = """
+        id: bad
+        title: Bad
+        category: tool
+        steps:
+          - id: a
+            concurrent: true
+            shell: "true"
+            next: b
+          - id: b
+            concurrent: true
+            ask: Really?
+        """
+        let d = RunbookLoader.load(yaml: bad, file: "g.yaml").diagnostics.map(\.description)
+        #expect(d.contains("g.yaml:6:5: a concurrent step cannot have `next`: the steps of a group run together, in order"), "\(d)")
+        #expect(d.contains("g.yaml:10:5: `ask` steps cannot be concurrent: they need the operator or the walk"), "\(d)")
+    }
+
 }

@@ -1308,8 +1308,8 @@ category: tool
 description: >
   The root of the guide's flowchart (问题报告 → 问题类型): a problem report
   leads to its kind, and the kind to its runbook. When the kind is not known
-  (no answer, or "unknown"), it runs every branch's quick checks and says
-  where to start, and why.
+  (no answer, or "unknown"), it runs every branch's quick checks, all at
+  once, and says where to start, and why.
 
 steps:
   - id: kind
@@ -1326,6 +1326,7 @@ steps:
         goto: data
 
   - id: api
+    concurrent: true
     title: Quick check — does the API answer, healthy?
     http: "${targets.api}/api/v1/health"
     timeout: 5s
@@ -1336,6 +1337,7 @@ steps:
         message: "the API does not answer healthy (${error:-HTTP ${status_code}}): start with management-platform-down"
 
   - id: database
+    concurrent: true
     title: Quick check — the database's connections
     postgres: |
       SELECT count(*) AS total, count(*) FILTER (WHERE state = 'idle') AS idle,
@@ -1359,6 +1361,7 @@ steps:
         message: "${lock_waits} sessions wait on locks: start with slow-response"
 
   - id: redis
+    concurrent: true
     title: Quick check — Redis memory and hit rate
     redis: INFO
     timeout: 5s
@@ -1373,6 +1376,7 @@ steps:
         message: "Redis at ${memory_used_pct:-?}% of maxmemory, hit rate ${hit_rate:-?}%: start with high-memory"
 
   - id: machine
+    concurrent: true
     title: Quick check — this machine's CPU and memory
     system: {sample: 200ms}
     findings:
@@ -1382,6 +1386,7 @@ steps:
         message: "CPU ${cpu_pct}%, memory ${mem_pct}%: start with high-memory or slow-response"
 
   - id: agents
+    concurrent: true
     title: Quick check — the agents' WebSocket
     websocket: "ws://${targets.api.host}:${targets.api.port}/ws"
     timeout: 5s
@@ -1390,6 +1395,10 @@ steps:
         when: connected and not upgraded
         severity: critical
         message: "/ws does not upgrade (HTTP ${status_code}): start with websocket-failure"
+
+  - id: done
+    title: Where to start (the quick checks' findings say)
+    manual: Start with the runbook the warnings above name, or `rbsh run triage --answer kind=KIND`.
     next: end
 
   - id: service-down

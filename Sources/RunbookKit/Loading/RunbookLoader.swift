@@ -12,7 +12,7 @@ public enum RunbookLoader {
     }
 
     static let topKeys = ["id", "title", "aliases", "category", "symptoms", "inputs", "steps", "remediations", "description"]
-    static let stepKeys = ["id", "title", "timeout", "findings", "next", "env", "params", "access", "autocommit",
+    static let stepKeys = ["id", "title", "timeout", "findings", "next", "concurrent", "env", "params", "access", "autocommit",
                            "headers", "method", "ping", "listening", "server_name", "choices", "into", "mode"]
     static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word"]
     static let findingKeys = ["id", "when", "severity", "message"]
@@ -220,13 +220,21 @@ public enum RunbookLoader {
             }
         }
 
+        let concurrent = m.take("concurrent").flatMap { reader.bool($0, what: "concurrent") } ?? false
+        if concurrent, !next.isEmpty, let k = m.keyNode("concurrent") {
+            reader.error(k, "a concurrent step cannot have `next`: the steps of a group run together, in order")
+        }
+        if concurrent, action?.isInteractive == true, let k = m.keyNode("concurrent") {
+            reader.error(k, "`\(action?.kind ?? "")` steps cannot be concurrent: they need the operator or the walk")
+        }
         for key in extraKeys { m.used.insert(key) }
         reader.finish(m, known: stepKeys + extraKeys + ["id", "title", "timeout"], what: what)
         guard let id, let action else { return nil }
-        let step = Step(
+        var step = Step(
             id: id, title: title ?? id, action: action, timeout: timeout, findings: findings, next: next,
             location: reader.location(node)
         )
+        step.concurrent = concurrent
         return ReadStep(step: step, mapping: m)
     }
 

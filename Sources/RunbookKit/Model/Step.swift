@@ -26,6 +26,8 @@ public struct Step: Sendable, Hashable {
     public var findings: [FindingRule]
     /// Tried in order; the first that holds decides. No branch: the next step.
     public var next: [Branch]
+    /// Runs at the same time as the concurrent steps next to it (unattended).
+    public var concurrent: Bool = false
     public var location: FilePosition?
 
     public static let defaultTimeout: Double = 30

@@ -11,7 +11,11 @@ public protocol SessionPresenter: AnyObject, Sendable {
 /// Drives a session with nobody at the keyboard: `rbsh run`, `rbsh shell -f`
 /// with answers, replay. Questions are answered from the preset answers or
 /// inputs' defaults; remediations run only as the policy allows.
-public final class SessionDriver {
+///
+/// `@unchecked Sendable`: its state changes only on the thread that calls
+/// `run`; concurrent steps read only the runner and presenter, which are
+/// thread-safe.
+public final class SessionDriver: @unchecked Sendable {
     public private(set) var session: RunbookSession
     let runner: any StepRunner
     let transcript: TranscriptWriter?
@@ -48,6 +52,11 @@ public final class SessionDriver {
                 flush()
                 return status
             case .run(let pending):
+                let group = session.concurrentGroup()
+                if group.count > 1 {
+                    action = runConcurrently(group)
+                    break
+                }
                 session.begin()
                 flush()
                 let result = execute(pending)
@@ -70,6 +79,25 @@ public final class SessionDriver {
                 action = session.skip()
             }
         }
+    }
+
+    /// Runs a group of concurrent steps at once, then hands their results to
+    /// the session in the runbook's order.
+    private func runConcurrently(_ group: [PendingStep]) -> SessionAction {
+        session.begin(group: group)
+        flush()
+        let results = ResultSlots(count: group.count)
+        DispatchQueue.concurrentPerform(iterations: group.count) { i in
+            results.set(i, execute(group[i]))
+        }
+        var action: SessionAction = .finished(session.outcome)
+        for (i, pending) in group.enumerated() {
+            let result = results.get(i)
+            durations.append((pending.step.id, result.status, result.durationMilliseconds))
+            action = session.stepFinished(result)
+            flush()
+        }
+        return action
     }
 
     func execute(_ pending: PendingStep) -> StepResult {
@@ -95,5 +123,18 @@ public final class SessionDriver {
             }
             presenter?.record(record)
         }
+    }
+}
+
+/// Results written by concurrent steps, one slot each.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [StepResult?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: StepResult) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) -> StepResult {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots[i] ?? StepResult(status: .error, error: "the step did not report")
     }
 }

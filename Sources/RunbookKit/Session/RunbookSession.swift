@@ -222,6 +222,36 @@ public struct RunbookSession: Sendable {
                                     purpose: p.purpose, detail: p.step.action.summary))
     }
 
+    /// When the pending step starts a group of concurrent steps, all of them,
+    /// filled in, in order; otherwise just the pending one. A driver may run
+    /// them at once, then give their results to `stepFinished` in order.
+    public func concurrentGroup() -> [PendingStep] {
+        guard case .diagnosing(let i) = phase, case .run(let first) = pending else { return [] }
+        let frame = top
+        guard frame.book.steps[i].concurrent else { return [first] }
+        var group = [first]
+        var j = i + 1
+        while j < frame.book.steps.count, frame.book.steps[j].concurrent {
+            let step = frame.book.steps[j]
+            let qualified = frame.prefix + step.id
+            let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
+            var s = step
+            s.id = qualified
+            s.action = rendered.action
+            group.append(PendingStep(step: s, purpose: .diagnose, missing: rendered.missing))
+            j += 1
+        }
+        return group
+    }
+
+    /// Records that the steps of a concurrent group are all under way.
+    public mutating func begin(group: [PendingStep]) {
+        for p in group {
+            records.append(.stepStarted(step: p.step.id, title: p.step.title, kind: p.step.action.kind,
+                                        purpose: p.purpose, detail: p.step.action.summary))
+        }
+    }
+
     public mutating func stepFinished(_ result: StepResult) -> SessionAction {
         switch phase {
         case .diagnosing(let i):
