@@ -87,9 +87,17 @@ public final class SessionDriver: @unchecked Sendable {
         session.begin(group: group)
         flush()
         let results = ResultSlots(count: group.count)
-        DispatchQueue.concurrentPerform(iterations: group.count) { i in
-            results.set(i, execute(group[i]))
+        // A thread each: probes block on sockets and processes, and a shared
+        // pool may run them one after another when it is busy.
+        let done = DispatchGroup()
+        for (i, pending) in group.enumerated() {
+            done.enter()
+            Thread { [self] in
+                results.set(i, execute(pending))
+                done.leave()
+            }.start()
         }
+        done.wait()
         var action: SessionAction = .finished(session.outcome)
         for (i, pending) in group.enumerated() {
             let result = results.get(i)
