@@ -745,6 +745,7 @@ description: >
 
 steps:
   - id: load
+    concurrent: true
     title: Load, CPU, memory, disk and network I/O
     system: {sample: 1s}
     findings:
@@ -758,11 +759,13 @@ steps:
         message: "memory at ${mem_pct}%"
 
   - id: sockets
+    concurrent: true
     title: Listening sockets (ss -tuln)
     shell: if command -v ss >/dev/null 2>&1; then ss -tuln; else cat /proc/net/tcp /proc/net/tcp6 | awk '$4 == "0A"'; fi
     timeout: 10s
 
   - id: tables
+    concurrent: true
     title: The busiest tables (the guide's query, with PostgreSQL's column names)
     postgres: |
       SELECT schemaname, relname AS table_name, n_tup_ins AS inserts, n_tup_upd AS updates, n_tup_del AS deletes,
@@ -778,6 +781,7 @@ steps:
         message: "the database could not be read: ${error}"
 
   - id: redis-stats
+    concurrent: true
     title: Redis hits, misses and operations
     redis: INFO stats
     timeout: 5s
@@ -811,6 +815,7 @@ inputs:
 
 steps:
   - id: system
+    concurrent: true
     title: CPU, memory, disk, load and I/O
     system: {sample: 1s}
     findings:
@@ -828,6 +833,7 @@ steps:
         message: "High disk usage: ${disk_pct}%"
 
   - id: database
+    concurrent: true
     title: Connections, size, slow queries, lock waits and the cache hit ratio
     postgres: |
       SELECT (SELECT count(*) FROM pg_stat_activity WHERE state = 'active') AS active,
@@ -857,6 +863,7 @@ steps:
         message: "${waiting_locks} locks are waited on"
 
   - id: redis
+    concurrent: true
     title: Clients, memory, hit rate and operations
     redis: INFO
     timeout: 5s
@@ -871,6 +878,7 @@ steps:
         message: "Low Redis hit rate: ${hit_rate}%"
 
   - id: docker
+    concurrent: true
     title: Container statistics (docker stats, where docker runs)
     shell: |
       if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -1213,11 +1221,13 @@ description: >
 
 steps:
   - id: system-info
+    concurrent: true
     title: System information (uname, os-release)
     shell: uname -a; cat /etc/os-release
     timeout: 5s
 
   - id: resources
+    concurrent: true
     title: CPU, memory, disk (instead of top -bn1, free, df)
     system: {sample: 500ms}
     findings:
@@ -1235,11 +1245,13 @@ steps:
         message: "a disk is ${disk_max_pct}% full"
 
   - id: connections
+    concurrent: true
     title: Network listeners (netstat -tuln)
     shell: if command -v ss >/dev/null 2>&1; then ss -tuln; elif command -v netstat >/dev/null 2>&1; then netstat -tuln; else cat /proc/net/tcp; fi
     timeout: 10s
 
   - id: docker
+    concurrent: true
     title: Docker and compose status
     shell: |
       if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -1257,6 +1269,7 @@ steps:
         message: "no docker engine here"
 
   - id: logs
+    concurrent: true
     title: The services' logs, last 50 lines each
     shell: |
       shown=0
@@ -1270,6 +1283,7 @@ steps:
     timeout: 20s
 
   - id: api
+    concurrent: true
     title: API health check
     http: "${targets.api}/api/v1/health"
     timeout: 5s
@@ -1280,6 +1294,7 @@ steps:
         message: "the API health check failed: ${error:-HTTP ${status_code}}"
 
   - id: database
+    concurrent: true
     title: Database connection (pg_isready)
     postgres: SELECT 1 AS ready
     timeout: 5s
@@ -1290,6 +1305,7 @@ steps:
         message: "the database is not ready: ${error}"
 
   - id: redis
+    concurrent: true
     title: Redis connection (redis-cli ping)
     redis: PING
     timeout: 5s
