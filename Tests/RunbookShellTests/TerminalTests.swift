@@ -46,6 +46,7 @@ struct TerminalTests {
                 first.waitFor("noted")
                 try first.type("note password=do-not-keep-me")
                 try first.send("Enter")
+                first.waitFor("rbsh> note password=do-not-keep-me\nnoted")
                 try first.send("C-d")
                 first.waitFor("transcript:")
             }

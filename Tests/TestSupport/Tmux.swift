@@ -39,7 +39,7 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// Waits until the screen shows `text`; returns how long it took, or records a failure.
     @discardableResult
-    public func waitFor(_ text: String, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) -> Double? {
+    public func waitFor(_ text: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) -> Double? {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if screen().contains(text) { return Date().timeIntervalSince(start) }
