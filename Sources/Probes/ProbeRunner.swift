@@ -25,7 +25,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         var result = probe(pending, control: control)
         if result.durationMilliseconds == 0 {
             let d = ContinuousClock.now - started
-            result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            result.durationMilliseconds = d.milliseconds
         }
         return result
     }
@@ -144,7 +144,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
         if reconnected { result.values["reconnected"] = .bool(true) }
         let d = ContinuousClock.now - started
-        result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        result.durationMilliseconds = d.milliseconds
         return result
     }
 
@@ -251,7 +251,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         }
         result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
         let d = ContinuousClock.now - started
-        result.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        result.durationMilliseconds = d.milliseconds
         return result
     }
 
@@ -286,7 +286,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
             let (host, port) = try TCPSocket.split(a.address)
             _ = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
             let d = ContinuousClock.now - started
-            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            let ms = d.milliseconds
             return StepResult(status: .ok, durationMilliseconds: ms, output: CapturedOutput(text: "connected to \(host):\(port) in \(String(format: "%.1f", ms)) ms"),
                               values: ["connected": .bool(true), "latency_ms": .number(ms)])
         } catch {
@@ -313,7 +313,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
                               rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
         r.output = CapturedOutput(text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
         let d = ContinuousClock.now - started
-        r.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        r.durationMilliseconds = d.milliseconds
         return r
     }
 
@@ -329,7 +329,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         lines.append(TableFormatter.render(snap.topProcesses))
         r.output = CapturedOutput(text: lines.joined(separator: "\n"))
         let d = ContinuousClock.now - started
-        r.durationMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        r.durationMilliseconds = d.milliseconds
         return r
     }
 
@@ -342,7 +342,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
             let tls = try TLSStream(socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
                                     caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             let d = ContinuousClock.now - started
-            var r = StepResult(status: .ok, durationMilliseconds: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            var r = StepResult(status: .ok, durationMilliseconds: d.milliseconds)
             guard let cert = tls.certificate else {
                 return StepResult(status: .failed, error: "the server sent no certificate", values: ["error_kind": .string("tls")])
             }

@@ -41,7 +41,7 @@ if CommandLine.arguments.dropFirst().first == "events" {
         try writer.event("session_end", ["status": "warning"])
         written += 1
         let d = ContinuousClock.now - start
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         print(String(format: "wrote %d events to %@: %.3f ms an event, each fsynced", written, path, ms / Double(written)))
     } catch {
         FileHandle.standardError.write(Data("rbsh-bench: \(error)\n".utf8))
@@ -60,7 +60,7 @@ func perStepMilliseconds(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
     try body()
     let d = ContinuousClock.now - start
-    return (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) / Double(count)
+    return (d.milliseconds) / Double(count)
 }
 
 do {
@@ -80,7 +80,7 @@ do {
         let start = ContinuousClock.now
         try body()
         let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return d.milliseconds
     }
     for _ in 0..<9 {
         raws.append(try timed { for _ in 0..<count { _ = try connection.query("SELECT 1") } } / Double(count))

@@ -1,4 +1,5 @@
 import Foundation
+import RunbookKit
 
 /// An HTTP response: status, headers (lower-cased names) and body.
 public struct HTTPResponse: Sendable, Hashable {
@@ -62,7 +63,7 @@ public enum HTTPClient {
         }
         var response = try parse(data, method: method)
         let d = ContinuousClock.now - started
-        response.latencyMilliseconds = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        response.latencyMilliseconds = d.milliseconds
         return response
     }
 

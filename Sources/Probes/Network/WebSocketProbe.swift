@@ -1,4 +1,5 @@
 import Foundation
+import RunbookKit
 
 /// The WebSocket upgrade an agent makes to /ws: a 101 with the right
 /// Sec-WebSocket-Accept, its latency, and optionally a ping answered by a pong.
@@ -60,5 +61,5 @@ public enum WebSocketProbe {
         }
     }
 
-    static func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+    static func ms(_ d: Duration) -> Double { d.milliseconds }
 }

@@ -225,15 +225,7 @@ func formatSeconds(_ s: Double) -> String {
 
 /// Calls `body` with a NULL-terminated array of C strings that live as long as the call.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let copies = strings.map { strdup($0) }
-    defer { copies.forEach { free($0) } }
-    var pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-    pointers.append(nil)
-    return pointers.withUnsafeBufferPointer { buffer in
-        // A buffer from a non-empty array always has a base address.
-        guard let base = buffer.baseAddress else { fatalError("empty C string array") }
-        return body(base)
-    }
+    withOptionalCStrings(strings.map(Optional.some), body)
 }
 
 /// Like `withCStrings`, with nil kept as NULL (SQL NULL parameters).
@@ -243,6 +235,7 @@ func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<Unsafe
     var pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
     pointers.append(nil)
     return pointers.withUnsafeBufferPointer { buffer in
+        // Never empty: it holds at least the NULL terminator.
         guard let base = buffer.baseAddress else { fatalError("empty C string array") }
         return body(base)
     }

@@ -49,7 +49,7 @@ public struct ShellRunner: Sendable {
         let started = ContinuousClock.now
         func elapsed() -> Double {
             let d = ContinuousClock.now - started
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            return d.milliseconds
         }
         var capture = BoundedCapture(limit: captureLimit)
 

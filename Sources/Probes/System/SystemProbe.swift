@@ -62,7 +62,7 @@ public enum SystemProbe {
 
         snap.topProcesses.rows = topProcesses(count: topCount, memTotal: mem["MemTotal"] ?? 0)
         elapsed += ContinuousClock.now - t1
-        snap.collectMilliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        snap.collectMilliseconds = elapsed.milliseconds
         snap.values["collect_ms"] = .number(snap.collectMilliseconds)
         return snap
     }

@@ -50,7 +50,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         e["time"] = clock.string(from: Date())
         lock.unlock()
         let d = ContinuousClock.now - started
-        e["mono_ms"] = (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded()
+        e["mono_ms"] = (d.milliseconds).rounded()
         try write(e)
     }
 

@@ -71,7 +71,7 @@ extension RbshCommand {
                 let start = ContinuousClock.now
                 for file in files { _ = RunbookLoader.load(path: file) }
                 let d = ContinuousClock.now - start
-                samples.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                samples.append(d.milliseconds)
             }
             print(String(format: "loaded %d runbooks: median %.3f ms, min %.3f ms over %d runs",
                          files.count, RbshCommand.median(samples), samples.min() ?? 0, samples.count))

@@ -86,7 +86,7 @@ extension RbshCommand {
             let driver = SessionDriver(session: session, runner: ProbeRunner(targets: targets), transcript: writer, presenter: recorder)
             _ = driver.run()
             let d = ContinuousClock.now - started
-            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            let ms = d.milliseconds
             return (RunbookTestVerdict.differences(c, session: driver.session, records: recorder.records), ms, path)
         }
     }
