@@ -28,6 +28,8 @@ public struct RunbookCatalogue: Sendable {
         }
         guard includeBuiltins else { return }
         for file in BuiltinRunbookFiles.files {
+            // Built-in files are named after their ids: one already found in a folder is not parsed again.
+            if seen.contains((file.name as NSString).deletingPathExtension) { continue }
             let outcome = RunbookLoader.load(yaml: file.text, file: "built-in:\(file.name)", origin: "built-in")
             let id = outcome.runbook?.id ?? (file.name as NSString).deletingPathExtension
             guard seen.insert(id).inserted else { continue }

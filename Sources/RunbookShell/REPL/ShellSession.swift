@@ -14,7 +14,9 @@ final class ShellSession: Completer {
     let style: Style
     var targets: Targets
     let redactor: Redactor
-    let catalogue: RunbookCatalogue
+    /// Loaded on first use (`start`, `list`, Tab), not before the first prompt.
+    private let loadCatalogue: () -> RunbookCatalogue
+    private(set) lazy var catalogue: RunbookCatalogue = loadCatalogue()
     let transcript: TranscriptWriter
     var runner: ProbeRunner
     let stopOnError: Bool
@@ -31,14 +33,14 @@ final class ShellSession: Completer {
     private(set) var lastFailed = false
 
     init(reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
-         catalogue: RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
+         catalogue: @escaping @autoclosure () -> RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
          presets: [String: (value: String, by: Decider)]) {
         self.reader = reader
         self.console = console
         self.style = style
         self.targets = targets
         self.redactor = redactor
-        self.catalogue = catalogue
+        self.loadCatalogue = catalogue
         self.transcript = transcript
         self.runner = ProbeRunner(targets: targets)
         self.stopOnError = stopOnError
