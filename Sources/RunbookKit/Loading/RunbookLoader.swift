@@ -230,8 +230,10 @@ public enum RunbookLoader {
         for key in extraKeys { m.used.insert(key) }
         reader.finish(m, known: stepKeys + extraKeys + ["id", "title", "timeout"], what: what)
         guard let id, let action else { return nil }
+        var fallbackTitle = id
+        if case .ask(let a) = action { fallbackTitle = a.question }
         var step = Step(
-            id: id, title: title ?? id, action: action, timeout: timeout, findings: findings, next: next,
+            id: id, title: title ?? fallbackTitle, action: action, timeout: timeout, findings: findings, next: next,
             location: reader.location(node)
         )
         step.concurrent = concurrent

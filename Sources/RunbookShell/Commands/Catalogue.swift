@@ -43,7 +43,7 @@ extension RbshCommand {
             }
             print("steps:")
             for (n, step) in book.steps.enumerated() {
-                print("  \(n + 1). \(step.id) [\(step.action.kind), \(Int(step.timeout)) s] \(step.title)")
+                print("  \(n + 1). \(step.id) [\(step.action.kind), \(Int(step.timeout)) s\(step.concurrent ? ", concurrent" : "")] \(step.title)")
                 for f in step.findings { print("       \(f.severity.rawValue): \(f.id) when \(describe(f.condition))") }
             }
             if !book.remediations.isEmpty {
