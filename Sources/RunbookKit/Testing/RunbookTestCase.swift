@@ -15,6 +15,7 @@ import Yams
 ///           findings: [postgres-unreachable]   # every warning or critical one reported
 ///           remediations: {terminate-idle: verified}   # verified | applied | declined | not-offered
 ///           messages: {postgres-unreachable: "PostgreSQL at <host>:<n> is not accepting connections: <text>"}
+///         ignore: [high-cpu]              # findings about the host, not the lab: left out of the comparison
 public struct RunbookTestCase: Sendable {
     public var name: String
     public var fault: String?
@@ -25,6 +26,9 @@ public struct RunbookTestCase: Sendable {
     public var expectedFindings: [String]?
     public var expectedRemediations: [String: String]
     public var expectedMessages: [String: String]
+    /// Findings about the machine the lab runs on (CPU, memory), which a
+    /// busy host may raise: not compared, and not counted in the status.
+    public var ignored: Set<String> = []
 }
 
 public struct RunbookTestFile: Sendable {
@@ -74,14 +78,16 @@ public struct RunbookTestFile: Sendable {
             for (k, v) in expect["messages"]?.mapping ?? [:] {
                 if let key = k.string, let value = v.string { messages[key] = value }
             }
-            let known: Set<String> = ["name", "fault", "answers", "allow", "expect"]
+            let known: Set<String> = ["name", "fault", "answers", "allow", "expect", "ignore"]
             for (k, _) in c.mapping ?? [:] where !known.contains(k.string ?? "") {
                 throw fail(k, "unknown key `\(k.string ?? "?")` in a case\(Suggestion.hint(for: k.string ?? "", in: known))")
             }
-            cases.append(RunbookTestCase(
+            var testCase = RunbookTestCase(
                 name: name, fault: c["fault"]?.string, answers: answers, allow: allow, expectedStatus: status,
                 expectedPath: expect["path"]?.sequence?.compactMap(\.string), expectedFindings: expect["findings"]?.sequence?.compactMap(\.string),
-                expectedRemediations: remediations, expectedMessages: messages))
+                expectedRemediations: remediations, expectedMessages: messages)
+            testCase.ignored = Set(c["ignore"]?.sequence?.compactMap(\.string) ?? [])
+            cases.append(testCase)
         }
         return RunbookTestFile(runbook: runbook, cases: cases, path: path)
     }
@@ -104,10 +110,26 @@ public enum RunbookTestVerdict {
         return s
     }
 
+    /// The session's status with some findings left out.
+    static func outcome(_ session: RunbookSession, ignoring ignored: Set<String>) -> OutcomeStatus {
+        var status = OutcomeStatus.ok
+        for f in session.findings where !ignored.contains(f.id) {
+            switch f.state {
+            case .open: status = max(status, f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok))
+            case .unknown: status = max(status, .unknown)
+            case .resolved: break
+            }
+        }
+        for (id, r) in session.results where r.status == .error || r.status == .timeout {
+            if !session.findings.contains(where: { $0.step == id && $0.state == .open }) { status = max(status, .unknown) }
+        }
+        return status
+    }
+
     /// Every difference, as a line; empty when the run did what the case expects.
     public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [SessionRecord]) -> [String] {
         var out: [String] = []
-        let status = session.outcome
+        let status = c.ignored.isEmpty ? session.outcome : outcome(session, ignoring: c.ignored)
         if let expected = c.expectedStatus, expected != status {
             out.append("status: expected \(expected.rawValue), got \(status.rawValue)")
         }
@@ -122,7 +144,7 @@ public enum RunbookTestVerdict {
         var messages: [String: String] = [:]
         for r in records {
             guard case .stepEnded(_, _, _, let findings) = r else { continue }
-            for f in findings where f.severity != .info && f.state == .open {
+            for f in findings where f.severity != .info && f.state == .open && !c.ignored.contains(f.id) {
                 if !reported.contains(f.id) { reported.append(f.id) }
                 messages[f.id] = f.message
             }
