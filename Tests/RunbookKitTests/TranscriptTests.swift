@@ -123,3 +123,47 @@ import Testing
                 == "<n> idle for <duration> since <time> on port <n>")
     }
 }
+
+@Suite struct RegressionCaseTests {
+    @Test func ignoredHostFindingsLeaveTheComparisonAndTheStatus() throws {
+        let path = NSTemporaryDirectory() + "rbsh-case-\(UUID().uuidString).yaml"
+        try """
+        runbook: host
+        cases:
+          - name: healthy
+            ignore: [high-cpu]
+            expect:
+              status: ok
+              findings: []
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try RunbookTestFile.load(path: path)
+        let c = try #require(file.cases.first)
+        #expect(c.ignored == ["high-cpu"])
+        let rb = try #require(RunbookLoader.load(yaml: """
+            id: host
+            title: Host
+            category: tool
+            steps:
+              - id: cpu
+                system: {sample: 1ms}
+                findings:
+                  - id: high-cpu
+                    when: cpu_pct > 80
+                    severity: warning
+                    message: busy
+            """, file: "h.yaml").runbook)
+        var s = RunbookSession(runbook: rb, policy: .person)
+        _ = s.start()
+        s.begin()
+        _ = s.stepFinished(StepResult(status: .ok, values: ["cpu_pct": .number(99)]))
+        let records = s.drainRecords()
+        #expect(s.outcome == .warning)
+        #expect(RunbookTestVerdict.differences(c, session: s, records: records).isEmpty)
+        var strict = c
+        strict.ignored = []
+        #expect(RunbookTestVerdict.differences(strict, session: s, records: records) == [
+            "status: expected ok, got warning", "findings: unexpected high-cpu",
+        ])
+    }
+}
