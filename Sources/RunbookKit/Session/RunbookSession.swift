@@ -170,9 +170,12 @@ public struct RunbookSession: Sendable {
 
     /// The overall status: the worst open finding; unknown when a step could
     /// not do its job and no finding explains it.
-    public var outcome: OutcomeStatus {
+    public var outcome: OutcomeStatus { outcome(ignoring: []) }
+
+    /// The status with some findings left out (regression cases ignore the host's).
+    public func outcome(ignoring ignored: Set<String>) -> OutcomeStatus {
         var status = OutcomeStatus.ok
-        for f in findings {
+        for f in findings where !ignored.contains(f.id) {
             switch f.state {
             case .open:
                 let s: OutcomeStatus = f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok)

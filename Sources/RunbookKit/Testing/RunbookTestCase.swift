@@ -110,26 +110,10 @@ public enum RunbookTestVerdict {
         return s
     }
 
-    /// The session's status with some findings left out.
-    static func outcome(_ session: RunbookSession, ignoring ignored: Set<String>) -> OutcomeStatus {
-        var status = OutcomeStatus.ok
-        for f in session.findings where !ignored.contains(f.id) {
-            switch f.state {
-            case .open: status = max(status, f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok))
-            case .unknown: status = max(status, .unknown)
-            case .resolved: break
-            }
-        }
-        for (id, r) in session.results where r.status == .error || r.status == .timeout {
-            if !session.findings.contains(where: { $0.step == id && $0.state == .open }) { status = max(status, .unknown) }
-        }
-        return status
-    }
-
     /// Every difference, as a line; empty when the run did what the case expects.
     public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [SessionRecord]) -> [String] {
         var out: [String] = []
-        let status = c.ignored.isEmpty ? session.outcome : outcome(session, ignoring: c.ignored)
+        let status = session.outcome(ignoring: c.ignored)
         if let expected = c.expectedStatus, expected != status {
             out.append("status: expected \(expected.rawValue), got \(status.rawValue)")
         }
