@@ -1291,7 +1291,7 @@ steps:
       - id: api-down
         when: status != "ok"
         severity: critical
-        message: "the API health check failed: ${error:-HTTP ${status_code}}"
+        message: "the API health check failed: HTTP ${status_code:-none} ${error:-}"
 
   - id: database
     concurrent: true
@@ -1350,7 +1350,7 @@ steps:
       - id: api-down
         when: status != "ok"
         severity: critical
-        message: "the API does not answer healthy (${error:-HTTP ${status_code}}): start with management-platform-down"
+        message: "the API does not answer healthy (HTTP ${status_code:-none} ${error:-}): start with management-platform-down"
 
   - id: database
     concurrent: true

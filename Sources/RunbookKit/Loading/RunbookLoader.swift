@@ -187,7 +187,11 @@ public enum RunbookLoader {
                     if !f.has("when") { reader.error(item, "a finding needs `when`, the condition that makes it") }
                     let severity = f.take("severity").flatMap { reader.enumeration($0, Severity.self, what: "severity") }
                     if !f.has("severity") { reader.error(item, "a finding needs a `severity` (info, warning, critical)") }
-                    let message = f.take("message").flatMap { reader.string($0, what: "message") }
+                    let messageNode = f.take("message")
+                    let message = messageNode.flatMap { reader.string($0, what: "message") }
+                    if let message, let messageNode, Template.hasNesting(message) {
+                        reader.error(messageNode, "`${...}` does not nest: a fallback after `:-` is plain text")
+                    }
                     reader.finish(f, known: findingKeys, what: "a finding")
                     if let fid, let when, let severity {
                         findings.append(FindingRule(id: fid, condition: when, severity: severity, message: message ?? fid))

@@ -39,6 +39,18 @@ public enum Template {
         return (out, missing)
     }
 
+    /// Whether a `${...}` holds another `${`: fallbacks cannot name values.
+    public static func hasNesting(_ text: String) -> Bool {
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            let after = rest[open.upperBound...]
+            guard let close = after.firstIndex(of: "}") else { return false }
+            if after[..<close].contains("${") { return true }
+            rest = after[after.index(after: close)...]
+        }
+        return false
+    }
+
     /// The names a text refers to.
     public static func names(in text: String) -> [String] {
         var names: [String] = []

@@ -588,7 +588,9 @@ public struct RunbookSession: Sendable {
             case .value:
                 continue
             case .unknown(let name):
-                guard result.status != .skipped else { continue }
+                // A step that did not run (or could not) has no results: its
+                // error explains that, not a finding per missing name.
+                guard [.ok, .failed].contains(result.status) else { continue }
                 found.append(Finding(id: id, severity: rule.severity,
                                      message: "unknown: `\(name)` has no value (\(rule.message))",
                                      step: qualified, state: .unknown))
