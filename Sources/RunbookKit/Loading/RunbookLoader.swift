@@ -257,6 +257,12 @@ public enum RunbookLoader {
         }
         guard let read = readStep(node, &reader, what: "a remediation", extraKeys: remediationKeys, prepared: m),
               let risk else { return nil }
+        if case .runbook = read.step.action, let k = read.mapping.keyNode("runbook") {
+            reader.error(k, "a remediation cannot run a runbook; point to it in a `manual` one, or include it as a step")
+        }
+        if case .ask = read.step.action, let k = read.mapping.keyNode("ask") {
+            reader.error(k, "a remediation cannot ask a question; ask it in a step before")
+        }
         return Remediation(
             id: read.step.id, title: read.step.title, fixes: fixes, risk: risk, action: read.step,
             verify: verify, confirmWord: word, location: reader.location(node)
