@@ -114,7 +114,7 @@ public final class SessionDriver: @unchecked Sendable {
         case .manual(let m):
             return StepResult(status: .skipped, error: "a manual step needs a person: \(m.instruction)")
         case .runbook(let r):
-            return StepResult(status: .error, error: "running another runbook (\(r.id)) from a step is not built yet")
+            return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
         default:
             let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
             control.pause(pending.delaySeconds)

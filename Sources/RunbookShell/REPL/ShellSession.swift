@@ -279,7 +279,7 @@ final class ShellSession: Completer {
             return StepResult(status: answer?.lowercased().hasPrefix("y") == true ? .ok : .skipped,
                               error: answer?.lowercased().hasPrefix("y") == true ? nil : "not confirmed done")
         case .runbook(let r):
-            return StepResult(status: .error, error: "running another runbook (\(r.id)) from a step is not built yet")
+            return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
         default:
             console.line(style.dim("running \(p.step.id): ") + redactor.redact(p.step.action.summary.split(separator: "\n").first.map(String.init) ?? ""))
             let mark = Interrupts.mark
