@@ -57,6 +57,19 @@ import Testing
         #expect(throws: TranscriptError.self) { try Transcript.parse(Data("{\"format\":\"other\",\"version\":1}\n".utf8), path: "x") }
     }
 
+    @Test func outputOverTheCapKeepsHeadAndTailAndCountsTheRest() throws {
+        let path = NSTemporaryDirectory() + "rbsh-cap-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try TranscriptWriter(path: path, redactor: Redactor(), outputCap: 100, header: [:])
+        let output = "HEAD" + String(repeating: "x", count: 1000) + "TAIL"
+        try w.write(.stepEnded(step: "s", purpose: .diagnose,
+                               result: StepResult(status: .ok, output: CapturedOutput(text: output, elidedBytes: 7)), findings: []))
+        let e = try #require(try Transcript.read(path: path).events.first)
+        #expect(e.output?.hasPrefix("HEAD") == true)
+        #expect(e.output?.hasSuffix("TAIL") == true)
+        #expect(e.outputElidedBytes == 7 + 1008 - 100)
+    }
+
     @Test func aTranscriptIsNeverAppendedToAnother() throws {
         let path = try Self.write([])
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -123,16 +123,12 @@ extension TranscriptWriter {
             if let code = result.exitCode { fields["exit_code"] = Int(code) }
             if let error = result.error { fields["error"] = error }
             if !result.output.isEmpty {
-                var capture = result.output.text
-                var elided = result.output.elidedBytes
-                let bytes = Array(capture.utf8)
-                if bytes.count > outputCap {
-                    let half = outputCap / 2
-                    elided += bytes.count - outputCap
-                    capture = String(decoding: bytes.prefix(half), as: UTF8.self) + "\n[… \(bytes.count - outputCap) bytes elided …]\n"
-                        + String(decoding: bytes.suffix(half), as: UTF8.self)
-                }
-                fields["output"] = capture
+                // Kept up to the transcript's own cap, head and tail, as the probe keeps its output.
+                var capture = BoundedCapture(limit: outputCap)
+                capture.append(Array(result.output.text.utf8))
+                let kept = capture.captured
+                fields["output"] = kept.text
+                let elided = result.output.elidedBytes + kept.elidedBytes
                 if elided > 0 { fields["output_elided_bytes"] = elided }
             }
             let values = result.values.filter { !$0.key.hasPrefix("header.") }

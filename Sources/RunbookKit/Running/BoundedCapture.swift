@@ -1,5 +1,4 @@
 import Foundation
-import RunbookKit
 
 /// Keeps the first and last `limit / 2` bytes of a stream and counts the
 /// bytes between, so a step that prints gigabytes uses bounded memory.
