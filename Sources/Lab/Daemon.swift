@@ -1,7 +1,7 @@
 import Foundation
 
 /// Starting and stopping the lab's long-lived processes.
-enum Daemon {
+public enum Daemon {
     /// Starts `argv` in a session of its own (it outlives this rbsh), with
     /// output to `log`, and returns its pid.
     static func start(_ argv: [String], environment: [String: String] = [:], log: String) throws -> pid_t {
@@ -67,8 +67,9 @@ enum Daemon {
         _ = waitpid(pid, &status, WNOHANG)
     }
 
-    /// The running binary, so the lab can start its own helpers.
-    static var selfExecutable: String {
+    /// The running binary, so the lab can start its own helpers and
+    /// runbooks can call `rbsh lab` on it.
+    public static var selfExecutable: String {
         if let env = ProcessInfo.processInfo.environment["RBSH_BINARY"], !env.isEmpty { return env }
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)

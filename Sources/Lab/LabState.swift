@@ -23,6 +23,14 @@ public struct LabState: Codable, Sendable, Hashable {
     var serverKey: String { directory + "/tls/server.key" }
     public var targets: Targets { Targets(postgres: postgresURL, redis: redisURL, api: apiURL) }
 
+    /// What runbooks may read as `targets.*` when the targets are the lab's:
+    /// its PostgreSQL log, its "service manager" (`rbsh lab`), the stub's TLS
+    /// port, and the CA its certificate is verified against.
+    public var targetExtras: [String: String] {
+        ["postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable,
+         "api.tls_port": String(apiTLSPort), "ca_file": caCertificate]
+    }
+
     var postgresData: String { directory + "/postgres" }
     var postgresSocket: String { directory + "/sockets" }
     var postgresLog: String { directory + "/postgres.log" }

@@ -36,8 +36,11 @@ struct TargetOptions: ParsableArguments {
         let rd = pick(redis, "REDIS_URL", config.redis, lab?.redisURL)
         let ap = pick(api, "API_URL", config.api, lab?.apiURL)
         var targets = Targets(postgres: pg.0, redis: rd.0 ?? Targets.defaultRedis, api: ap.0 ?? Targets.defaultAPI)
-        if let lab, pg.1 == "lab" { targets.extras["postgres.log"] = lab.directory + "/postgres.log" }
-        if lab != nil, ap.1 == "lab" { targets.extras.merge(LabTargets.extras) { a, _ in a } }
+        if let lab, pg.1 == "lab" || ap.1 == "lab" {
+            var extras = lab.targetExtras
+            if pg.1 != "lab" { extras["postgres.log"] = nil }
+            targets.extras.merge(extras) { a, _ in a }
+        }
         var secrets = config.secrets + targets.secrets
         if let pw = environment["PGPASSWORD"], !pw.isEmpty { secrets.append(pw) }
         return ResolvedTargets(targets: targets, sources: ["postgres": pg.1, "redis": rd.1, "api": ap.1],
@@ -45,23 +48,6 @@ struct TargetOptions: ParsableArguments {
     }
 
     var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }
-}
-
-/// What runbooks may need to know when the targets are the lab: its
-/// "service manager" is `rbsh lab`, and the stub's TLS port.
-enum LabTargets {
-    static var extras: [String: String] {
-        var out = ["lab": "1", "rbsh": CommandLine.arguments.first.map { URL(fileURLWithPath: $0).path } ?? "rbsh"]
-        if let state = LabState.load() {
-            out["api.tls_port"] = String(state.apiTLSPort)
-            // The lab's stub is verified against the lab's own CA.
-            out["ca_file"] = state.caCertificate
-        }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        if n > 0 { out["rbsh"] = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        return out
-    }
 }
 
 struct ResolvedTargets {

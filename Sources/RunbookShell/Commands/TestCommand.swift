@@ -78,8 +78,7 @@ extension RbshCommand {
             var answers: [String: (value: String, by: Decider)] = [:]
             for (k, v) in c.answers { answers[k] = (v, .answersFile) }
             var targets = lab.targets
-            targets.extras["postgres.log"] = lab.directory + "/postgres.log"
-            targets.extras.merge(LabTargets.extras) { a, _ in a }
+            targets.extras = lab.targetExtras
             let session = RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)),
                                          targets: targets.scopeValues, answers: answers, resolve: { try? catalogue.resolve($0) })
             let recorder = RecordingPresenter()
