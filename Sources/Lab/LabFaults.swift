@@ -212,10 +212,13 @@ public struct LabFaults: Sendable {
         try? FileManager.default.removeItem(atPath: file(name, "on"))
     }
 
-    /// A clean slate for a regression case: table statistics reset, so what
-    /// one case read (a VACUUM, an index build) does not count in the next.
+    /// A clean slate for a regression case: the tables vacuumed, so
+    /// autovacuum does not start reading them in the middle of the next case,
+    /// and the statistics reset, so what one case read does not count in the next.
     public func settle() throws {
-        _ = try db().query("SELECT pg_stat_reset()")
+        let c = try db()
+        _ = try c.query("VACUUM (ANALYZE) users, agents, tasks, task_results", timeout: 120)
+        _ = try c.query("SELECT pg_stat_reset()")
     }
 
     public func clearAll() {

@@ -37,8 +37,10 @@ struct TargetOptions: ParsableArguments {
         let ap = pick(api, "API_URL", config.api, lab?.apiURL)
         var targets = Targets(postgres: pg.0, redis: rd.0 ?? Targets.defaultRedis, api: ap.0 ?? Targets.defaultAPI)
         if let lab, pg.1 == "lab" || ap.1 == "lab" {
+            // Only what belongs to the targets that are the lab's.
             var extras = lab.targetExtras
             if pg.1 != "lab" { extras["postgres.log"] = nil }
+            if ap.1 != "lab" { extras["api.tls_port"] = nil; extras["ca_file"] = nil }
             targets.extras.merge(extras) { a, _ in a }
         }
         var secrets = config.secrets + targets.secrets
