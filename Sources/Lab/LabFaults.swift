@@ -218,6 +218,9 @@ public struct LabFaults: Sendable {
     public func settle() throws {
         let c = try db()
         _ = try c.query("VACUUM (ANALYZE) users, agents, tasks, task_results", timeout: 120)
+        // This session's own counters (the vacuum's reads) reach the shared
+        // statistics lazily; flush them first, or they land after the reset.
+        _ = try c.query("SELECT pg_stat_force_next_flush()")
         _ = try c.query("SELECT pg_stat_reset()")
     }
 
