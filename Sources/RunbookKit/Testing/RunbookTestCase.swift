@@ -12,7 +12,7 @@ import Yams
 ///         expect:
 ///           status: critical              # ok | warning | critical | unknown
 ///           path: [accepting, server-log] # the diagnostic steps, in order
-///           findings: [postgres-unreachable]   # every warning or critical one reported
+///           findings: [postgres-unreachable]   # every warning or critical one the walk reported
 ///           remediations: {terminate-idle: verified}   # verified | applied | declined | not-offered
 ///           messages: {postgres-unreachable: "PostgreSQL at <host>:<n> is not accepting connections: <text>"}
 ///         ignore: [high-cpu]              # findings about the host, not the lab: left out of the comparison
@@ -127,7 +127,8 @@ public enum RunbookTestVerdict {
         var reported: [String] = []
         var messages: [String: String] = [:]
         for r in records {
-            guard case .stepEnded(_, _, _, let findings) = r else { continue }
+            // What the walk found; a verify step's findings are judged through its fix's fate.
+            guard case .stepEnded(_, .diagnose, _, let findings) = r else { continue }
             for f in findings where f.severity != .info && f.state == .open && !c.ignored.contains(f.id) {
                 if !reported.contains(f.id) { reported.append(f.id) }
                 messages[f.id] = f.message
