@@ -23,7 +23,6 @@ final class ShellSession: Completer {
     var presets: [String: (value: String, by: Decider)]
 
     private(set) var session: RunbookSession?
-    private var vars: [String: String] = [:]
     private var adHocCount = 0
     /// `\x`: draw rows as `column | value` blocks; auto when a table is wider than the terminal.
     private var expanded: Expanded = .auto
@@ -193,10 +192,8 @@ final class ShellSession: Completer {
         guard !name.isEmpty else { return fail("start which runbook? `list` shows them") }
         let book: Runbook
         do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
-        var answers = presets
-        for (k, v) in vars { answers[k] = (v, .operatorInput) }
         let catalogue = self.catalogue
-        var s = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: answers,
+        var s = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
                                resolve: { try? catalogue.resolve($0) })
         let action = s.start()
         session = s
@@ -379,13 +376,13 @@ final class ShellSession: Completer {
     }
 
     private func showResult(step: String, purpose: String, result: StepResult, findings: [Finding]) {
-        let already = result.status != .ok || !(result.table == nil && result.output.text.isEmpty)
         if let table = result.table {
             let drawn = TableFormatter.render(table)
             let wide = (drawn.split(separator: "\n").map(\.count).max() ?? 0) > Int(Spinner.terminalColumns())
             let useExpanded = expanded == .on || (expanded == .auto && wide && reader.isInteractive)
             console.line(redactor.redact(useExpanded ? TableFormatter.renderExpanded(table) : drawn))
-        } else if already, !result.output.text.isEmpty, !(result.values["lines"] != nil) {
+        } else if !result.output.text.isEmpty, result.values["lines"] == nil {
+            // A shell step's output was already shown as it streamed (it reports `lines`).
             console.line(redactor.redact(result.output.text))
         }
         var line = "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
@@ -428,7 +425,6 @@ final class ShellSession: Completer {
     private func set(_ rest: String) {
         let parts = rest.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, !parts[0].isEmpty else { return fail("set NAME=VALUE") }
-        vars[parts[0]] = parts[1]
         presets[parts[0]] = (parts[1], .operatorInput)
         log("set", ["name": parts[0], "value": parts[1]])
         console.line(style.dim("\(parts[0]) = \(redactor.redact(parts[1])) (used by runbooks started from now on)"))
@@ -437,7 +433,7 @@ final class ShellSession: Completer {
     private func showVars() {
         var all: [String: String] = [:]
         if let s = session { for (k, v) in s.vars { all[k] = v.text } }
-        for (k, v) in vars { all[k] = v }
+        for (k, v) in presets { all[k] = v.value }
         if all.isEmpty { console.line("no variables"); return }
         for k in all.keys.sorted() { console.line("\(k) = \(redactor.redact(all[k] ?? ""))") }
     }
