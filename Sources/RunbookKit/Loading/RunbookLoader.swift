@@ -224,6 +224,9 @@ public enum RunbookLoader {
             }
         }
 
+        if let action, action.templatedTexts.contains(where: Template.hasNesting), let k = m.entries.first(where: { $0.key == action.kind })?.keyNode {
+            reader.error(k, "`${...}` does not nest: a fallback after `:-` is plain text")
+        }
         let concurrent = m.take("concurrent").flatMap { reader.bool($0, what: "concurrent") } ?? false
         if concurrent, !next.isEmpty, let k = m.keyNode("concurrent") {
             reader.error(k, "a concurrent step cannot have `next`: the steps of a group run together, in order")

@@ -47,6 +47,22 @@ extension StepAction {
         return (action, missing)
     }
 
+    /// Every text `rendered` fills in, for lint.
+    public var templatedTexts: [String] {
+        switch self {
+        case .shell(let a): return Array(a.env.values)
+        case .postgres(let a): return a.params
+        case .redis(let a): return a.argv
+        case .http(let a): return [a.url] + Array(a.headers.values)
+        case .tcp(let a): return [a.address]
+        case .tls(let a): return [a.address] + (a.serverName.map { [$0] } ?? [])
+        case .websocket(let a): return [a.url]
+        case .ask(let a): return [a.question]
+        case .manual(let a): return [a.instruction]
+        case .system, .runbook: return []
+        }
+    }
+
     /// The exact thing that runs, as shown before a confirmation and in transcripts.
     public var summary: String {
         switch self {
