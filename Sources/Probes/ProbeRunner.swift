@@ -23,10 +23,8 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     public func run(_ pending: PendingStep, control: StepControl) -> StepResult {
         let started = ContinuousClock.now
         var result = probe(pending, control: control)
-        if result.durationMilliseconds == 0 {
-            let d = ContinuousClock.now - started
-            result.durationMilliseconds = d.milliseconds
-        }
+        // A step's duration is its wall-clock time, whatever the probe measured inside it.
+        result.durationMilliseconds = (ContinuousClock.now - started).milliseconds
         return result
     }
 
@@ -112,7 +110,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     }
 
     private func runPostgres(_ a: PostgresAction, timeout: Double, control: StepControl) -> StepResult {
-        let started = ContinuousClock.now
         var result = StepResult(status: .ok)
         var reconnected = false
         do {
@@ -143,8 +140,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         }
         result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
         if reconnected { result.values["reconnected"] = .bool(true) }
-        let d = ContinuousClock.now - started
-        result.durationMilliseconds = d.milliseconds
         return result
     }
 
@@ -204,7 +199,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     // MARK: - redis
 
     private func runRedis(_ a: RedisAction, timeout: Double) -> StepResult {
-        let started = ContinuousClock.now
         var result = StepResult(status: .ok)
         do throws(RedisError) {
             let url = try RedisURL(parsing: targets.redis)
@@ -250,8 +244,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
             }
         }
         result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
-        let d = ContinuousClock.now - started
-        result.durationMilliseconds = d.milliseconds
         return result
     }
 
@@ -295,7 +287,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     }
 
     private func runListening(_ a: TCPAction) -> StepResult {
-        let started = ContinuousClock.now
         guard let port = Int(a.address.split(separator: ":").last ?? ""), (1...65535).contains(port) else {
             return StepResult(status: .error, error: "`\(a.address)` is not a port", values: ["error_kind": .string("configuration")])
         }
@@ -312,13 +303,10 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         r.table = ResultTable(columns: ["address", "port", "pid", "program"],
                               rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
         r.output = CapturedOutput(text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
-        let d = ContinuousClock.now - started
-        r.durationMilliseconds = d.milliseconds
         return r
     }
 
     private func runSystem(_ a: SystemAction, control: StepControl) -> StepResult {
-        let started = ContinuousClock.now
         let snap = SystemProbe.collect(sampleMilliseconds: a.sampleMilliseconds, interrupted: control.interrupted)
         var r = StepResult(status: .ok, values: snap.values, table: snap.topProcesses)
         func gb(_ b: Double) -> String { String(format: "%.1f GiB", b / 1_073_741_824) }
@@ -328,8 +316,6 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         for d in snap.disks { lines.append("disk \(d.mount): \(d.usedPercent)% used, \(gb(d.free)) free of \(gb(d.total))") }
         lines.append(TableFormatter.render(snap.topProcesses))
         r.output = CapturedOutput(text: lines.joined(separator: "\n"))
-        let d = ContinuousClock.now - started
-        r.durationMilliseconds = d.milliseconds
         return r
     }
 
@@ -341,8 +327,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
             let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
             let tls = try TLSStream(socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
                                     caFile: targets.extras["ca_file"], interrupted: control.interrupted)
-            let d = ContinuousClock.now - started
-            var r = StepResult(status: .ok, durationMilliseconds: d.milliseconds)
+            var r = StepResult(status: .ok)
             guard let cert = tls.certificate else {
                 return StepResult(status: .failed, error: "the server sent no certificate", values: ["error_kind": .string("tls")])
             }

@@ -29,6 +29,7 @@ struct NetworkIntegrationTests {
         #expect(tcp.status == .failed)
         #expect(tcp.values["error_kind"] == .string("refused"))
         #expect(tcp.values["connected"] == .bool(false))
+        #expect(tcp.durationMilliseconds > 0, "a failed step still says how long it took")
         let http = runner.run(PendingStep(step: Step(id: "h", title: "h", action: .http(HTTPAction(url: "http://127.0.0.1:\(port)/"))), purpose: .diagnose), control: StepControl())
         #expect(http.status == .failed)
         #expect(http.error?.contains("refused") == true)
