@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "RunbookKitTests",
             dependencies: ["RunbookKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
-            exclude: ["Corpus"],
+            exclude: ["Corpus", "Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: strict),

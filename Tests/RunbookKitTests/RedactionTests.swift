@@ -50,16 +50,3 @@ import Testing
         #expect(r.redact(argv: ["GET", "key"]) == ["GET", "key"])
     }
 }
-
-@Suite struct JSONTextTests {
-    @Test func writesWhatJSONParsersRead() throws {
-        let object: [String: Any] = ["b": true, "a": "x\"y\\z\n\u{1}é", "n": 1.5, "i": 42, "null": NSNull(), "list": [1, "two", false] as [Any],
-                                     "nested": ["k": 3.0] as [String: Any]]
-        let bytes = try JSONText.encode(object)
-        let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.hasPrefix(#"{"a":"x\"y\\z\n\u0001é","b":true,"i":42,"list":[1,"two",false],"n":1.5,"nested":{"k":3},"null":null}"#))
-        let back = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
-        #expect(back["a"] as? String == "x\"y\\z\n\u{1}é")
-        #expect(throws: JSONText.Failure.self) { try JSONText.encode(["date": Date()]) }
-    }
-}

@@ -413,12 +413,14 @@ import Testing
         _ = s.start()
         #expect(s.concurrentGroup().map(\.step.id) == ["a", "b"])
         let runner = Runner()
-        let driver = SessionDriver(session: RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil))),
-                                   runner: runner, transcript: nil, presenter: nil)
-        #expect(driver.run() == .warning)
+        let host = UnattendedHost()
+        let stepper = Stepper(session: RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+                              execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: nil, presenter: nil)),
+                              host: host, concurrent: true)
+        #expect(stepper.run() == .warning)
         #expect(runner.most == 2, "a and b ran at the same time")
-        #expect(driver.durations.map(\.step) == ["a", "b", "after"])
-        #expect(driver.session.openFindings.map(\.id) == ["b-failed"])
+        #expect(stepper.durations.map(\.step) == ["a", "b", "after"])
+        #expect(stepper.session.openFindings.map(\.id) == ["b-failed"])
     }
 
     @Test func aConcurrentStepCannotBranch() {

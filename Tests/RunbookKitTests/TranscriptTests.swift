@@ -3,19 +3,19 @@ import Testing
 @testable import RunbookKit
 
 @Suite struct TranscriptTests {
-    static func write(_ records: [SessionRecord], secrets: [String] = []) throws -> String {
+    static func write(_ records: [TranscriptEvent], secrets: [String] = []) throws -> String {
         let path = NSTemporaryDirectory() + "rbsh-transcript-\(UUID().uuidString).jsonl"
         let w = try TranscriptWriter(path: path, redactor: Redactor(secrets: secrets),
-                                     header: ["user": "oncall", "host": "h", "rbsh_version": "t", "command": "run", "targets": ["redis": "redis://h"]])
-        try w.event("session_start", ["mode": "unattended"])
+                                     header: TranscriptHeader(command: "run", targets: ["redis": "redis://h"], rbshVersion: "t", user: "oncall", host: "h"))
+        try w.write(.sessionStarted(SessionStart(mode: "unattended")))
         for r in records { try w.write(r) }
-        try w.event("note", ["text": "restarted by hand"])
-        try w.event("session_end", ["status": "warning"])
+        try w.write(.note("restarted by hand"))
+        try w.write(.sessionEnded(status: .warning, reason: nil))
         return path
     }
 
     static let finding = Finding(id: "many-idle", severity: .warning, message: "80 idle", step: "connections")
-    static let story: [SessionRecord] = [
+    static let story: [TranscriptEvent] = [
         .runbookStarted(id: "db", title: "DB"),
         .input(name: "idle_minutes", value: "0", by: .flag),
         .stepStarted(step: "connections", title: "Connections", kind: "postgres", purpose: .diagnose, detail: "SELECT 1"),
@@ -36,10 +36,10 @@ import Testing
         #expect(t.events.map(\.type) == ["session_start", "runbook_start", "input", "step_start", "step_end", "remediation_offered",
                                         "remediation_confirmed", "remediation_applied", "step_end", "remediation_verified", "runbook_end",
                                         "note", "session_end"])
-        #expect(t.events.allSatisfy { $0.time != nil && $0.monoMilliseconds != nil })
+        #expect(t.entries.allSatisfy { $0.time != nil && $0.monoMilliseconds != nil })
         let s = TranscriptSummary(t)
-        #expect(s.findings.map(\.state) == ["resolved"])
-        #expect(s.remediations.first?.decidedBy == "operator")
+        #expect(s.findings.map(\.state) == [.resolved])
+        #expect(s.remediations.first?.decidedBy == .operatorInput)
         #expect(s.remediations.first?.verified == true)
         #expect(s.notes.map(\.text) == ["restarted by hand"])
     }
@@ -60,20 +60,23 @@ import Testing
     @Test func outputOverTheCapKeepsHeadAndTailAndCountsTheRest() throws {
         let path = NSTemporaryDirectory() + "rbsh-cap-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let w = try TranscriptWriter(path: path, redactor: Redactor(), outputCap: 100, header: [:])
+        let w = try TranscriptWriter(path: path, redactor: Redactor(), outputCap: 100, header: TranscriptHeader())
         let output = "HEAD" + String(repeating: "x", count: 1000) + "TAIL"
         try w.write(.stepEnded(step: "s", purpose: .diagnose,
                                result: StepResult(status: .ok, output: CapturedOutput(text: output, elidedBytes: 7)), findings: []))
-        let e = try #require(try Transcript.read(path: path).events.first)
-        #expect(e.output?.hasPrefix("HEAD") == true)
-        #expect(e.output?.hasSuffix("TAIL") == true)
-        #expect(e.outputElidedBytes == 7 + 1008 - 100)
+        guard case .stepEnded(_, _, let result, _) = try #require(try Transcript.read(path: path).events.first) else {
+            Issue.record("not a step_end")
+            return
+        }
+        #expect(result.output.text.hasPrefix("HEAD"))
+        #expect(result.output.text.hasSuffix("TAIL"))
+        #expect(result.output.elidedBytes == 7 + 1008 - 100)
     }
 
     @Test func aTranscriptIsNeverAppendedToAnother() throws {
         let path = try Self.write([])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: TranscriptError.self) { _ = try TranscriptWriter(path: path, redactor: Redactor(), header: [:]) }
+        #expect(throws: TranscriptError.self) { _ = try TranscriptWriter(path: path, redactor: Redactor(), header: TranscriptHeader()) }
     }
 
     @Test func theMarkdownIsAPostmortemDraft() throws {
@@ -100,14 +103,14 @@ import Testing
     }
 
     @Test func secretsNeverReachTheFile() throws {
-        let records: [SessionRecord] = [
+        let records: [TranscriptEvent] = [
             .stepStarted(step: "s", title: "t", kind: "shell", purpose: .adHoc, detail: "PGPASSWORD=hunter2-pw psql -c 'select 1'"),
             .stepEnded(step: "s", purpose: .adHoc, result: StepResult(status: .ok, output: CapturedOutput(text: "token: tok-123456\nplain text")), findings: []),
         ]
         let path = try Self.write(records, secrets: ["config-secret-value"])
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let w = try TranscriptWriter(path: path + ".2", redactor: Redactor(secrets: ["config-secret-value"]), header: [:])
-        try w.event("note", ["text": "the api key is config-secret-value"])
+        let w = try TranscriptWriter(path: path + ".2", redactor: Redactor(secrets: ["config-secret-value"]), header: TranscriptHeader())
+        try w.write(.note("the api key is config-secret-value"))
         defer { try? FileManager.default.removeItem(atPath: path + ".2") }
         let text = try String(contentsOfFile: path, encoding: .utf8) + String(contentsOfFile: path + ".2", encoding: .utf8)
         for secret in ["hunter2-pw", "tok-123456", "config-secret-value"] { #expect(!text.contains(secret), "\(secret) reached disk") }
@@ -120,9 +123,10 @@ import Testing
         let recorded = RecordedRun(try Transcript.read(path: path))
         #expect(recorded.answers["idle_minutes"] == "0")
         #expect(recorded.decisions["terminate"]?.confirmed == true)
+        #expect(recorded.decisions["terminate"]?.by == .operatorInput)
         let same = recorded.divergences(from: Self.story)
         #expect(same.isEmpty)
-        let other: [SessionRecord] = [
+        let other: [TranscriptEvent] = [
             .stepEnded(step: "connections", purpose: .diagnose, result: StepResult(status: .failed), findings: []),
             .stepEnded(step: "log", purpose: .diagnose, result: StepResult(status: .ok), findings: []),
         ]

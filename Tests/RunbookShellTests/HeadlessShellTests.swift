@@ -56,7 +56,7 @@ import Testing
         try Self.runbook.write(toFile: dir + "/local.yaml", atomically: true, encoding: .utf8)
         let buffer = Buffer()
         let redactor = Redactor()
-        let transcript = try TranscriptWriter(path: dir + "/t.jsonl", redactor: redactor, header: [:])
+        let transcript = try TranscriptWriter(path: dir + "/t.jsonl", redactor: redactor, header: TranscriptHeader())
         let shell = ShellSession(
             reader: ScriptedLineReader(lines), console: Console(sink: { text, _ in buffer.append(text) }), style: Style(enabled: false),
             targets: Targets(), redactor: redactor, catalogue: RunbookCatalogue(directories: [dir], includeBuiltins: false),
@@ -78,8 +78,8 @@ import Testing
         #expect(text.contains("applied mend: ok"))
         #expect(text.contains("verify mend: still open: left-failed"), "the verify step (right) does not re-check left")
         let transcript = try Transcript.read(path: dir + "/t.jsonl")
-        #expect(transcript.events.contains { $0.type == "answer" && $0.value == "left" && $0.by == "operator" })
-        #expect(transcript.events.contains { $0.type == "remediation_confirmed" && $0.by == "operator" })
+        #expect(transcript.events.contains(.answer(step: "kind", value: "left", by: .operatorInput)))
+        #expect(transcript.events.contains { if case .remediationDecision("mend", true, .operatorInput, _) = $0 { true } else { false } })
         // Each event once: the shell used to write a step's records twice.
         #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "greet" }.count == 1)
         #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "left" }.count == 1)

@@ -15,13 +15,13 @@ if CommandLine.arguments.dropFirst().first == "events" {
     try? FileManager.default.removeItem(atPath: path)
     do {
         let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: ["lab-password"]),
-                                          header: ["user": "bench", "host": "bench", "command": "run", "rbsh_version": "bench"])
+                                          header: TranscriptHeader(command: "run", rbshVersion: "bench", user: "bench", host: "bench"))
         let table = ResultTable(columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"]], numericColumns: [1])
         let output = CapturedOutput(text: TableFormatter.render(table))
         let finding = Finding(id: "many-idle-connections", severity: .warning, message: "80 connections are idle", step: "connections")
         let start = ContinuousClock.now
         var written = 0
-        try writer.event("session_start", ["mode": "unattended"])
+        try writer.write(.sessionStarted(SessionStart(mode: "unattended")))
         try writer.write(.runbookStarted(id: "bench", title: "bench"))
         written += 2
         var i = 0
@@ -34,11 +34,11 @@ if CommandLine.arguments.dropFirst().first == "events" {
                                         findings: i % 10 == 0 ? [finding] : []))
             written += 2
             if i % 50 == 0 {
-                try writer.event("note", ["text": "checked the pool, password=not-here"])
+                try writer.write(.note("checked the pool, password=not-here"))
                 written += 1
             }
         }
-        try writer.event("session_end", ["status": "warning"])
+        try writer.write(.sessionEnded(status: .warning, reason: nil))
         written += 1
         let d = ContinuousClock.now - start
         let ms = d.milliseconds
@@ -93,10 +93,12 @@ do {
     let book = Runbook(id: "bench", title: "bench", category: .tool, steps: steps)
     let path = NSTemporaryDirectory() + "rbsh-bench-\(getpid()).jsonl"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: lab.targets.secrets), header: [:])
-    let driver = SessionDriver(session: RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: nil))),
-                               runner: runner, transcript: writer, presenter: nil)
-    let session = perStepMilliseconds { _ = driver.run() }
+    let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: lab.targets.secrets), header: TranscriptHeader())
+    let host = UnattendedHost()
+    let stepper = Stepper(session: RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+                          execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: writer, presenter: nil)),
+                          host: host, concurrent: true)
+    let session = perStepMilliseconds { _ = stepper.run() }
 
     print(String(format: "libpq SELECT 1:              %.4f ms a query (median of 9 rounds)", raw))
     print(String(format: "postgres step executor:      %.4f ms a step (median of 9 rounds, %.2fx libpq)", probe, probe / raw))

@@ -86,7 +86,7 @@ public struct RunbookSession: Sendable {
     private let resolve: @Sendable (String) -> Runbook?
     private var frames: [Frame]
     private var phase: Phase = .idle
-    private var records: [SessionRecord] = []
+    private var records: [TranscriptEvent] = []
     private var queue: [String] = []
     private var verifyQueue: [String] = []
     private var verifyAttempt = 0
@@ -139,7 +139,7 @@ public struct RunbookSession: Sendable {
     // MARK: - Reading the state
 
     /// Records produced since the last call, in order. Drivers write them.
-    public mutating func drainRecords() -> [SessionRecord] {
+    public mutating func drainRecords() -> [TranscriptEvent] {
         defer { records.removeAll() }
         return records
     }

@@ -111,7 +111,7 @@ public enum RunbookTestVerdict {
     }
 
     /// Every difference, as a line; empty when the run did what the case expects.
-    public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [SessionRecord]) -> [String] {
+    public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [TranscriptEvent]) -> [String] {
         var out: [String] = []
         let status = session.outcome(ignoring: c.ignored)
         if let expected = c.expectedStatus, expected != status {

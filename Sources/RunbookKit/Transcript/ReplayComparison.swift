@@ -26,36 +26,36 @@ public struct RecordedRun: Sendable {
     /// and the inputs' values, by input id.
     public var answers: [String: String] = [:]
     /// Remediation decisions: confirmed or not, and by whom.
-    public var decisions: [String: (confirmed: Bool, by: String)] = [:]
+    public var decisions: [String: (confirmed: Bool, by: Decider)] = [:]
     /// Remediations that were applied, and whether they were verified.
     public var verified: [String: Bool] = [:]
 
     public init(_ t: Transcript) {
-        for e in t.events {
-            switch e.type {
-            case "runbook_start": if runbook == nil { runbook = e.runbook }
-            case "step_end" where e.purpose == "diagnose":
+        for event in t.events {
+            switch event {
+            case .runbookStarted(let id, _):
+                if runbook == nil { runbook = id }
+            case .stepEnded(let step, .diagnose, let result, let findings):
                 // Info findings say what was seen (a log line); they may change without anything being wrong.
-                let significant = (e.findings ?? []).filter { $0.severity != Severity.info.rawValue }
-                steps.append(StepOutcome(step: e.step ?? "?", status: e.status ?? "?", findings: significant.map(\.id).sorted()))
-            case "input":
-                if let name = e.name, let value = e.value, e.by != Decider.defaultValue.rawValue { answers[name] = value }
-            case "answer":
-                guard let step = e.step, let value = e.value else { continue }
+                let significant = findings.filter { $0.severity != .info }
+                steps.append(StepOutcome(step: step, status: result.status.rawValue, findings: significant.map(\.id).sorted()))
+            case .input(let name, let value, let by) where by != .defaultValue:
+                answers[name] = value
+            case .answer(let step, let value, _):
                 answers[step] = value
                 if let last = step.split(separator: "/").last { answers[String(last)] = value }
-            case "remediation_confirmed", "remediation_declined":
-                guard let id = e.remediation, e.by != "policy" else { continue }
-                decisions[id] = (e.type == "remediation_confirmed", e.by ?? "?")
-            case "remediation_verified":
-                if let id = e.remediation { verified[id] = e.verified ?? false }
-            default: break
+            case .remediationDecision(let id, let confirmed, let by, _) where by != .policy:
+                decisions[id] = (confirmed, by)
+            case .remediationVerified(let id, let verified, _):
+                self.verified[id] = verified
+            default:
+                break
             }
         }
     }
 
     /// Compares the recorded diagnostic path, statuses, findings and fixes with a re-run.
-    public func divergences(from records: [SessionRecord]) -> [Divergence] {
+    public func divergences(from records: [TranscriptEvent]) -> [Divergence] {
         var now: [StepOutcome] = []
         var nowVerified: [String: Bool] = [:]
         for r in records {

@@ -14,43 +14,43 @@ public enum TranscriptRendering {
         if let targets = h.targets {
             lines.append("targets: " + targets.keys.sorted().map { "\($0) \(targets[$0] ?? "")" }.joined(separator: " · "))
         }
-        for e in t.events {
-            guard let line = describe(e) else { continue }
-            lines.append(String(format: "%9.3fs  ", (e.monoMilliseconds ?? 0) / 1000) + line)
+        for entry in t.entries {
+            guard let line = describe(entry.event) else { continue }
+            lines.append(String(format: "%9.3fs  ", (entry.monoMilliseconds ?? 0) / 1000) + line)
         }
         if t.truncatedBytes > 0 { lines.append("(the last line, \(t.truncatedBytes) bytes, was cut short when the session ended and is left out)") }
         if !t.unreadableLines.isEmpty { lines.append("(unreadable lines left out: \(t.unreadableLines.map(String.init).joined(separator: ", ")))") }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func describe(_ e: TranscriptEvent) -> String? {
-        switch e.type {
-        case "session_start": return "session started (\(e.mode ?? "?"))"
-        case "session_end": return "session ended: \(e.status ?? "?")"
-        case "runbook_start": return "runbook \(e.runbook ?? "?") — \(e.title ?? "")"
-        case "runbook_end": return "runbook \(e.runbook ?? "?") ended: \(e.status ?? "?")"
-        case "step_start":
-            let first = (e.detail ?? "").split(separator: "\n").first.map(String.init) ?? ""
-            return "▶ \(e.step ?? "?") [\(e.kind ?? "?")\(e.purpose.map { $0 == "diagnose" ? "" : ", \($0)" } ?? "")] \(first)"
-        case "step_end":
-            var s = "■ \(e.step ?? "?") \(e.status ?? "?") (\(Int(e.durationMilliseconds ?? 0)) ms)"
-            if let error = e.error, e.status != "ok" { s += ": \(error)" }
-            for f in e.findings ?? [] { s += "\n             \(f.severity.uppercased()) \(f.id): \(f.message)" }
+    static func describe(_ event: TranscriptEvent) -> String? {
+        switch event {
+        case .sessionStarted(let s): return "session started (\(s.mode))"
+        case .sessionEnded(let status, let reason): return "session ended: \(status.rawValue)" + (reason.map { " (\($0))" } ?? "")
+        case .runbookStarted(let id, let title): return "runbook \(id) — \(title)"
+        case .runbookEnded(let id, let status): return "runbook \(id) ended: \(status.rawValue)"
+        case .stepStarted(let step, _, let kind, let purpose, let detail):
+            let first = detail.split(separator: "\n").first.map(String.init) ?? ""
+            return "▶ \(step) [\(kind)\(purpose == .diagnose ? "" : ", \(purpose.label)")] \(first)"
+        case .stepEnded(let step, _, let result, let findings):
+            var s = "■ \(step) \(result.status.rawValue) (\(Int(result.durationMilliseconds)) ms)"
+            if let error = result.error, result.status != .ok { s += ": \(error)" }
+            for f in findings { s += "\n             \(f.severity.rawValue.uppercased()) \(f.id): \(f.message)" }
             return s
-        case "question": return "? \(e.text ?? "")" + ((e.choices ?? []).isEmpty ? "" : " [\((e.choices ?? []).joined(separator: " | "))]")
-        case "answer": return "  answer \(e.value ?? "") (\(e.by ?? "?"))"
-        case "input": return "input \(e.name ?? "?") = \(e.value ?? "") (\(e.by ?? "?"))"
-        case "remediation_offered": return "fix offered: \(e.remediation ?? "?") [\(e.risk ?? "?")]"
-        case "remediation_confirmed": return "fix confirmed: \(e.remediation ?? "?") by \(e.by ?? "?")"
-        case "remediation_declined": return "fix declined: \(e.remediation ?? "?") by \(e.by ?? "?")\(e.reason.map { ": \($0)" } ?? "")"
-        case "remediation_applied": return "fix applied: \(e.remediation ?? "?"): \(e.status ?? "?")"
-        case "remediation_verified":
-            return "fix verified: \(e.remediation ?? "?"): " + (e.verified == true ? "fixed" : "still open: \((e.stillOpen ?? []).joined(separator: ", "))")
-        case "note": return "note: \(e.text ?? "")"
-        case "interrupt": return "interrupted (Ctrl-C)\(e.step.map { " during \($0)" } ?? "")"
-        case "set": return "set \(e.name ?? "?")=\(e.value ?? "")"
-        case "target": return "target \(e.name ?? "?") → \(e.url ?? "")"
-        default: return e.type
+        case .question(_, let text, let choices): return "? \(text)" + (choices.isEmpty ? "" : " [\(choices.joined(separator: " | "))]")
+        case .answer(_, let value, let by): return "  answer \(value) (\(by.rawValue))"
+        case .input(let name, let value, let by): return "input \(name) = \(value) (\(by.rawValue))"
+        case .remediationOffered(let id, let risk, _, _): return "fix offered: \(id) [\(risk.rawValue)]"
+        case .remediationDecision(let id, true, let by, _): return "fix confirmed: \(id) by \(by.rawValue)"
+        case .remediationDecision(let id, false, let by, let reason): return "fix declined: \(id) by \(by.rawValue)\(reason.map { ": \($0)" } ?? "")"
+        case .remediationApplied(let id, let status): return "fix applied: \(id): \(status.rawValue)"
+        case .remediationVerified(let id, let verified, let stillOpen):
+            return "fix verified: \(id): " + (verified ? "fixed" : "still open: \(stillOpen.joined(separator: ", "))")
+        case .note(let text): return "note: \(text)"
+        case .interrupted(let step): return "interrupted (Ctrl-C)\(step.map { " during \($0)" } ?? "")"
+        case .variableSet(let name, let value): return "set \(name)=\(value)"
+        case .targetChanged(let name, let url): return "target \(name) → \(url)"
+        case .unrecognized(let type): return type
         }
     }
 
@@ -75,7 +75,7 @@ public enum TranscriptRendering {
         if let targets = h.targets {
             md.append("| Targets | \(cell(targets.keys.sorted().map { "\($0): \(targets[$0] ?? "")" }.joined(separator: "; "))) |")
         }
-        md.append("| Outcome | **\(cell((s.outcome ?? "unknown").uppercased()))**, \(s.findings.filter { $0.state == "open" }.count) finding(s) still open |")
+        md.append("| Outcome | **\(cell((s.outcome ?? .unknown).rawValue.uppercased()))**, \(s.open.count) finding(s) still open |")
         md.append("| Steps | \(s.stepCount) run\(s.interrupts > 0 ? ", \(s.interrupts) interrupted" : "") |")
         md.append("")
         md.append("## Findings")
@@ -85,9 +85,8 @@ public enum TranscriptRendering {
         } else {
             md.append("| Severity | Finding | State | Step | Message |")
             md.append("|---|---|---|---|---|")
-            let order = ["critical": 0, "warning": 1, "info": 2]
-            for f in s.findings.sorted(by: { (order[$0.severity] ?? 3) < (order[$1.severity] ?? 3) }) {
-                md.append("| \(f.severity) | `\(f.id)` | \(f.state) | `\(f.step)` | \(cell(f.message)) |")
+            for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
+                md.append("| \(f.severity.rawValue) | `\(f.id)` | \(f.state.rawValue) | `\(f.step)` | \(cell(f.message)) |")
             }
         }
         md.append("")
@@ -97,10 +96,10 @@ public enum TranscriptRendering {
             md.append("None offered.")
         } else {
             for r in s.remediations {
-                var line = "- **`\(r.id)`** (\(r.risk)): \(r.decision)"
-                if let by = r.decidedBy { line += " by \(by)" }
+                var line = "- **`\(r.id)`** (\(r.risk.rawValue)): \(r.decision.rawValue)"
+                if let by = r.decidedBy { line += " by \(by.rawValue)" }
                 if let reason = r.reason { line += " (\(reason))" }
-                if let applied = r.applied { line += "; applied: \(applied)" }
+                if let applied = r.applied { line += "; applied: \(applied.rawValue)" }
                 if let v = r.verified { line += v ? "; **verified fixed**" : "; **not fixed**, still open: \(r.stillOpen.joined(separator: ", "))" }
                 md.append(line)
                 if !r.detail.isEmpty {
@@ -112,9 +111,10 @@ public enum TranscriptRendering {
         md.append("")
         md.append("## Timeline")
         md.append("")
-        for e in t.events {
-            guard let d = describe(e), e.type != "step_start" else { continue }
-            let time = (e.time ?? "").split(separator: "T").last.map { String($0.prefix(12)) } ?? ""
+        for entry in t.entries {
+            if case .stepStarted = entry.event { continue }
+            guard let d = describe(entry.event) else { continue }
+            let time = (entry.time ?? "").split(separator: "T").last.map { String($0.prefix(12)) } ?? ""
             md.append("- `\(time)` " + d.replacingOccurrences(of: "\n             ", with: "<br>"))
         }
         if t.truncatedBytes > 0 { md.append("- (the transcript ends mid-event: the session was cut short)") }
@@ -125,11 +125,11 @@ public enum TranscriptRendering {
         md.append("")
         md.append("## Outputs")
         md.append("")
-        for e in t.events where e.type == "step_end" && !(e.output ?? "").isEmpty {
-            md.append("<details><summary><code>\(e.step ?? "?")</code>: \(e.status ?? "?")\(e.purpose.map { $0 == "diagnose" ? "" : " (\($0))" } ?? "")</summary>")
+        for case .stepEnded(let step, let purpose, let result, _) in t.events where !result.output.text.isEmpty {
+            md.append("<details><summary><code>\(step)</code>: \(result.status.rawValue)\(purpose == .diagnose ? "" : " (\(purpose.label))")</summary>")
             md.append("")
-            md.append(fence(e.output ?? ""))
-            if let elided = e.outputElidedBytes { md.append("\n\(elided) bytes elided from the middle.") }
+            md.append(fence(result.output.text))
+            if result.output.elidedBytes > 0 { md.append("\n\(result.output.elidedBytes) bytes elided from the middle.") }
             md.append("")
             md.append("</details>")
             md.append("")
@@ -153,21 +153,56 @@ public enum TranscriptRendering {
 
     /// `{"header": ..., "summary": ..., "events": [...]}`; events as written.
     public static func json(_ t: Transcript, raw: Data) -> String {
-        let s = TranscriptSummary(t)
-        let summary: [String: Any] = [
-            "runbooks": s.runbooks, "outcome": s.outcome ?? "unknown", "started": s.started ?? "", "ended": s.ended ?? NSNull(),
-            "findings": s.findings.map { ["id": $0.id, "severity": $0.severity, "message": $0.message, "step": $0.step, "state": $0.state] as [String: Any] },
-            "remediations": s.remediations.map { r -> [String: Any] in
-                ["id": r.id, "risk": r.risk, "decision": r.decision, "by": r.decidedBy ?? NSNull(), "applied": r.applied ?? NSNull(),
-                 "verified": r.verified ?? NSNull()]
-            },
-            "notes": s.notes.map(\.text), "truncated_bytes": t.truncatedBytes,
-        ]
         var lines = raw.split(separator: 0x0A, omittingEmptySubsequences: true)
         if t.truncatedBytes > 0, !lines.isEmpty { lines.removeLast() }
         let header = lines.first.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let events = lines.dropFirst().enumerated().filter { !t.unreadableLines.contains($0.offset + 2) }.map { String(decoding: $0.element, as: UTF8.self) }
-        let summaryText = (try? JSONText.encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "{\"header\":\(header),\"summary\":\(summaryText),\"events\":[\(events.joined(separator: ","))]}\n"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let summary = (try? encoder.encode(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes)))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "{\"header\":\(header),\"summary\":\(summary),\"events\":[\(events.joined(separator: ","))]}\n"
+    }
+
+    /// The summary as the JSON export shows it.
+    private struct SummaryJSON: Encodable {
+        let summary: TranscriptSummary
+        let truncatedBytes: Int
+
+        init(_ summary: TranscriptSummary, truncatedBytes: Int) {
+            self.summary = summary
+            self.truncatedBytes = truncatedBytes
+        }
+
+        struct RemediationJSON: Encodable {
+            let line: TranscriptSummary.RemediationLine
+            enum CodingKeys: String, CodingKey { case id, risk, decision, by, applied, verified }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(line.id, forKey: .id)
+                try c.encode(line.risk, forKey: .risk)
+                try c.encode(line.decision.rawValue, forKey: .decision)
+                try c.encode(line.decidedBy, forKey: .by)
+                try c.encode(line.applied, forKey: .applied)
+                try c.encode(line.verified, forKey: .verified)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case runbooks, outcome, started, ended, findings, remediations, notes
+            case truncatedBytes = "truncated_bytes"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(summary.runbooks, forKey: .runbooks)
+            try c.encode(summary.outcome ?? .unknown, forKey: .outcome)
+            try c.encode(summary.started ?? "", forKey: .started)
+            try c.encode(summary.ended, forKey: .ended)
+            try c.encode(summary.findings, forKey: .findings)
+            try c.encode(summary.remediations.map(RemediationJSON.init), forKey: .remediations)
+            try c.encode(summary.notes.map(\.text), forKey: .notes)
+            try c.encode(truncatedBytes, forKey: .truncatedBytes)
+        }
     }
 }

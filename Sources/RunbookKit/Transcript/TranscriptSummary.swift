@@ -2,26 +2,33 @@ import Foundation
 
 /// What a transcript adds up to: the outcome, findings, remediations and notes.
 public struct TranscriptSummary: Sendable {
+    public enum Decision: String, Sendable { case offered, confirmed, declined }
+
     public struct RemediationLine: Sendable {
         public var id: String
-        public var risk: String
+        public var risk: Risk
         public var detail: String
-        public var decision: String = "offered"
-        public var decidedBy: String?
+        public var decision: Decision = .offered
+        public var decidedBy: Decider?
         public var reason: String?
-        public var applied: String?
+        public var applied: StepStatus?
         public var verified: Bool?
         public var stillOpen: [String] = []
+    }
+
+    public struct Note: Sendable {
+        public var time: String
+        public var text: String
     }
 
     public var runbooks: [String] = []
     public var started: String?
     public var ended: String?
-    public var outcome: String?
+    public var outcome: OutcomeStatus?
     /// Every finding ever reported, in the order first seen, with its last state.
-    public var findings: [TranscriptEvent.FindingRecord] = []
+    public var findings: [Finding] = []
     public var remediations: [RemediationLine] = []
-    public var notes: [(time: String, text: String)] = []
+    public var notes: [Note] = []
     public var interrupts = 0
     public var stepCount = 0
 
@@ -29,56 +36,54 @@ public struct TranscriptSummary: Sendable {
         started = transcript.header.started
         var byStep: [String: Set<String>] = [:]
         var index: [String: Int] = [:]
-        for e in transcript.events {
-            switch e.type {
-            case "runbook_start":
-                if let r = e.runbook, !runbooks.contains(r) { runbooks.append(r) }
-            case "runbook_end":
-                outcome = e.status
-            case "session_end":
-                ended = e.time
-                if outcome == nil { outcome = e.status }
-            case "step_end":
+        func update(_ id: String, _ change: (inout RemediationLine) -> Void) {
+            if let i = remediations.lastIndex(where: { $0.id == id }) { change(&remediations[i]) }
+        }
+        for entry in transcript.entries {
+            switch entry.event {
+            case .runbookStarted(let id, _):
+                if !runbooks.contains(id) { runbooks.append(id) }
+            case .runbookEnded(_, let status):
+                outcome = status
+            case .sessionEnded(let status, _):
+                ended = entry.time
+                if outcome == nil { outcome = status }
+            case .stepEnded(let step, _, _, let now):
                 stepCount += 1
-                guard let step = e.step else { continue }
-                let now = e.findings ?? []
                 let ids = Set(now.map(\.id))
                 // A finding of this step that no longer holds is resolved.
                 for old in byStep[step] ?? [] where !ids.contains(old) {
-                    if let i = index[old], findings[i].state == "open" { findings[i].state = "resolved" }
+                    if let i = index[old], findings[i].state == .open { findings[i].state = .resolved }
                 }
                 byStep[step] = ids
                 for f in now {
                     if let i = index[f.id] { findings[i] = f } else { index[f.id] = findings.count; findings.append(f) }
                 }
-            case "remediation_offered":
-                remediations.append(RemediationLine(id: e.remediation ?? "?", risk: e.risk ?? "?", detail: e.detail ?? ""))
-            case "remediation_confirmed", "remediation_declined":
-                if let i = remediations.lastIndex(where: { $0.id == e.remediation }) {
-                    remediations[i].decision = e.type == "remediation_confirmed" ? "confirmed" : "declined"
-                    remediations[i].decidedBy = e.by
-                    remediations[i].reason = e.reason
+            case .remediationOffered(let id, let risk, _, let detail):
+                remediations.append(RemediationLine(id: id, risk: risk, detail: detail))
+            case .remediationDecision(let id, let confirmed, let by, let reason):
+                update(id) {
+                    $0.decision = confirmed ? .confirmed : .declined
+                    $0.decidedBy = by
+                    $0.reason = reason
                 }
-            case "remediation_applied":
-                if let i = remediations.lastIndex(where: { $0.id == e.remediation }) { remediations[i].applied = e.status }
-            case "remediation_verified":
-                if let i = remediations.lastIndex(where: { $0.id == e.remediation }) {
-                    remediations[i].verified = e.verified
-                    remediations[i].stillOpen = e.stillOpen ?? []
+            case .remediationApplied(let id, let status):
+                update(id) { $0.applied = status }
+            case .remediationVerified(let id, let verified, let stillOpen):
+                update(id) {
+                    $0.verified = verified
+                    $0.stillOpen = stillOpen
                 }
-            case "note":
-                notes.append((e.time ?? "", e.text ?? ""))
-            case "interrupt":
+            case .note(let text):
+                notes.append(Note(time: entry.time ?? "", text: text))
+            case .interrupted:
                 interrupts += 1
-            default:
+            case .sessionStarted, .input, .stepStarted, .question, .answer, .variableSet, .targetChanged, .unrecognized:
                 break
             }
         }
     }
 
-    /// The worst open finding's severity, or nil.
-    public var worstOpen: String? {
-        let open = findings.filter { $0.state == "open" }.map(\.severity)
-        return ["critical", "warning", "info"].first { open.contains($0) }
-    }
+    /// The findings still open.
+    public var open: [Finding] { findings.filter { $0.state == .open } }
 }

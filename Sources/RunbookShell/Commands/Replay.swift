@@ -33,7 +33,7 @@ extension RbshCommand {
             var last = 0.0
             let lines = TranscriptRendering.timeline(t).split(separator: "\n", omittingEmptySubsequences: false)
             print(lines.prefix(3).joined(separator: "\n"))
-            for (e, line) in zip(t.events, lines.dropFirst(3)) {
+            for (e, line) in zip(t.entries, lines.dropFirst(3)) {
                 let at = e.monoMilliseconds ?? last
                 usleep(UInt32(min(max(0, at - last), 2000) * 1000))
                 last = at
@@ -51,47 +51,38 @@ extension RbshCommand {
             let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
             let book: Runbook
             do { book = try catalogue.resolve(id) } catch { throw fail("cannot re-run \(id): \(error.description)") }
-            let redactor = Redactor(secrets: resolved.secrets)
-            let path = transcriptOut ?? TranscriptWriter.defaultPath(runbook: "replay-\(id)")
-            let writer: TranscriptWriter
+            let setup: SessionSetup
             do {
-                writer = try TranscriptWriter(path: path, redactor: redactor,
-                                              header: TranscriptHeader.make(command: "replay", runbook: id, targets: resolved.targets))
-                try writer.event("session_start", ["mode": "replay", "replaying": transcript, "allow": allow?.rawValue ?? "none"])
+                setup = try SessionSetup(
+                    command: "replay", runbook: id, targets: resolved.targets, secrets: resolved.secrets,
+                    transcript: transcriptOut ?? TranscriptWriter.defaultPath(runbook: "replay-\(id)"),
+                    start: SessionStart(mode: "replay", allow: allow?.rawValue ?? "none", replaying: transcript))
             } catch { throw fail("\(error)") }
 
             var answers: [String: (value: String, by: Decider)] = [:]
             for (k, v) in recorded.answers { answers[k] = (v, .replay) }
-            let session = RunbookSession(runbook: book, policy: .person, targets: resolved.targets.scopeValues, answers: answers,
-                                         resolve: { try? catalogue.resolve($0) })
             let mark = Interrupts.mark
-            let driver = SessionDriver(session: session, runner: ProbeRunner(targets: resolved.targets), transcript: writer,
-                                       presenter: RecordingPresenter(), interrupted: { Interrupts.since(mark) })
+            let host = UnattendedHost(interrupted: { Interrupts.since(mark) })
             let allow = self.allow
-            driver.confirm = { c in
+            host.decide = { c in
                 guard let d = recorded.decisions[c.remediation], d.confirmed else {
                     return (false, .replay, "declined when recorded")
                 }
                 guard let allow, c.risk <= allow else { return (false, .policy, "recorded as confirmed; needs --allow \(c.risk.rawValue) to run again") }
-                return (true, .replay, "confirmed when recorded by \(d.by)")
+                return (true, .replay, "confirmed when recorded by \(d.by.rawValue)")
             }
-            let status = driver.run()
-            try? writer.event("session_end", ["status": status.rawValue])
-            let records = (driver.presenter as? RecordingPresenter)?.records ?? []
-            let divergences = recorded.divergences(from: records)
+            let recording = RecordingPresenter()
+            let stepper = setup.stepper(setup.session(book, policy: .person, answers: answers, catalogue: catalogue), presenter: recording, host: host, concurrent: true)
+            let status = stepper.run()
+            let failure = setup.end(status, recorder: stepper.recorder)
+            let divergences = recorded.divergences(from: recording.events)
+            let path = setup.transcript.path
             print("replayed \(id) from \(transcript): \(recorded.steps.count) recorded steps, now \(status.rawValue)")
             for d in divergences { print("  DIVERGES \(d)") }
             print(divergences.isEmpty ? "no divergence" : "\(divergences.count) divergence\(divergences.count == 1 ? "" : "s")")
             print("transcript: \(path)")
+            if let failure { FileHandle.standardError.write(Data("rbsh: \(failure)\n".utf8)) }
             throw ExitCode(divergences.isEmpty ? 0 : 1)
         }
     }
-}
-
-/// Keeps every record, for comparing a re-run with its recording.
-final class RecordingPresenter: SessionPresenter, @unchecked Sendable {
-    private(set) var records: [SessionRecord] = []
-    func record(_ record: SessionRecord) { records.append(record) }
-    func output(_ text: String, stream: Int32) {}
-    func notice(_ text: String) {}
 }

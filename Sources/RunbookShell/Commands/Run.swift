@@ -68,50 +68,45 @@ extension RbshCommand {
             let presets: [String: (value: String, by: Decider)]
             do { presets = try loadAnswers() } catch { throw fail("\(error)", code: 64) }
 
-            let redactor = Redactor(secrets: resolved.secrets)
-            let path = transcript ?? TranscriptWriter.defaultPath(runbook: book.id)
-            let writer: TranscriptWriter
+            let setup: SessionSetup
             do {
-                writer = try TranscriptWriter(path: path, redactor: redactor, header: TranscriptHeader.make(
-                    command: "run", runbook: book.id, targets: resolved.targets))
-                try writer.event("session_start", ["mode": "unattended", "allow": allow?.rawValue ?? "none", "dry_run": dryRun])
+                setup = try SessionSetup(
+                    command: "run", runbook: book.id, targets: resolved.targets, secrets: resolved.secrets,
+                    transcript: transcript ?? TranscriptWriter.defaultPath(runbook: book.id),
+                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun))
             } catch {
                 throw fail("\(error)")
             }
 
             let style = Style.forStandardOutput()
             let presenter = format == .text
-                ? TextPresenter(console: console, style: style, redactor: redactor, showOutput: verbose, stepCount: book.steps.count)
+                ? TextPresenter(console: console, style: style, redactor: setup.redactor,
+                                layout: .run(showOutput: verbose, stepCount: book.steps.count))
                 : nil
             if format == .text {
                 let t = resolved.targets.redacted
                 console.line(style.dim("targets: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
             }
-            let session = RunbookSession(
-                runbook: book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun),
-                targets: resolved.targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
+            let session = setup.session(book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
             let mark = Interrupts.mark
-            let driver = SessionDriver(session: session, runner: ProbeRunner(targets: resolved.targets), transcript: writer,
-                                       presenter: presenter, interrupted: { Interrupts.since(mark) })
-            var status = driver.run(from: from)
-            if Interrupts.since(mark) {
-                try? writer.event("interrupt", ["where": "run"])
-                status = max(status, .unknown)
-            }
-            try? writer.event("session_end", ["status": status.rawValue])
+            let host = UnattendedHost(notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) })
+            let stepper = setup.stepper(session, presenter: presenter, host: host, concurrent: true)
+            var status = stepper.run(from: from)
+            if Interrupts.since(mark) { status = max(status, .unknown) }
+            let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: stepper.recorder)
 
+            let path = setup.transcript.path
             switch format {
             case .text:
-                let s = driver.session
-                let open = s.findings.filter { $0.state != .resolved }
+                let open = stepper.session.findings.filter { $0.state != .resolved }
                 console.line("")
                 console.line("\(style.outcome(status)) — \(open.count) finding\(open.count == 1 ? "" : "s")"
                              + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", ")))
                 console.line(style.dim("transcript: \(path)"))
             case .json:
-                console.line(RunReport.json(driver: driver, status: status, transcript: path, redactor: redactor))
+                console.line(RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor).json)
             }
-            if let e = driver.transcriptError { console.error("rbsh: the transcript is incomplete: \(e)") }
+            if let failure { console.error("rbsh: \(failure)") }
             throw ExitCode(status.exitCode)
         }
 
@@ -152,50 +147,53 @@ enum OutputFormat: String, ExpressibleByArgument, Sendable {
 
 extension Risk: ExpressibleByArgument {}
 
-/// The transcript's first line.
-enum TranscriptHeader {
-    static var userName: String {
-        if let u = ProcessInfo.processInfo.environment["USER"], !u.isEmpty { return u }
-        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
-        return "uid \(getuid())"
-    }
-
-    static func make(command: String, runbook: String?, targets: Targets) -> [String: Any] {
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count - 1)
-        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var header: [String: Any] = [
-            "rbsh_version": RbshCommand.version,
-            "user": userName,
-            "host": hostName,
-            "command": command,
-            "targets": targets.redacted,
-            "pid": Int(getpid()),
-        ]
-        if let runbook { header["runbook"] = runbook }
-        return header
-    }
-}
-
 /// `--format json`: one object, as DESIGN fixes it.
-enum RunReport {
-    static func json(driver: SessionDriver, status: OutcomeStatus, transcript: String, redactor: Redactor) -> String {
-        let s = driver.session
-        let object: [String: Any] = [
-            "runbook": s.runbook.id,
-            "status": status.rawValue,
-            "steps": driver.durations.map { ["id": $0.step, "status": $0.status.rawValue, "duration_ms": Int($0.ms.rounded())] as [String: Any] },
-            "findings": s.findings.filter { $0.state != .resolved }.map {
-                ["id": $0.id, "severity": $0.severity.rawValue, "message": redactor.redact($0.message), "step": $0.step,
-                 "state": $0.state.rawValue] as [String: Any]
-            },
-            "remediations": s.allRemediations.compactMap { r -> [String: Any]? in
-                guard let rep = s.remediations[r.id] else { return nil }
-                return ["id": rep.id, "risk": rep.risk.rawValue, "offered": rep.offered, "applied": rep.applied, "verified": rep.verified]
-            },
-            "transcript": transcript,
-        ]
-        guard let data = try? JSONText.encode(object) else { return #"{"status":"unknown"}"# }
+struct RunReport: Encodable {
+    struct StepLine: Encodable {
+        var id: String
+        var status: StepStatus
+        var durationMilliseconds: Int
+        enum CodingKeys: String, CodingKey {
+            case id, status
+            case durationMilliseconds = "duration_ms"
+        }
+    }
+
+    struct RemediationLine: Encodable {
+        var id: String
+        var risk: Risk
+        var offered: Bool
+        var applied: Bool
+        var verified: Bool
+    }
+
+    var runbook: String
+    var status: OutcomeStatus
+    var steps: [StepLine]
+    var findings: [Finding]
+    var remediations: [RemediationLine]
+    var transcript: String
+
+    init(stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor) {
+        let s = stepper.session
+        runbook = s.runbook.id
+        self.status = status
+        steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
+        findings = s.findings.filter { $0.state != .resolved }.map {
+            var f = $0
+            f.message = redactor.redact(f.message)
+            return f
+        }
+        remediations = s.allRemediations.compactMap { r in
+            s.remediations[r.id].map { RemediationLine(id: $0.id, risk: $0.risk, offered: $0.offered, applied: $0.applied, verified: $0.verified) }
+        }
+        self.transcript = transcript
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return #"{"status":"unknown"}"# }
         return String(decoding: data, as: UTF8.self)
     }
 }

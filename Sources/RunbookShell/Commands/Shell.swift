@@ -34,16 +34,6 @@ extension RbshCommand {
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             let presets: [String: (value: String, by: Decider)]
             do { presets = try AnswerSources.load(file: answersFile, flags: answers) } catch { throw fail("\(error)", code: 64) }
-            let redactor = Redactor(secrets: resolved.secrets)
-            let path = transcript ?? TranscriptWriter.defaultPath(runbook: "shell")
-            let writer: TranscriptWriter
-            do {
-                writer = try TranscriptWriter(path: path, redactor: redactor,
-                                              header: TranscriptHeader.make(command: "shell", runbook: nil, targets: resolved.targets))
-            } catch {
-                throw fail("\(error)")
-            }
-
             let reader: any LineReader
             var editor: EditLineReader?
             if let file {
@@ -56,13 +46,22 @@ extension RbshCommand {
             } else {
                 reader = PlainLineReader()
             }
-            try? writer.event("session_start", ["mode": reader.isInteractive ? "interactive" : "script", "script": file ?? (reader.isInteractive ? "" : "stdin")])
+            let setup: SessionSetup
+            do {
+                setup = try SessionSetup(
+                    command: "shell", runbook: nil, targets: resolved.targets, secrets: resolved.secrets,
+                    transcript: transcript ?? TranscriptWriter.defaultPath(runbook: "shell"),
+                    start: SessionStart(mode: reader.isInteractive ? "interactive" : "script",
+                                        script: file ?? (reader.isInteractive ? "" : "stdin")))
+            } catch {
+                throw fail("\(error)")
+            }
 
             let shell = ShellSession(
                 reader: reader, console: console, style: reader.isInteractive ? Style.forStandardOutput() : Style(enabled: false),
-                targets: resolved.targets, redactor: redactor,
+                targets: resolved.targets, redactor: setup.redactor,
                 catalogue: RunbookCatalogue(directories: targets.runbookDirectories),
-                transcript: writer, stopOnError: onError == .stop, presets: presets)
+                transcript: setup.transcript, stopOnError: onError == .stop, presets: presets)
             editor?.completer = shell
             if reader.isInteractive, resolved.usingLab {
                 console.line("targets: the lab (" + resolved.targets.redacted.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: " · ") + ")")

@@ -70,23 +70,26 @@ extension RbshCommand {
             let slug = c.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
             let path = "\(work)/\(book.id)-\(String(slug).prefix(40)).jsonl"
             try? FileManager.default.removeItem(atPath: path)
-            let redactor = Redactor(secrets: lab.targets.secrets)
-            guard let writer = try? TranscriptWriter(path: path, redactor: redactor,
-                                                     header: TranscriptHeader.make(command: "test", runbook: book.id, targets: lab.targets)) else {
-                return (["cannot write \(path)"], 0, path)
+            var targets = lab.targets
+            targets.extras = lab.targetExtras
+            let setup: SessionSetup
+            do {
+                setup = try SessionSetup(command: "test", runbook: book.id, targets: targets, secrets: lab.targets.secrets,
+                                         transcript: path, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
+            } catch {
+                return (["\(error)"], 0, path)
             }
             var answers: [String: (value: String, by: Decider)] = [:]
             for (k, v) in c.answers { answers[k] = (v, .answersFile) }
-            var targets = lab.targets
-            targets.extras = lab.targetExtras
-            let session = RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)),
-                                         targets: targets.scopeValues, answers: answers, resolve: { try? catalogue.resolve($0) })
-            let recorder = RecordingPresenter()
-            let driver = SessionDriver(session: session, runner: ProbeRunner(targets: targets), transcript: writer, presenter: recorder)
-            _ = driver.run()
+            let session = setup.session(book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)), answers: answers,
+                                        catalogue: catalogue)
+            let recording = RecordingPresenter()
+            let stepper = setup.stepper(session, presenter: recording, host: UnattendedHost(), concurrent: true)
+            let status = stepper.run()
+            _ = setup.end(status, recorder: stepper.recorder)
             let d = ContinuousClock.now - started
             let ms = d.milliseconds
-            return (RunbookTestVerdict.differences(c, session: driver.session, records: recorder.records), ms, path)
+            return (RunbookTestVerdict.differences(c, session: stepper.session, records: recording.events), ms, path)
         }
     }
 }

@@ -1,72 +1,150 @@
 import Foundation
 import RunbookKit
 
-/// Shows a session as it happens: each step, its status, its findings, and
-/// (when asked) its output.
+/// Shows a session's events as they happen, for a person: the one renderer
+/// of events, for the shell and for `rbsh run`.
+///
+/// The shell's layout names each step as it starts (with a spinner past a
+/// second), streams its output, draws its table, and leaves questions and
+/// confirmations to the shell, which asks them. The run layout numbers the
+/// steps, shows output only when asked, and shows questions, answers and
+/// decisions as they are settled.
 final class TextPresenter: SessionPresenter, @unchecked Sendable {
+    enum Layout: Sendable {
+        case shell
+        case run(showOutput: Bool, stepCount: Int)
+    }
+
+    /// `\x`: draw rows as `column | value` blocks; auto when a table is wider than the terminal.
+    enum Expanded: String, Sendable { case on, off, auto }
+
     let console: Console
     let style: Style
     let redactor: Redactor
-    let showOutput: Bool
-    let stepCount: Int
+    let layout: Layout
+    private let spinner: Spinner
+    private let lock = NSLock()
     private var ordinal = 0
-    private var lastTitle: [String: String] = [:]
+    private var titles: [String: String] = [:]
+    private var expandedMode: Expanded = .auto
+    /// Whether a table wider than the terminal is drawn expanded (`\x auto`).
+    private let autoExpands: Bool
 
-    init(console: Console, style: Style, redactor: Redactor, showOutput: Bool, stepCount: Int) {
+    init(console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
+         autoExpands: Bool = false) {
         self.console = console
         self.style = style
         self.redactor = redactor
-        self.showOutput = showOutput
-        self.stepCount = stepCount
+        self.layout = layout
+        self.spinner = spinner
+        self.autoExpands = autoExpands
     }
 
-    func record(_ record: SessionRecord) {
-        switch record {
+    var expanded: Expanded {
+        get { lock.withLock { expandedMode } }
+        set { lock.withLock { expandedMode = newValue } }
+    }
+
+    private var isShell: Bool {
+        if case .shell = layout { return true }
+        return false
+    }
+
+    func present(_ event: TranscriptEvent) {
+        switch event {
         case .runbookStarted(let id, let title):
-            console.line(style.bold("\(id)") + " — \(title)")
-        case .stepStarted(let step, let title, _, _, _):
-            lastTitle[step] = title
+            if !isShell { console.line(style.bold(id) + " — \(title)") }
+        case .stepStarted(let step, let title, let kind, _, let detail):
+            lock.withLock { titles[step] = title }
+            guard isShell, kind != "manual" else { return }
+            console.line(style.dim("running \(step): ") + redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))
+            spinner.start("\(step) — \(title)")
         case .question(let step, let text, _):
-            lastTitle[step] = text
-            console.line(style.cyan("?") + " \(text)")
+            lock.withLock { titles[step] = text }
+            if !isShell { console.line(style.cyan("?") + " \(text)") }
         case .stepEnded(let step, let purpose, let result, let findings):
-            if case .diagnose = purpose { ordinal += 1 }
-            let title = lastTitle[step] ?? step
-            let label: String
-            switch purpose {
-            case .diagnose: label = "[\(ordinal)/\(stepCount)]"
-            case .remediate: label = "[fix]"
-            case .verify: label = "[verify]"
-            case .adHoc: label = "[ad-hoc]"
-            }
-            let ms = result.durationMilliseconds < 10 ? String(format: "%.1f ms", result.durationMilliseconds)
-                : String(format: "%.0f ms", result.durationMilliseconds)
-            var line = "\(style.dim(label)) \(style.bold(step))  \(title)  \(style.status(result.status)) \(style.dim("(\(ms))"))"
-            if let error = result.error, result.status != .ok { line += "\n      " + redactor.redact(error) }
-            console.line(line)
-            if showOutput, !result.output.text.isEmpty {
-                let text = redactor.redact(result.output.text)
-                console.line(text.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n"))
-            }
-            for f in findings {
-                console.line("      \(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
-            }
+            spinner.stop()
+            stepEnded(step: step, purpose: purpose, result: result, findings: findings)
         case .answer(_, let value, let by):
-            console.line("  → \(value) \(style.dim("(\(by.rawValue))"))")
+            if !isShell { console.line("  → \(value) \(style.dim("(\(by.rawValue))"))") }
         case .remediationOffered(let id, let risk, _, let detail):
-            console.line("\(style.bold("remediation")) \(id) [\(risk.rawValue)]: \(redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))")
+            // The shell shows the whole remediation when it asks.
+            if !isShell {
+                console.line("\(style.bold("remediation")) \(id) [\(risk.rawValue)]: \(redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))")
+            }
         case .remediationDecision(let id, let confirmed, let by, let reason):
-            console.line("  \(confirmed ? style.green("run") : style.dim("not run")): \(id) \(style.dim("(\(by.rawValue)\(reason.map { ": \($0)" } ?? ""))"))")
+            guard !isShell || !confirmed else { return }
+            let why = style.dim("(\(by.rawValue)\(reason.map { ": \($0)" } ?? ""))")
+            console.line("  \(confirmed ? style.green("run") : style.dim("not run")): \(id) \(why)")
         case .remediationApplied(let id, let status):
             console.line("  applied \(id): \(style.status(status))")
         case .remediationVerified(let id, let verified, let stillOpen):
             console.line("  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
-        case .runbookEnded, .input:
+        case .interrupted(let step):
+            if isShell, step != nil { console.line("") }
+        case .note:
+            if isShell { console.line(style.dim("noted")) }
+        case .sessionStarted, .sessionEnded, .input, .runbookEnded, .variableSet, .targetChanged, .unrecognized:
             break
         }
     }
 
-    func output(_ text: String, stream: Int32) {}
+    func output(_ text: String, stream: Int32) {
+        guard isShell else { return }
+        spinner.clear()
+        console.out(text)
+    }
 
     func notice(_ text: String) { console.line(style.yellow("note: ") + text) }
+
+    // MARK: - Steps
+
+    private func stepEnded(step: String, purpose: StepPurpose, result: StepResult, findings: [Finding]) {
+        switch layout {
+        case .shell: shellStep(step: step, purpose: purpose, result: result)
+        case .run(let showOutput, let stepCount): runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
+        }
+        for f in findings {
+            console.line((isShell ? "  " : "      ") + "\(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
+        }
+    }
+
+    private func shellStep(step: String, purpose: StepPurpose, result: StepResult) {
+        if let table = result.table {
+            let drawn = TableFormatter.render(table)
+            let wide = (drawn.split(separator: "\n").map(\.count).max() ?? 0) > Int(Spinner.terminalColumns())
+            let mode = expanded
+            let useExpanded = mode == .on || (mode == .auto && wide && autoExpands)
+            console.line(redactor.redact(useExpanded ? TableFormatter.renderExpanded(table) : drawn))
+        } else if !result.output.text.isEmpty, result.values["lines"] == nil {
+            // A shell step's output was already shown as it streamed (it reports `lines`).
+            console.line(redactor.redact(result.output.text))
+        }
+        var line = "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
+        if purpose != .diagnose { line = style.dim("[\(purpose.label)] ") + line }
+        if let e = result.error, result.status != .ok { line += " — " + redactor.redact(e) }
+        console.line(line)
+    }
+
+    private func runStep(step: String, purpose: StepPurpose, result: StepResult, showOutput: Bool, stepCount: Int) {
+        let label: String
+        switch purpose {
+        case .diagnose:
+            ordinal += 1
+            label = "[\(ordinal)/\(stepCount)]"
+        case .remediate: label = "[fix]"
+        case .verify: label = "[verify]"
+        case .adHoc: label = "[ad-hoc]"
+        }
+        let title = lock.withLock { titles[step] } ?? step
+        let ms = result.durationMilliseconds < 10 ? String(format: "%.1f ms", result.durationMilliseconds)
+            : String(format: "%.0f ms", result.durationMilliseconds)
+        var line = "\(style.dim(label)) \(style.bold(step))  \(title)  \(style.status(result.status)) \(style.dim("(\(ms))"))"
+        if let error = result.error, result.status != .ok { line += "\n      " + redactor.redact(error) }
+        console.line(line)
+        if showOutput, !result.output.text.isEmpty {
+            let text = redactor.redact(result.output.text)
+            console.line(text.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n"))
+        }
+    }
 }

@@ -1,0 +1,248 @@
+import Foundation
+
+/// How a question was settled.
+public enum Reply: Sendable, Hashable {
+    case answer(String, by: Decider)
+    /// Nobody answered: the question is skipped, for this reason.
+    case none(reason: String)
+}
+
+/// What the stepping loop asks of whoever drives it: a person at the shell,
+/// or nobody (`rbsh run`, replay, regression cases).
+public protocol StepperHost: AnyObject {
+    /// Answers a question, or says why it goes unanswered.
+    func answer(_ question: Question) -> Reply
+    /// Decides on a remediation the policy leaves to a person.
+    func confirm(_ confirmation: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?)
+    /// Has a person do a manual step; its result.
+    func perform(manual step: PendingStep, instruction: String) -> StepResult
+    /// Whether to give control back before running this step (the shell
+    /// waits for Enter before each diagnostic step).
+    func pauses(before step: PendingStep) -> Bool
+    /// Whether the running step should stop, asked afresh for each step.
+    func interruption() -> @Sendable () -> Bool
+    /// True once the whole walk should stop: the remaining steps are skipped.
+    var walkInterrupted: Bool { get }
+}
+
+/// The one stepping loop: runs what the session asks for, records each
+/// event (on disk, then shown), and asks the host for answers and
+/// confirmations. The shell and every unattended command drive sessions
+/// through it.
+///
+/// `@unchecked Sendable`: its state changes only on the thread that calls
+/// `start`/`advance`; concurrent steps use only the runner and recorder,
+/// which are thread-safe.
+public final class Stepper: @unchecked Sendable {
+    public private(set) var session: RunbookSession
+    /// Replaced when the shell changes a target mid-walk.
+    public var execution: StepExecution
+    /// Held strongly: the shell, its host, lets go of its stepper when it ends.
+    public let host: any StepperHost
+    /// Runs a group of steps marked concurrent at once (unattended runs).
+    public let concurrent: Bool
+    /// Every step run, in order, with how it ended and how long it took.
+    public private(set) var durations: [(step: String, status: StepStatus, ms: Double)] = []
+    private var walkInterruptionRecorded = false
+
+    public init(session: RunbookSession, execution: StepExecution, host: any StepperHost, concurrent: Bool) {
+        self.session = session
+        self.execution = execution
+        self.host = host
+        self.concurrent = concurrent
+    }
+
+    public var recorder: SessionRecorder { execution.recorder }
+
+    /// Starts the walk (at `step` to resume there) and records its start.
+    /// Nil when the runbook has no such step.
+    public func start(at step: String? = nil) -> SessionAction? {
+        let action: SessionAction
+        if let step {
+            guard let a = session.start(at: step) else { return nil }
+            action = a
+        } else {
+            action = session.start()
+        }
+        flush()
+        return action
+    }
+
+    /// Walks to the end, unattended.
+    public func run(from step: String? = nil) -> OutcomeStatus {
+        guard let first = start(at: step) else { return .unknown }
+        let last = advance(first)
+        if case .finished(let status) = last { return status }
+        return session.outcome
+    }
+
+    /// Applies an event of the operator's (skip, goto, back...) and records
+    /// what it produced; nil when the session refused it.
+    public func apply(_ change: (inout RunbookSession) -> SessionAction?) -> SessionAction? {
+        let action = change(&session)
+        flush()
+        return action
+    }
+
+    /// Does `action`, then keeps going through questions, confirmations and
+    /// steps until the walk finishes or the host pauses before a step (which
+    /// is returned, not run). The first action is always done.
+    @discardableResult
+    public func advance(_ first: SessionAction) -> SessionAction {
+        var action = first
+        var isFirst = true
+        while true {
+            if host.walkInterrupted, case .run = action {
+                if !walkInterruptionRecorded {
+                    walkInterruptionRecorded = true
+                    recorder.record(.interrupted(step: nil))
+                }
+                action = session.skip(reason: "interrupted")
+                flush()
+                continue
+            }
+            switch action {
+            case .finished:
+                return action
+            case .run(let pending):
+                if !isFirst, host.pauses(before: pending) { return action }
+                action = run(pending)
+            case .ask(let question):
+                switch host.answer(question) {
+                case .answer(let value, let by): action = session.answered(value, by: by)
+                case .none(let reason): action = session.skip(reason: reason)
+                }
+            case .confirm(let confirmation):
+                let d = host.confirm(confirmation)
+                action = session.decided(d.confirmed, by: d.by, reason: d.reason)
+            }
+            isFirst = false
+            flush()
+        }
+    }
+
+    private func run(_ pending: PendingStep) -> SessionAction {
+        let group = concurrent ? session.concurrentGroup() : []
+        guard group.count > 1 else {
+            session.begin()
+            flush()
+            let result = execution.run(pending, host: host)
+            durations.append((pending.step.id, result.status, result.durationMilliseconds))
+            return session.stepFinished(result)
+        }
+        session.begin(group: group)
+        flush()
+        let results = ResultSlots(count: group.count)
+        // A thread each: probes block on sockets and processes, and a shared
+        // pool may run them one after another when it is busy.
+        let done = DispatchGroup()
+        let execution = self.execution, host = self.host
+        let interrupted = host.interruption()
+        for (i, step) in group.enumerated() {
+            done.enter()
+            Thread {
+                results.set(i, execution.run(step, interrupted: interrupted))
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        var action: SessionAction = .finished(session.outcome)
+        for (i, step) in group.enumerated() {
+            let result = results.get(i)
+            durations.append((step.step.id, result.status, result.durationMilliseconds))
+            action = session.stepFinished(result)
+            flush()
+        }
+        return action
+    }
+
+    /// Records what the session produced since the last call.
+    private func flush() {
+        for event in session.drainRecords() { recorder.record(event) }
+    }
+}
+
+/// Runs one step: a probe through the runner, a manual step through the
+/// host; records an interruption when the step was stopped.
+public final class StepExecution: @unchecked Sendable {
+    public let runner: any StepRunner
+    public let recorder: SessionRecorder
+
+    public init(runner: any StepRunner, recorder: SessionRecorder) {
+        self.runner = runner
+        self.recorder = recorder
+    }
+
+    public func run(_ pending: PendingStep, host: any StepperHost) -> StepResult {
+        if case .manual(let m) = pending.step.action { return host.perform(manual: pending, instruction: m.instruction) }
+        return run(pending, interrupted: host.interruption())
+    }
+
+    /// A probe step; `interrupted` says when to stop it.
+    public func run(_ pending: PendingStep, interrupted: @escaping @Sendable () -> Bool) -> StepResult {
+        switch pending.step.action {
+        case .manual(let m):
+            return StepResult(status: .skipped, error: "a manual step needs a person: \(m.instruction)")
+        case .runbook(let r):
+            return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
+        default:
+            let presenter = recorder.presenter
+            let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
+            control.pause(pending.delaySeconds)
+            let result = runner.run(pending, control: control)
+            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id)) }
+            return result
+        }
+    }
+}
+
+/// Results written by concurrent steps, one slot each.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [StepResult?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: StepResult) {
+        lock.lock()
+        slots[i] = r
+        lock.unlock()
+    }
+    func get(_ i: Int) -> StepResult {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots[i] ?? StepResult(status: .error, error: "the step did not report")
+    }
+}
+
+/// A host with nobody at the keyboard: questions are answered from the
+/// preset answers or skipped, remediations run only as the policy allows
+/// (or as `decide` says, for replay), manual steps are skipped.
+public final class UnattendedHost: StepperHost, @unchecked Sendable {
+    private let notice: (String) -> Void
+    private let interrupted: @Sendable () -> Bool
+    /// Answers confirmations nobody is there to answer (replay uses the
+    /// recorded decisions); without it they are declined.
+    public var decide: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
+
+    public init(notice: @escaping (String) -> Void = { _ in }, interrupted: @escaping @Sendable () -> Bool = { false }) {
+        self.notice = notice
+        self.interrupted = interrupted
+    }
+
+    public func answer(_ question: Question) -> Reply {
+        notice("question `\(question.step)` has no answer (give one with --answer \(question.variable)=VALUE); skipped")
+        return .none(reason: "no answer given")
+    }
+
+    public func confirm(_ confirmation: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
+        // Unattended policies never ask; a person's policy here means nobody can answer.
+        decide?(confirmation) ?? (false, .policy, "nobody to confirm \(confirmation.remediation)")
+    }
+
+    public func perform(manual step: PendingStep, instruction: String) -> StepResult {
+        StepResult(status: .skipped, error: "a manual step needs a person: \(instruction)")
+    }
+
+    public func pauses(before step: PendingStep) -> Bool { false }
+    public func interruption() -> @Sendable () -> Bool { interrupted }
+    public var walkInterrupted: Bool { interrupted() }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The first line of a transcript: what it is, who ran what, where, against which targets.
+public struct TranscriptHeader: Sendable, Hashable, Codable {
+    public static let format = "rbsh-transcript"
+    public static let version = 1
+
+    public var format: String
+    public var version: Int
+    public var started: String?
+    public var user: String?
+    public var host: String?
+    /// The rbsh command: `shell`, `run`, `replay`, `test`.
+    public var command: String?
+    public var runbook: String?
+    /// Redacted: never a password.
+    public var targets: [String: String]?
+    public var rbshVersion: String?
+    public var pid: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, started, user, host, command, runbook, targets, pid
+        case rbshVersion = "rbsh_version"
+    }
+
+    public init(command: String? = nil, runbook: String? = nil, targets: [String: String]? = nil, rbshVersion: String? = nil,
+                user: String? = nil, host: String? = nil, pid: Int? = nil) {
+        format = Self.format
+        version = Self.version
+        self.command = command
+        self.runbook = runbook
+        self.targets = targets
+        self.rbshVersion = rbshVersion
+        self.user = user
+        self.host = host
+        self.pid = pid
+    }
+
+    /// The header for a session of this process.
+    public static func current(command: String, runbook: String?, targets: Targets, rbshVersion: String) -> TranscriptHeader {
+        TranscriptHeader(command: command, runbook: runbook, targets: targets.redacted, rbshVersion: rbshVersion,
+                         user: userName, host: hostName, pid: Int(getpid()))
+    }
+
+    /// Who runs this process: `$USER`, else the password database, else the uid.
+    public static var userName: String {
+        if let u = ProcessInfo.processInfo.environment["USER"], !u.isEmpty { return u }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
+    }
+
+    static var hostName: String {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

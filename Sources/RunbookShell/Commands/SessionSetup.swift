@@ -1,0 +1,54 @@
+import Foundation
+import Probes
+import RunbookKit
+
+/// What every command that records a session sets up the same way: the
+/// redactor, the transcript with its header and `session_start`, the
+/// recorder, and the stepper that walks a runbook against the targets.
+struct SessionSetup {
+    let targets: Targets
+    let redactor: Redactor
+    let transcript: TranscriptWriter
+
+    /// Opens the transcript at `path` and records the session's start.
+    init(command: String, runbook: String?, targets: Targets, secrets: [String],
+         transcript path: String, start: SessionStart) throws(TranscriptError) {
+        self.targets = targets
+        redactor = Redactor(secrets: secrets)
+        transcript = try TranscriptWriter(
+            path: path, redactor: redactor,
+            header: .current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version))
+        try transcript.write(.sessionStarted(start))
+    }
+
+    /// A session of `book` whose included runbooks come from `catalogue`.
+    func session(_ book: Runbook, policy: RemediationPolicy, answers: [String: (value: String, by: Decider)],
+                 catalogue: RunbookCatalogue) -> RunbookSession {
+        return RunbookSession(runbook: book, policy: policy, targets: targets.scopeValues, answers: answers,
+                              resolve: { try? catalogue.resolve($0) })
+    }
+
+    /// The stepping loop for a session, recording into this transcript.
+    func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {
+        let recorder = SessionRecorder(transcript: transcript, presenter: presenter)
+        return Stepper(session: session, execution: StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder),
+                       host: host, concurrent: concurrent)
+    }
+
+    /// Records the session's end; the first write that failed, if any, as a one-line error.
+    func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder? = nil) -> String? {
+        var failure = recorder?.failure
+        do { try transcript.write(.sessionEnded(status: status, reason: reason)) } catch { failure = failure ?? error }
+        return failure.map { "the transcript \(transcript.path) is incomplete: \($0)" }
+    }
+}
+
+/// Keeps every event, for comparing a run with a recording or a case.
+final class RecordingPresenter: SessionPresenter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [TranscriptEvent] = []
+    var events: [TranscriptEvent] { lock.withLock { kept } }
+    func present(_ event: TranscriptEvent) { lock.withLock { kept.append(event) } }
+    func output(_ text: String, stream: Int32) {}
+    func notice(_ text: String) {}
+}

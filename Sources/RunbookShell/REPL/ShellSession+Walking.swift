@@ -1,0 +1,141 @@
+import Foundation
+import RunbookKit
+
+/// Walking a runbook: the shell is the stepping loop's host, a person who
+/// presses Enter before each diagnostic step, answers questions and
+/// confirms remediations.
+extension ShellSession: StepperHost {
+    func start(_ name: String) {
+        guard !name.isEmpty else { return fail("start which runbook? `list` shows them") }
+        let book: Runbook
+        do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
+        let catalogue = self.catalogue
+        let session = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
+                                     resolve: { try? catalogue.resolve($0) })
+        let walk = Stepper(session: session, execution: execution, host: self, concurrent: false)
+        stepper = walk
+        console.line(style.bold(book.id) + " — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
+        if let first = walk.start() { present(first) }
+    }
+
+    /// Runs (or asks) what is pending.
+    func stepForward() {
+        guard let walk = stepper else { return fail(Self.noRunbook) }
+        guard let pending = walk.session.pending else { return }
+        present(walk.advance(pending))
+    }
+
+    /// Applies an operator's move (skip, back, goto, retry); `refused` is
+    /// said when the session cannot make it. With `runNow` what it leads to runs at once.
+    func walk(runNow: Bool = false, refused: String? = nil, _ move: (inout RunbookSession) -> SessionAction?) {
+        guard let walk = stepper else { return fail(Self.noRunbook) }
+        guard let action = walk.apply(move) else {
+            if let refused { fail(refused) }
+            return
+        }
+        present(runNow ? walk.advance(action) : action)
+    }
+
+    func fix(_ rest: String) {
+        guard let walk = stepper else { return fail(Self.noRunbook) }
+        let s = walk.session
+        let only = rest.isEmpty ? nil : rest
+        if let only, s.remediation(only) == nil { return fail("no remediation `\(only)` in \(s.runbook.id)") }
+        guard !s.matchingRemediations(only: only).isEmpty else {
+            return fail(only == nil ? "no remediation matches the open findings" : "`\(rest)` fixes no open finding")
+        }
+        if let action = walk.apply({ $0.offerRemediations(only: only) }) { present(walk.advance(action)) }
+    }
+
+    /// Shows what comes next without running it; questions and
+    /// confirmations are asked at once.
+    func present(_ action: SessionAction) {
+        guard let walk = stepper else { return }
+        let s = walk.session
+        switch action {
+        case .run(let p):
+            let book = s.currentRunbook
+            let n = book.stepIndex(String(p.step.id.dropFirst(s.currentPrefix.count))).map { "[\($0 + 1)/\(book.steps.count)] " } ?? ""
+            console.line(style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
+        case .ask, .confirm:
+            present(walk.advance(action))
+        case .finished(let status):
+            console.line("\(style.outcome(status)) — \(s.runbook.id) finished. `findings` lists what it found; `fix` offers remediations.")
+        }
+    }
+
+    // MARK: - StepperHost
+
+    func answer(_ q: Question) -> Reply {
+        if let preset = presets[q.variable] ?? presets[q.step] { return .answer(preset.value, by: preset.by) }
+        console.line(style.cyan("? ") + q.text + (q.choices.isEmpty ? "" : "  [\(q.choices.joined(separator: " | "))]"))
+        while true {
+            guard let answer = readAnswer("> ") else { return .none(reason: "skipped by the operator") }
+            if q.choices.isEmpty || q.choices.contains(answer) { return .answer(answer, by: .operatorInput) }
+            // A script gets one try: asking again would swallow its next commands.
+            guard reader.isInteractive else {
+                console.line("`\(answer)` is not one of: \(q.choices.joined(separator: ", ")); the question is skipped")
+                lastFailed = true
+                return .none(reason: "skipped by the operator")
+            }
+            console.line("answer one of: \(q.choices.joined(separator: ", ")) (or Ctrl-D to skip)")
+        }
+    }
+
+    func confirm(_ c: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
+        console.line("")
+        console.line(style.bold("remediation \(c.remediation)") + " — \(c.title)")
+        let risk = c.risk == .safe ? style.green(c.risk.rawValue) : c.risk == .changes ? style.yellow(c.risk.rawValue) : style.red(c.risk.rawValue)
+        console.line("  risk:   " + risk)
+        console.line("  fixes:  " + c.findings.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
+        console.line("  target: " + targetFor(kind: c.kind))
+        console.line("  runs:")
+        console.line(redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+        if let word = c.word {
+            // Styled on its own line: a libedit prompt prints escapes as text.
+            console.line("This loses data. Type " + style.bold(word) + " to run it; anything else declines.")
+            guard let typed = readAnswer("> ") else { return (false, .operatorInput, "no answer") }
+            return typed == word ? (true, .operatorInput, nil) : (false, .operatorInput, "the word typed did not match")
+        }
+        guard let answer = readAnswer("Run it? [y/N] ") else { return (false, .operatorInput, "no answer") }
+        let yes = answer.lowercased() == "y" || answer.lowercased() == "yes"
+        return yes ? (true, .operatorInput, nil) : (false, .operatorInput, "declined")
+    }
+
+    func perform(manual step: PendingStep, instruction: String) -> StepResult {
+        console.line(style.cyan("manual: ") + instruction)
+        let done = readAnswer("Done? [y/N] ")?.lowercased().hasPrefix("y") == true
+        return StepResult(status: done ? .ok : .skipped, error: done ? nil : "not confirmed done")
+    }
+
+    /// The operator runs each diagnostic step with Enter; fixes and their checks run on.
+    func pauses(before step: PendingStep) -> Bool { step.purpose == .diagnose }
+
+    func interruption() -> @Sendable () -> Bool {
+        let mark = Interrupts.mark
+        return { Interrupts.since(mark) }
+    }
+
+    /// Ctrl-C stops the running step, never the walk.
+    var walkInterrupted: Bool { false }
+
+    func targetFor(kind: String) -> String {
+        let t = targets.redacted
+        switch kind {
+        case "postgres": return "postgres \(t["postgres"] ?? "")"
+        case "redis": return "redis \(t["redis"] ?? "")"
+        case "http", "websocket": return "api \(t["api"] ?? "")"
+        case "shell": return "this machine (\(TranscriptHeader.userName))"
+        default: return kind
+        }
+    }
+
+    func readAnswer(_ prompt: String) -> String? {
+        switch reader.readLine(prompt: reader.isInteractive ? prompt : "") {
+        case .line(let l):
+            if !reader.isInteractive { console.line(prompt + l) }
+            return l.trimmingCharacters(in: .whitespaces)
+        case .interrupted, .endOfInput: return nil
+        }
+    }
+}
