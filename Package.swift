@@ -14,7 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -38,7 +37,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "Probes",
@@ -48,12 +48,14 @@ let package = Package(
         .target(name: "LineEditing", dependencies: ["CLibEdit"], swiftSettings: strict),
         .target(
             name: "Lab",
-            dependencies: [
-                "RunbookKit", "Probes", "COpenSSL",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
+            dependencies: ["RunbookKit", "Probes", "COpenSSL"],
+            swiftSettings: strict,
+            plugins: ["EmbedFiles"]
         ),
+
+        // The runbooks and the lab's SQL, built into the binary at build time.
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool", swiftSettings: strict),
 
         .executableTarget(name: "rbsh-bench", dependencies: ["Lab", "Probes", "RunbookKit"], path: "bench/rbsh-bench", swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes"], path: "Tests/TestSupport", swiftSettings: strict),

@@ -2,17 +2,17 @@ import Foundation
 import Testing
 @testable import RunbookKit
 
-/// The runbooks built into the binary are the files in runbooks/, unchanged.
+/// The runbooks built into the binary (by the EmbedFiles plugin) are the files in runbooks/, unchanged.
 @Suite struct EmbeddedFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func builtinRunbooksMatchTheFiles() throws {
         let dir = Self.root.appendingPathComponent("runbooks").path
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(BuiltinRunbookFiles.files.map(\.name) == names, "run scripts/embed")
+        #expect(BuiltinRunbookFiles.files.map(\.name) == names)
         for file in BuiltinRunbookFiles.files {
             let text = try String(contentsOfFile: dir + "/" + file.name, encoding: .utf8)
-            #expect(file.text + "\n" == text, "\(file.name) changed: run scripts/embed")
+            #expect(file.text + "\n" == text, "\(file.name) differs from its built-in copy")
         }
     }
 
