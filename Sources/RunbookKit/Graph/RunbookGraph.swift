@@ -34,17 +34,9 @@ public struct RunbookGraph: Sendable {
         }
         nodes.append(Node(id: Branch.end, label: "end", shape: .end))
         for (i, step) in runbook.steps.enumerated() {
-            var unconditional = false
-            for branch in step.next {
-                edges.append(Edge(from: step.id, to: branch.target, label: branch.condition.map(Self.label), dashed: false))
-                if branch.condition == nil { unconditional = true }
-            }
-            if !unconditional {
-                // A hand-over ends this runbook: the walk goes on in the other one.
-                var handover = false
-                if case .runbook(let r) = step.action, r.mode == .handover { handover = true }
-                let next = i + 1 < runbook.steps.count && !handover ? runbook.steps[i + 1].id : Branch.end
-                edges.append(Edge(from: step.id, to: next, label: step.next.isEmpty ? nil : "otherwise", dashed: false))
+            for exit in runbook.exits(from: i) {
+                let label = exit.fallsThrough ? (step.next.isEmpty ? nil : "otherwise") : exit.condition.map(Self.label)
+                edges.append(Edge(from: step.id, to: exit.target, label: label, dashed: false))
             }
         }
         for r in runbook.remediations {

@@ -56,6 +56,7 @@ enum RunbookChecker {
             }
             checkNames(in: step.findings.map(\.condition), at: stepNode(i, "findings"), known: declaredSteps, reader: &reader)
             checkNames(in: step.next.compactMap(\.condition), at: stepNode(i, "next"), known: declaredSteps, reader: &reader)
+            checkResults(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
@@ -66,6 +67,7 @@ enum RunbookChecker {
             }
             checkNames(in: r.action.findings.map(\.condition) + r.action.next.compactMap(\.condition),
                        at: remediationNode(i), known: declaredSteps, reader: &reader)
+            checkResults(of: r.action, in: runbook, node: remediationNode(i), reader: &reader)
         }
         for (i, input) in runbook.inputs.enumerated() where runbook.inputs[..<i].contains(where: { $0.id == input.id }) {
             reader.error(root["inputs"] ?? root, "duplicate input id `\(input.id)`")
@@ -102,19 +104,40 @@ enum RunbookChecker {
     /// Indexes each step can go to; -1 is the end.
     static func successors(_ runbook: Runbook) -> [[Int]] {
         runbook.steps.indices.map { i in
-            let step = runbook.steps[i]
-            var out: [Int] = []
-            for branch in step.next {
-                out.append(branch.target == Branch.end ? -1 : (runbook.stepIndex(branch.target) ?? -1))
+            runbook.exits(from: i).map { $0.target == Branch.end ? -1 : (runbook.stepIndex($0.target) ?? -1) }
+        }
+    }
+
+    /// Reports each result name a step's findings (conditions and messages)
+    /// and branches read that its kind (or, for `steps.ID.NAME`, that
+    /// step's kind) never produces: a misspelt name would otherwise be
+    /// found only at run time, as an unknown finding.
+    private static func checkResults(of step: Step, in runbook: Runbook, node: Node, reader: inout NodeReader) {
+        let findingNodes = node["findings"]?.sequence.map(Array.init) ?? []
+        var reads: [(name: String, at: Node)] = []
+        for (j, finding) in step.findings.enumerated() {
+            let item = j < findingNodes.count ? findingNodes[j] : node
+            reads += finding.condition.names.map { ($0, item["when"] ?? item) }
+            reads += Template.names(in: finding.message).map { ($0, item["message"] ?? item) }
+        }
+        let nextNode = node["next"] ?? node
+        reads += step.next.compactMap(\.condition).flatMap(\.names).map { ($0, nextNode) }
+        for (name, at) in reads {
+            let kind: StepKind?
+            let result: String
+            if name.hasPrefix("steps.") {
+                let parts = name.split(separator: ".", maxSplits: 2).map(String.init)
+                guard parts.count == 3 else { continue }
+                kind = runbook.step(parts[1])?.action.stepKind
+                result = parts[2]
+            } else if name.hasPrefix("vars.") || name.hasPrefix("inputs.") || name.hasPrefix("targets.") {
+                continue
+            } else {
+                kind = step.action.stepKind
+                result = name
             }
-            // Without an unconditional branch, falling through goes to the next
-            // step; a hand-over ends the runbook instead.
-            if !step.next.contains(where: { $0.condition == nil }) {
-                var handover = false
-                if case .runbook(let r) = step.action, r.mode == .handover { handover = true }
-                out.append(i + 1 < runbook.steps.count && !handover ? i + 1 : -1)
-            }
-            return out
+            guard let kind, !kind.produces(result) else { continue }
+            reader.error(at, "`\(name)`: \(kind.name) steps have no result `\(result)`\(Suggestion.hint(for: result, in: kind.knownResults))")
         }
     }
 

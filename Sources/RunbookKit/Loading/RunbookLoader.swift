@@ -12,8 +12,6 @@ public enum RunbookLoader {
     }
 
     static let topKeys = ["id", "title", "aliases", "category", "symptoms", "inputs", "steps", "remediations", "description"]
-    static let stepKeys = ["id", "title", "timeout", "findings", "next", "concurrent", "env", "params", "access", "autocommit",
-                           "headers", "method", "ping", "listening", "server_name", "choices", "into", "mode"]
     static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word"]
     static let findingKeys = ["id", "when", "severity", "message"]
 
@@ -157,17 +155,17 @@ public enum RunbookLoader {
         let title = m.take("title").flatMap { reader.string($0, what: "title") }
         let timeout = m.take("timeout").flatMap { reader.duration($0, what: "timeout") } ?? Step.defaultTimeout
 
-        let kinds = m.entries.filter { StepAction.kinds.contains($0.key) }
+        let kinds = m.entries.filter { StepKind.names.contains($0.key) }
         var action: StepAction?
         if kinds.isEmpty {
-            let known = Set(stepKeys + extraKeys + findingKeys + ["id", "title", "timeout"])
-            let unknown = m.entries.first { !known.contains($0.key) && !StepAction.kinds.contains($0.key) }
+            let known = Set(StepKind.stepKeys + extraKeys + findingKeys)
+            let unknown = m.entries.first { !known.contains($0.key) && !StepKind.names.contains($0.key) }
             if let unknown {
-                let hint = Suggestion.hint(for: unknown.key, in: StepAction.kinds)
-                reader.error(unknown.keyNode, "unknown step kind `\(unknown.key)`\(hint.isEmpty ? " (kinds: \(StepAction.kinds.joined(separator: ", ")))" : hint)")
+                let hint = Suggestion.hint(for: unknown.key, in: StepKind.names)
+                reader.error(unknown.keyNode, "unknown step kind `\(unknown.key)`\(hint.isEmpty ? " (kinds: \(StepKind.names.joined(separator: ", ")))" : hint)")
                 m.used.insert(unknown.key)
             } else {
-                reader.error(node, "\(what) needs a kind: one of \(StepAction.kinds.joined(separator: ", "))")
+                reader.error(node, "\(what) needs a kind: one of \(StepKind.names.joined(separator: ", "))")
             }
         } else if kinds.count > 1 {
             reader.error(kinds[1].keyNode, "a step has one kind; found both `\(kinds[0].key)` and `\(kinds[1].key)`")
@@ -235,7 +233,7 @@ public enum RunbookLoader {
             reader.error(k, "`\(action?.kind ?? "")` steps cannot be concurrent: they need the operator or the walk")
         }
         for key in extraKeys { m.used.insert(key) }
-        reader.finish(m, known: stepKeys + extraKeys + ["id", "title", "timeout"], what: what)
+        reader.finish(m, known: StepKind.commonKeys + (action?.stepKind?.keys ?? StepKind.stepKeys) + extraKeys, what: what)
         guard let id, let action else { return nil }
         var fallbackTitle = id
         if case .ask(let a) = action { fallbackTitle = a.question }

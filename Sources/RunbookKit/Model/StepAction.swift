@@ -33,8 +33,6 @@ public enum StepAction: Sendable, Hashable {
         }
     }
 
-    public static let kinds = ["shell", "postgres", "redis", "http", "tcp", "tls", "websocket", "system", "ask", "manual", "runbook"]
-
     /// Whether running it needs a person or another runbook rather than a probe.
     public var isInteractive: Bool {
         switch self {

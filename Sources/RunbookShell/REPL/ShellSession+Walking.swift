@@ -121,11 +121,11 @@ extension ShellSession: StepperHost {
 
     func targetFor(kind: String) -> String {
         let t = targets.redacted
-        switch kind {
+        switch StepKind.named(kind)?.target {
         case "postgres": return "postgres \(t["postgres"] ?? "")"
         case "redis": return "redis \(t["redis"] ?? "")"
-        case "http", "websocket": return "api \(t["api"] ?? "")"
-        case "shell": return "this machine (\(TranscriptHeader.userName))"
+        case "api": return "api \(t["api"] ?? "")"
+        case "local": return "this machine (\(TranscriptHeader.userName))"
         default: return kind
         }
     }
