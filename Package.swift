@@ -35,20 +35,22 @@ let package = Package(
         .target(
             name: "RunbookKit",
             dependencies: [
+                "OutputCapture",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict,
             plugins: ["EmbedFiles"]
         ),
-        .target(
-            name: "Probes",
-            dependencies: ["RunbookKit", "CLibPQ", "CHiredis", "COpenSSL"],
-            swiftSettings: strict
-        ),
+        // Head-and-tail capture of a step's output, for the clients and the transcript alike.
+        .target(name: "OutputCapture", swiftSettings: strict),
+        // Connection clients: PostgreSQL, Redis, sockets, TLS, HTTP, WebSocket, processes, /proc. No runbook model.
+        .target(name: "Clients", dependencies: ["OutputCapture", "CLibPQ", "CHiredis", "COpenSSL"], swiftSettings: strict),
+        // One adapter per step kind: a client's answer or error as a StepResult.
+        .target(name: "Probes", dependencies: ["RunbookKit", "Clients", "OutputCapture"], swiftSettings: strict),
         .target(name: "LineEditing", dependencies: ["CLibEdit"], swiftSettings: strict),
         .target(
             name: "Lab",
-            dependencies: ["RunbookKit", "Probes", "COpenSSL"],
+            dependencies: ["RunbookKit", "Clients", "OutputCapture", "COpenSSL"],
             swiftSettings: strict,
             plugins: ["EmbedFiles"]
         ),
@@ -57,17 +59,17 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool", swiftSettings: strict),
 
-        .executableTarget(name: "rbsh-bench", dependencies: ["Lab", "Probes", "RunbookKit"], path: "bench/rbsh-bench", swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes"], path: "Tests/TestSupport", swiftSettings: strict),
+        .executableTarget(name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture"], path: "bench/rbsh-bench", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes", "Clients"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "RunbookKitTests",
-            dependencies: ["RunbookKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["RunbookKit", "OutputCapture", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Corpus", "Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "Clients", "OutputCapture", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
 import COpenSSL
 @preconcurrency import Foundation
-import Probes
+import Clients
 import RunbookKit
 
 /// The management API stand-in: `GET /api/v1/health` says whether the

@@ -1,5 +1,6 @@
 import Foundation
-import Probes
+import Clients
+import OutputCapture
 import RunbookKit
 
 /// The local lab: a throwaway PostgreSQL cluster, a Redis server and the

@@ -1,5 +1,5 @@
 import Foundation
-import Probes
+import Clients
 import RunbookKit
 
 /// A fault the lab can inject, and what a correct diagnosis must find.

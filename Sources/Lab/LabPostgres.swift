@@ -1,5 +1,5 @@
 import Foundation
-import Probes
+import Clients
 import RunbookKit
 
 /// The lab's PostgreSQL: a cluster of its own, run as an unprivileged user.

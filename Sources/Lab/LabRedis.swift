@@ -1,5 +1,5 @@
 import Foundation
-import Probes
+import Clients
 import RunbookKit
 
 /// The lab's Redis: its own port and folder, `requirepass`, a memory limit.

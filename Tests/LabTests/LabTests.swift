@@ -1,5 +1,6 @@
 import Foundation
 import Lab
+import Clients
 import Probes
 import RunbookKit
 import Testing

@@ -3,6 +3,7 @@ import Lab
 import RunbookKit
 import Testing
 import TestSupport
+import Clients
 @testable import Probes
 
 /// HTTP, TCP and the WebSocket handshake against the lab's API stub.

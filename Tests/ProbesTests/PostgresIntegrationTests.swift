@@ -3,6 +3,7 @@ import Lab
 import RunbookKit
 import Testing
 import TestSupport
+import Clients
 @testable import Probes
 
 /// libpq against the lab's real PostgreSQL.

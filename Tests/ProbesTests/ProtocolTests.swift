@@ -1,10 +1,10 @@
 import Foundation
 import Testing
-@testable import Probes
+@testable import Clients
 
 @Suite struct ProtocolTests {
     @Test func sha1MatchesKnownDigests() {
-        func hex(_ s: String) -> String { SHA1.digest(Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+        func hex(_ s: String) -> String { WebSocketHandshake.sha1(Array(s.utf8)).map { String(format: "%02x", $0) }.joined() }
         #expect(hex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
         #expect(hex(String(repeating: "a", count: 1000)) == "291e9a6c66994949b57ba5e650361e98fc36b1ba")
@@ -39,8 +39,8 @@ import Testing
         let info = RedisInfo(parsing: "# Memory\r\nused_memory:50\r\nmaxmemory:200\r\nmaxmemory_policy:allkeys-lru\r\n# Stats\r\nkeyspace_hits:90\r\nkeyspace_misses:10\r\n")
         #expect(info.hitRatePercent == 90)
         #expect(info.memoryUsedPercent == 25)
-        #expect(info.values["maxmemory_policy"] == .string("allkeys-lru"))
-        #expect(info.sections["stats"]?["keyspace_hits"] == .number(90))
+        #expect(info.fields["maxmemory_policy"] == "allkeys-lru")
+        #expect(info.sections["stats"]?["keyspace_hits"] == "90")
         #expect(RedisInfo(parsing: "maxmemory:0\r\nused_memory:5\r\n").memoryUsedPercent == nil)
     }
 

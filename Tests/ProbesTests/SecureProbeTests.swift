@@ -3,6 +3,7 @@ import Lab
 import RunbookKit
 import Testing
 import TestSupport
+@testable import Clients
 @testable import Probes
 
 /// TLS, WebSocket, system and listening-socket probes against the lab.

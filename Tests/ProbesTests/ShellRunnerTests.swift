@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Clients
 @testable import Probes
 
 @Suite struct ShellRunnerTests {

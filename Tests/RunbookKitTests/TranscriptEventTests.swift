@@ -1,4 +1,5 @@
 import Foundation
+import OutputCapture
 import Testing
 @testable import RunbookKit
 

@@ -2,7 +2,9 @@
 // libpq alone, the postgres step executor, and the whole engine with its
 // transcript. bench/probes runs it beside psql and pgbench.
 import Foundation
+import Clients
 import Lab
+import OutputCapture
 import Probes
 import RunbookKit
 

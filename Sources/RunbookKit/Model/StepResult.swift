@@ -1,4 +1,5 @@
 import Foundation
+import OutputCapture
 
 /// How a step ended.
 public enum StepStatus: String, Sendable, Codable, Hashable {
@@ -14,19 +15,6 @@ public enum StepStatus: String, Sendable, Codable, Hashable {
     case interrupted
     /// It was not run (skipped, or `--dry-run` for a step that changes things).
     case skipped
-}
-
-/// Captured output, bounded: the head and the tail, with what was left out counted.
-public struct CapturedOutput: Sendable, Hashable, Codable {
-    public var text: String
-    public var elidedBytes: Int
-
-    public init(text: String = "", elidedBytes: Int = 0) {
-        self.text = text
-        self.elidedBytes = elidedBytes
-    }
-
-    public var isEmpty: Bool { text.isEmpty && elidedBytes == 0 }
 }
 
 /// Rows and columns, as a query or a probe returns them.

@@ -1,4 +1,5 @@
 import Foundation
+import OutputCapture
 
 /// A transcript line: an event and when it happened.
 public struct TranscriptEntry: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import OutputCapture
 
 /// Appends a session's events to a JSON Lines file, each flushed to disk
 /// (fsync) as it happens, so a killed shell loses at most the event being

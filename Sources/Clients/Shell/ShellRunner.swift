@@ -1,5 +1,5 @@
 import Foundation
-import RunbookKit
+import OutputCapture
 
 /// How a shell command ended.
 public struct ShellOutcome: Sendable {

@@ -1,5 +1,4 @@
 import Foundation
-import RunbookKit
 
 /// An HTTP response: status, headers (lower-cased names) and body.
 public struct HTTPResponse: Sendable, Hashable {

@@ -1,5 +1,4 @@
 import Foundation
-import RunbookKit
 
 /// The WebSocket upgrade an agent makes to /ws: a 101 with the right
 /// Sec-WebSocket-Accept, its latency, and optionally a ping answered by a pong.

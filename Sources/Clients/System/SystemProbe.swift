@@ -1,12 +1,13 @@
 import Foundation
-import RunbookKit
 
 /// CPU, memory, swap, disks, load, I/O counters and the top processes by
 /// memory, read from /proc and statvfs: no external command.
 public enum SystemProbe {
     public struct Snapshot: Sendable {
-        public var values: [String: Value] = [:]
-        public var topProcesses: ResultTable
+        /// `cpu_pct`, `mem_pct`, `load1`, `disk./.pct`...: the names steps read.
+        public var metrics: [String: Double] = [:]
+        /// The top processes by memory, one row each, in `processColumns`.
+        public var processes: [[String?]] = []
         public var disks: [(mount: String, usedPercent: Double, total: Double, free: Double)] = []
         /// Time spent reading, without the CPU sample's sleep.
         public var collectMilliseconds: Double = 0
@@ -21,51 +22,54 @@ public enum SystemProbe {
         while ContinuousClock.now < sampleEnd, !interrupted() { usleep(10_000) }
         let t1 = ContinuousClock.now
         let cpu2 = cpuTimes()
-        var snap = Snapshot(topProcesses: ResultTable(columns: ["pid", "program", "rss_mb", "mem_pct"], rows: []))
+        var snap = Snapshot()
         if let a = cpu1, let b = cpu2, b.total > a.total {
-            snap.values["cpu_pct"] = .number(round1(Double(b.busy - a.busy) / Double(b.total - a.total) * 100))
+            snap.metrics["cpu_pct"] = round1(Double(b.busy - a.busy) / Double(b.total - a.total) * 100)
         }
-        snap.values["cpus"] = .number(Double(ProcessInfo.processInfo.activeProcessorCount))
+        snap.metrics["cpus"] = Double(ProcessInfo.processInfo.activeProcessorCount)
 
         let load = read("/proc/loadavg").split(separator: " ")
         for (i, name) in ["load1", "load5", "load15"].enumerated() where i < load.count {
-            if let v = Double(load[i]) { snap.values[name] = .number(v) }
+            if let v = Double(load[i]) { snap.metrics[name] = v }
         }
 
-        if let l = snap.values["load1"]?.number, let c = snap.values["cpus"]?.number, c > 0 {
-            snap.values["load_per_cpu"] = .number(round1(l / c))
+        if let l = snap.metrics["load1"], let c = snap.metrics["cpus"], c > 0 {
+            snap.metrics["load_per_cpu"] = round1(l / c)
         }
 
         let mem = meminfo()
         if let total = mem["MemTotal"], let available = mem["MemAvailable"], total > 0 {
-            snap.values["mem_total"] = .number(total)
-            snap.values["mem_available"] = .number(available)
-            snap.values["mem_pct"] = .number(round1((total - available) / total * 100))
+            snap.metrics["mem_total"] = total
+            snap.metrics["mem_available"] = available
+            snap.metrics["mem_pct"] = round1((total - available) / total * 100)
         }
         if let total = mem["SwapTotal"], let free = mem["SwapFree"] {
-            snap.values["swap_total"] = .number(total)
-            snap.values["swap_pct"] = .number(total > 0 ? round1((total - free) / total * 100) : 0)
+            snap.metrics["swap_total"] = total
+            snap.metrics["swap_pct"] = total > 0 ? round1((total - free) / total * 100) : 0
         }
 
         snap.disks = disks()
         let root = snap.disks.first { $0.mount == "/" } ?? snap.disks.first
-        if let root { snap.values["disk_pct"] = .number(root.usedPercent) }
-        snap.values["disk_max_pct"] = .number(snap.disks.map(\.usedPercent).max() ?? 0)
-        for d in snap.disks { snap.values["disk.\(d.mount).pct"] = .number(d.usedPercent) }
+        if let root { snap.metrics["disk_pct"] = root.usedPercent }
+        snap.metrics["disk_max_pct"] = snap.disks.map(\.usedPercent).max() ?? 0
+        for d in snap.disks { snap.metrics["disk.\(d.mount).pct"] = d.usedPercent }
 
         let io = diskIO()
-        snap.values["disk_read_bytes"] = .number(io.read)
-        snap.values["disk_write_bytes"] = .number(io.written)
+        snap.metrics["disk_read_bytes"] = io.read
+        snap.metrics["disk_write_bytes"] = io.written
         let net = networkIO()
-        snap.values["net_rx_bytes"] = .number(net.rx)
-        snap.values["net_tx_bytes"] = .number(net.tx)
+        snap.metrics["net_rx_bytes"] = net.rx
+        snap.metrics["net_tx_bytes"] = net.tx
 
-        snap.topProcesses.rows = topProcesses(count: topCount, memTotal: mem["MemTotal"] ?? 0)
+        snap.processes = topProcesses(count: topCount, memTotal: mem["MemTotal"] ?? 0)
         elapsed += ContinuousClock.now - t1
         snap.collectMilliseconds = elapsed.milliseconds
-        snap.values["collect_ms"] = .number(snap.collectMilliseconds)
+        snap.metrics["collect_ms"] = snap.collectMilliseconds
         return snap
     }
+
+    /// The columns of `Snapshot.processes`.
+    public static let processColumns = ["pid", "program", "rss_mb", "mem_pct"]
 
     static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 

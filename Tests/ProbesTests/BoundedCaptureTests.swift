@@ -1,5 +1,5 @@
 import Testing
-@testable import RunbookKit
+@testable import OutputCapture
 
 @Suite struct BoundedCaptureTests {
     @Test func keepsEverythingUnderTheLimit() {

@@ -3,8 +3,8 @@ import Foundation
 /// Splits SQL text into statements at semicolons outside quotes, dollar
 /// quotes and comments. `autocommit` steps run each one by itself, since
 /// statements like CREATE INDEX CONCURRENTLY refuse to share a transaction.
-enum SQLStatements {
-    static func split(_ sql: String) -> [String] {
+public enum SQLStatements {
+    public static func split(_ sql: String) -> [String] {
         var out: [String] = []
         var current = ""
         let chars = Array(sql)

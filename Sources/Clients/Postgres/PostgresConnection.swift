@@ -10,6 +10,14 @@ public struct QueryResult: Sendable, Hashable {
     public var commandTag: String
     public var rowsAffected: Int?
 
+    public init(columns: [String], typeOIDs: [UInt32], rows: [[String?]], commandTag: String, rowsAffected: Int?) {
+        self.columns = columns
+        self.typeOIDs = typeOIDs
+        self.rows = rows
+        self.commandTag = commandTag
+        self.rowsAffected = rowsAffected
+    }
+
     /// int2, int4, int8, oid, float4, float8, numeric, money.
     static let numericTypes: Set<UInt32> = [20, 21, 23, 26, 700, 701, 790, 1700]
 
@@ -219,7 +227,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 }
 
-func formatSeconds(_ s: Double) -> String {
+/// `250 ms`, `2 s`, `1.5 s`: a timeout as messages say it.
+public func formatSeconds(_ s: Double) -> String {
     s < 1 ? "\(Int(s * 1000)) ms" : (s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s))
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import RunbookKit
 
 /// A Redis reply, as hiredis hands it over, in Swift.
 public indirect enum RedisReply: Sendable, Hashable {
@@ -81,7 +80,7 @@ public struct RedisURL: Sendable, Hashable {
 
     public init(parsing text: String) throws(RedisError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme else {
-            throw .badURL("`\(Redaction.redactURL(text))` is not a URL such as redis://127.0.0.1:6379/0")
+            throw .badURL("not a URL such as redis://127.0.0.1:6379/0")
         }
         guard scheme == "redis" else {
             throw .badURL("scheme `\(scheme)` is not supported (use redis://)")

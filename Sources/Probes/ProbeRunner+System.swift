@@ -1,0 +1,22 @@
+import Clients
+import Foundation
+import OutputCapture
+import RunbookKit
+
+/// `system` steps: CPU, memory, swap, disks, load and I/O from /proc, and the top processes.
+extension ProbeRunner {
+    func runSystem(_ a: SystemAction, control: StepControl) -> StepResult {
+        let snap = SystemProbe.collect(sampleMilliseconds: a.sampleMilliseconds, interrupted: control.interrupted)
+        let table = ResultTable(columns: SystemProbe.processColumns, rows: snap.processes)
+        var r = StepResult(status: .ok, values: snap.metrics.mapValues { .number($0) }, table: table)
+        func figure(_ name: String) -> String { r.values[name]?.text ?? "?" }
+        func gb(_ b: Double) -> String { String(format: "%.1f GiB", b / 1_073_741_824) }
+        var lines: [String] = []
+        lines.append("cpu \(figure("cpu_pct"))% of \(figure("cpus")) cores, load \(figure("load1")) \(figure("load5")) \(figure("load15"))")
+        lines.append("memory \(figure("mem_pct"))% used of \(gb(snap.metrics["mem_total"] ?? 0)), swap \(figure("swap_pct"))%")
+        for d in snap.disks { lines.append("disk \(d.mount): \(d.usedPercent)% used, \(gb(d.free)) free of \(gb(d.total))") }
+        lines.append(TableFormatter.render(table))
+        r.output = CapturedOutput(text: lines.joined(separator: "\n"))
+        return r
+    }
+}

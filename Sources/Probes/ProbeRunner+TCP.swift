@@ -1,0 +1,41 @@
+import Clients
+import Foundation
+import OutputCapture
+import RunbookKit
+
+/// `tcp` steps: a connection and its latency, or (`listening`) who listens on a local port.
+extension ProbeRunner {
+    func runTCP(_ a: TCPAction, timeout: Double, control: StepControl) -> StepResult {
+        let started = ContinuousClock.now
+        do {
+            let (host, port) = try TCPSocket.split(a.address)
+            _ = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
+            let d = ContinuousClock.now - started
+            let ms = d.milliseconds
+            return StepResult(status: .ok, output: CapturedOutput(text: "connected to \(host):\(port) in \(String(format: "%.1f", ms)) ms"),
+                              values: ["connected": .bool(true), "latency_ms": .number(ms)])
+        } catch {
+            return StepResult(failure: error)
+        }
+    }
+
+    func runListening(_ a: TCPAction) -> StepResult {
+        guard let port = Int(a.address.split(separator: ":").last ?? ""), (1...65535).contains(port) else {
+            return StepResult(status: .error, error: "`\(a.address)` is not a port", values: ["error_kind": .string("configuration")])
+        }
+        let found = ListeningSockets.listeners(port: port)
+        var r = StepResult(status: found.isEmpty ? .failed : .ok)
+        r.values["listening"] = .bool(!found.isEmpty)
+        r.values["count"] = .number(Double(found.count))
+        if let first = found.first {
+            if let pid = first.pid { r.values["pid"] = .number(Double(pid)) }
+            r.values["program"] = .string(first.program ?? "")
+            r.values["command"] = .string(first.command ?? "")
+            r.values["address"] = .string(first.address)
+        }
+        r.table = ResultTable(columns: ["address", "port", "pid", "program"],
+                              rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
+        r.output = CapturedOutput(text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
+        return r
+    }
+}
