@@ -162,40 +162,6 @@ public final class Stepper: @unchecked Sendable {
     }
 }
 
-/// Runs one step: a probe through the runner, a manual step through the
-/// host; records an interruption when the step was stopped.
-public final class StepExecution: @unchecked Sendable {
-    public let runner: any StepRunner
-    public let recorder: SessionRecorder
-
-    public init(runner: any StepRunner, recorder: SessionRecorder) {
-        self.runner = runner
-        self.recorder = recorder
-    }
-
-    public func run(_ pending: PendingStep, host: any StepperHost) -> StepResult {
-        if case .manual(let m) = pending.step.action { return host.perform(manual: pending, instruction: m.instruction) }
-        return run(pending, interrupted: host.interruption())
-    }
-
-    /// A probe step; `interrupted` says when to stop it.
-    public func run(_ pending: PendingStep, interrupted: @escaping @Sendable () -> Bool) -> StepResult {
-        switch pending.step.action {
-        case .manual(let m):
-            return StepResult(status: .skipped, error: "a manual step needs a person: \(m.instruction)")
-        case .runbook(let r):
-            return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
-        default:
-            let presenter = recorder.presenter
-            let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
-            control.pause(pending.delaySeconds)
-            let result = runner.run(pending, control: control)
-            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id)) }
-            return result
-        }
-    }
-}
-
 /// Results written by concurrent steps, one slot each.
 private final class ResultSlots: @unchecked Sendable {
     private let lock = NSLock()
@@ -211,38 +177,4 @@ private final class ResultSlots: @unchecked Sendable {
         defer { lock.unlock() }
         return slots[i] ?? StepResult(status: .error, error: "the step did not report")
     }
-}
-
-/// A host with nobody at the keyboard: questions are answered from the
-/// preset answers or skipped, remediations run only as the policy allows
-/// (or as `decide` says, for replay), manual steps are skipped.
-public final class UnattendedHost: StepperHost, @unchecked Sendable {
-    private let notice: (String) -> Void
-    private let interrupted: @Sendable () -> Bool
-    /// Answers confirmations nobody is there to answer (replay uses the
-    /// recorded decisions); without it they are declined.
-    public var decide: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
-
-    public init(notice: @escaping (String) -> Void = { _ in }, interrupted: @escaping @Sendable () -> Bool = { false }) {
-        self.notice = notice
-        self.interrupted = interrupted
-    }
-
-    public func answer(_ question: Question) -> Reply {
-        notice("question `\(question.step)` has no answer (give one with --answer \(question.variable)=VALUE); skipped")
-        return .none(reason: "no answer given")
-    }
-
-    public func confirm(_ confirmation: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
-        // Unattended policies never ask; a person's policy here means nobody can answer.
-        decide?(confirmation) ?? (false, .policy, "nobody to confirm \(confirmation.remediation)")
-    }
-
-    public func perform(manual step: PendingStep, instruction: String) -> StepResult {
-        StepResult(status: .skipped, error: "a manual step needs a person: \(instruction)")
-    }
-
-    public func pauses(before step: PendingStep) -> Bool { false }
-    public func interruption() -> @Sendable () -> Bool { interrupted }
-    public var walkInterrupted: Bool { interrupted() }
 }

@@ -1,62 +1,5 @@
 import Foundation
 
-/// A step the driver should run now, with every value already filled in.
-public struct PendingStep: Sendable, Hashable {
-    public var step: Step
-    public var purpose: StepPurpose
-    /// Values that had no value when the step's text was filled in.
-    public var missing: [String]
-    /// Wait this long before running it: a verify step tried again gives
-    /// the fix a moment to take effect (a terminated backend to exit).
-    public var delaySeconds: Double
-
-    public init(step: Step, purpose: StepPurpose, missing: [String] = [], delaySeconds: Double = 0) {
-        self.step = step
-        self.purpose = purpose
-        self.missing = missing
-        self.delaySeconds = delaySeconds
-    }
-}
-
-/// A question the driver must get answered: by the operator, an answers file or a flag.
-public struct Question: Sendable, Hashable {
-    public var step: String
-    public var variable: String
-    public var text: String
-    public var choices: [String]
-}
-
-/// A remediation waiting for a person's confirmation.
-public struct Confirmation: Sendable, Hashable {
-    public var remediation: String
-    public var title: String
-    public var risk: Risk
-    /// The exact command, SQL or request that will run.
-    public var detail: String
-    public var kind: String
-    /// For destructive ones: the word the operator must type.
-    public var word: String?
-    public var findings: [Finding]
-}
-
-/// What the driver must do next.
-public enum SessionAction: Sendable, Hashable {
-    case run(PendingStep)
-    case ask(Question)
-    case confirm(Confirmation)
-    case finished(OutcomeStatus)
-}
-
-/// How a remediation went, for summaries and `--format json`.
-public struct RemediationReport: Sendable, Hashable, Codable {
-    public var id: String
-    public var risk: Risk
-    public var offered: Bool = false
-    public var applied: Bool = false
-    public var verified: Bool = false
-    public var declined: String?
-}
-
 /// The session engine: a value that takes events and returns actions.
 ///
 /// It performs no I/O. It walks the runbook's steps (in order, or where
@@ -73,37 +16,37 @@ public struct RunbookSession: Sendable {
     public let runbook: Runbook
     public let policy: RemediationPolicy
     public let targets: [String: Value]
-    public private(set) var vars: [String: Value]
+    public internal(set) var vars: [String: Value]
     /// Answers known in advance (flags, answers file), by variable or step id.
-    public private(set) var presetAnswers: [String: (value: String, by: Decider)]
+    public internal(set) var presetAnswers: [String: (value: String, by: Decider)]
     /// Results by step id (`STEP/ID` inside an included runbook).
-    public private(set) var results: [String: StepResult] = [:]
-    public private(set) var findings: [Finding] = []
-    public private(set) var remediations: [String: RemediationReport] = [:]
+    public internal(set) var results: [String: StepResult] = [:]
+    public internal(set) var findings: [Finding] = []
+    public internal(set) var remediations: [String: RemediationReport] = [:]
     /// Diagnostic steps in the order they ran, for `back` and summaries.
-    public private(set) var trail: [String] = []
-    public private(set) var pending: SessionAction?
-    private let resolve: @Sendable (String) -> Runbook?
-    private var frames: [Frame]
-    private var phase: Phase = .idle
-    private var records: [TranscriptEvent] = []
-    private var queue: [String] = []
-    private var verifyQueue: [String] = []
-    private var verifyAttempt = 0
+    public internal(set) var trail: [String] = []
+    public internal(set) var pending: SessionAction?
+    let resolve: @Sendable (String) -> Runbook?
+    var frames: [Frame]
+    var phase: Phase = .idle
+    var records: [TranscriptEvent] = []
+    var queue: [String] = []
+    var verifyQueue: [String] = []
+    var verifyAttempt = 0
     /// Every step and remediation met so far, by qualified id, with the
     /// prefix its names resolve under.
-    private var knownSteps: [String: (step: Step, prefix: String)] = [:]
-    private var knownRemediations: [String: (remediation: Remediation, prefix: String)] = [:]
-    private var remediationOrder: [String] = []
+    var knownSteps: [String: (step: Step, prefix: String)] = [:]
+    var knownRemediations: [String: (remediation: Remediation, prefix: String)] = [:]
+    var remediationOrder: [String] = []
     /// Where the walk resumes after remediations offered mid-walk.
-    private var resumeAt: Int?
+    var resumeAt: Int?
 
     /// How many times the verify steps run before a fix counts as not working.
     public static let verifyAttempts = 3
     /// The pause before verifying again.
     public static let verifyRetryDelay: Double = 1
 
-    private struct Frame: Sendable {
+    struct Frame: Sendable {
         var book: Runbook
         /// `""` for the top runbook, `STEP/` inside an included one.
         var prefix: String
@@ -111,7 +54,7 @@ public struct RunbookSession: Sendable {
         var caller: (index: Int, mode: RunbookAction.Mode)?
     }
 
-    private enum Phase: Sendable, Hashable {
+    enum Phase: Sendable, Hashable {
         case idle
         case diagnosing(Int)
         case asking(Int)
@@ -206,7 +149,7 @@ public struct RunbookSession: Sendable {
         return enter(i)
     }
 
-    private mutating func recordStart() {
+    mutating func recordStart() {
         records.append(.runbookStarted(id: runbook.id, title: runbook.title))
         for input in runbook.inputs {
             if let a = presetAnswers[input.id] {
@@ -364,283 +307,5 @@ public struct RunbookSession: Sendable {
         return remediationOrder
             .filter { only == nil || $0 == only }
             .filter { id in knownRemediations[id].map { !open.isDisjoint(with: $0.remediation.fixes) } ?? false }
-    }
-
-    // MARK: - Frames
-
-    private var top: Frame { frames[frames.count - 1] }
-
-    private mutating func push(_ book: Runbook, prefix: String, caller: (index: Int, mode: RunbookAction.Mode)?) {
-        frames.append(Frame(book: book, prefix: prefix, caller: caller))
-        for input in book.inputs where vars[input.id] == nil {
-            if let a = presetAnswers[input.id] { vars[input.id] = Value(parsing: a.value) }
-            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
-        }
-        for step in book.steps { knownSteps[prefix + step.id] = (step, prefix) }
-        for var r in book.remediations {
-            let id = prefix + r.id
-            r.fixes = r.fixes.map { prefix + $0 }
-            r.verify = r.verify.map { prefix + $0 }
-            r.id = id
-            if knownRemediations[id] == nil { remediationOrder.append(id) }
-            knownRemediations[id] = (r, prefix)
-        }
-    }
-
-    /// The included runbook finished: record the including step and carry on
-    /// (include), or end with it (hand-over).
-    private mutating func pop() -> SessionAction {
-        let frame = frames.removeLast()
-        guard let caller = frame.caller else { return beginRemediations() }
-        let parent = top
-        let step = parent.book.steps[caller.index]
-        let mine = findings.filter { $0.step.hasPrefix(frame.prefix) && $0.state == .open }
-        let worst = mine.map(\.severity).max()
-        var result = StepResult(status: .ok, values: ["runbook": .string(frame.book.id), "findings": .number(Double(mine.count))])
-        result.values["worst"] = .string(worst?.rawValue ?? "none")
-        let found = evaluate(step, qualified: parent.prefix + step.id, prefix: parent.prefix, result: result)
-        records.append(.stepEnded(step: parent.prefix + step.id, purpose: .diagnose, result: result, findings: found))
-        trail.append(parent.prefix + step.id)
-        if caller.mode == .handover {
-            // The includer ends with the runbook it handed over to.
-            return frames.count == 1 ? beginRemediations() : pop()
-        }
-        return advance(from: caller.index)
-    }
-
-    // MARK: - Walking
-
-    private mutating func enter(_ index: Int) -> SessionAction {
-        let frame = top
-        guard index < frame.book.steps.count else { return frames.count > 1 ? pop() : beginRemediations() }
-        let step = frame.book.steps[index]
-        let qualified = frame.prefix + step.id
-        switch step.action {
-        case .ask:
-            let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
-            guard case .ask(let a) = rendered.action else { return finish() }
-            let variable = a.variable.isEmpty ? step.id : a.variable
-            let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices)
-            records.append(.question(step: qualified, text: q.text, choices: q.choices))
-            phase = .asking(index)
-            pending = .ask(q)
-            if let preset = presetAnswers[variable] ?? presetAnswers[step.id] {
-                return answered(preset.value, by: preset.by)
-            }
-            return .ask(q)
-        case .runbook(let r):
-            let problem: String?
-            if frames.contains(where: { $0.book.id == r.id }) {
-                problem = "runbook \(r.id) is already being walked (\(frames.map(\.book.id).joined(separator: " → ")) → \(r.id))"
-            } else if resolve(r.id) == nil {
-                problem = "no runbook \(r.id)"
-            } else {
-                problem = nil
-            }
-            if let problem {
-                phase = .diagnosing(index)
-                let result = StepResult(status: .error, error: problem)
-                let found = evaluate(step, qualified: qualified, prefix: frame.prefix, result: result)
-                records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: found))
-                return advance(from: index)
-            }
-            guard let book = resolve(r.id) else { return finish() }
-            records.append(.runbookStarted(id: book.id, title: book.title))
-            push(book, prefix: qualified + "/", caller: (index, r.mode))
-            return enter(0)
-        default:
-            phase = .diagnosing(index)
-            return setRun(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
-        }
-    }
-
-    private mutating func setRun(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
-        let rendered = step.action.rendered(in: scope(qualified, prefix: prefix))
-        var s = step
-        s.id = qualified
-        s.action = rendered.action
-        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
-        pending = action
-        return action
-    }
-
-    private mutating func advance(from index: Int) -> SessionAction {
-        let frame = top
-        let step = frame.book.steps[index]
-        let scope = scope(frame.prefix + step.id, prefix: frame.prefix)
-        for branch in step.next {
-            guard let condition = branch.condition else { return jump(branch.target) }
-            if condition.evaluate(in: scope).holds { return jump(branch.target) }
-        }
-        return enter(index + 1)
-    }
-
-    private mutating func jump(_ target: String) -> SessionAction {
-        guard target != Branch.end, let i = top.book.stepIndex(target) else {
-            return frames.count > 1 ? pop() : beginRemediations()
-        }
-        return enter(i)
-    }
-
-    // MARK: - Remediation
-
-    private mutating func beginRemediations() -> SessionAction {
-        queue = matchingRemediations()
-        return continueQueue()
-    }
-
-    private mutating func continueQueue() -> SessionAction {
-        let open = Set(openFindings.map(\.id))
-        while let id = queue.first {
-            queue.removeFirst()
-            guard let (r, prefix) = knownRemediations[id], !open.isDisjoint(with: r.fixes) else { continue }
-            let rendered = r.action.action.rendered(in: scope(nil, prefix: prefix))
-            var report = remediations[id] ?? RemediationReport(id: id, risk: r.risk)
-            report.offered = true
-            remediations[id] = report
-            records.append(.remediationOffered(id: id, risk: r.risk, fixes: r.fixes, detail: rendered.action.summary))
-            switch policy.decide(r) {
-            case .refuse(let why):
-                records.append(.remediationDecision(id: id, confirmed: false, by: .policy, reason: why))
-                remediations[id]?.declined = why
-                continue
-            case .run:
-                records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
-                return runRemediation(id, r)
-            case .ask:
-                let c = Confirmation(
-                    remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
-                    kind: r.action.action.kind, word: r.risk == .destructive ? r.confirmWord : nil,
-                    findings: openFindings.filter { r.fixes.contains($0.id) }
-                )
-                phase = .confirming(id)
-                pending = .confirm(c)
-                return .confirm(c)
-            }
-        }
-        if let resume = resumeAt {
-            resumeAt = nil
-            return enter(resume)
-        }
-        return finish()
-    }
-
-    private mutating func runRemediation(_ id: String, _ r: Remediation) -> SessionAction {
-        phase = .remediating(id)
-        let prefix = knownRemediations[id]?.prefix ?? ""
-        var action = r.action
-        action.id = String(r.action.id.dropFirst(prefix.count))
-        return setRun(action, qualified: id, prefix: prefix, purpose: .remediate(id))
-    }
-
-    private func verifySteps(for id: String) -> [String] {
-        guard let r = knownRemediations[id]?.remediation else { return [] }
-        if let v = r.verify { return [v] }
-        var steps: [String] = []
-        for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
-        return steps
-    }
-
-    private mutating func nextVerify(_ id: String) -> SessionAction {
-        guard let r = knownRemediations[id]?.remediation else { return continueQueue() }
-        var delay: Double = 0
-        if verifyQueue.isEmpty, verifyAttempt < Self.verifyAttempts, openFindings.contains(where: { r.fixes.contains($0.id) }) {
-            verifyAttempt += 1
-            verifyQueue = verifySteps(for: id)
-            delay = Self.verifyRetryDelay
-        }
-        if verifyQueue.isEmpty {
-            let stillOpen = openFindings.filter { r.fixes.contains($0.id) }.map(\.id)
-            let verified = stillOpen.isEmpty
-            remediations[id]?.verified = verified
-            records.append(.remediationVerified(id: id, verified: verified, stillOpen: stillOpen))
-            return continueQueue()
-        }
-        let stepID = verifyQueue.removeFirst()
-        guard let (step, prefix) = knownSteps[stepID] else { return nextVerify(id) }
-        phase = .verifying(id, step: stepID)
-        return setRun(step, qualified: stepID, prefix: prefix, purpose: .verify(id), delay: delay)
-    }
-
-    private mutating func finish() -> SessionAction {
-        phase = .done
-        let status = outcome
-        records.append(.runbookEnded(id: runbook.id, status: status))
-        pending = .finished(status)
-        return .finished(status)
-    }
-
-    // MARK: - Findings
-
-    /// Stores the result, replaces the step's findings with what its rules
-    /// say now, and returns them. A finding that was open and no longer
-    /// holds becomes resolved.
-    private mutating func evaluate(_ step: Step, qualified: String, prefix: String, result: StepResult) -> [Finding] {
-        results[qualified] = result
-        let scope = scope(qualified, prefix: prefix)
-        var found: [Finding] = []
-        for rule in step.findings {
-            let id = prefix + rule.id
-            switch rule.condition.evaluate(in: scope) {
-            case .value(let v) where v.isTruthy:
-                let message = Template.render(rule.message, in: scope).text
-                found.append(Finding(id: id, severity: rule.severity, message: message, step: qualified))
-            case .value:
-                continue
-            case .unknown(let name):
-                // A step that did not run (or could not) has no results: its
-                // error explains that, not a finding per missing name.
-                guard [.ok, .failed].contains(result.status) else { continue }
-                found.append(Finding(id: id, severity: rule.severity,
-                                     message: "unknown: `\(name)` has no value (\(rule.message))",
-                                     step: qualified, state: .unknown))
-            }
-        }
-        let ruleIDs = Set(step.findings.map { prefix + $0.id })
-        var updated: [Finding] = []
-        for old in findings {
-            guard ruleIDs.contains(old.id) else { updated.append(old); continue }
-            if old.state == .open, !found.contains(where: { $0.id == old.id && $0.state == .open }) {
-                var resolved = old
-                resolved.state = .resolved
-                updated.append(resolved)
-            }
-        }
-        findings = updated + found
-        return found
-    }
-
-    /// The names a step's conditions and texts can read: the step's own
-    /// results, and `steps.ID.NAME` within the same runbook.
-    public func scope(for stepID: String?) -> SessionScope {
-        scope(stepID, prefix: frames.last?.prefix ?? "")
-    }
-
-    private func scope(_ qualified: String?, prefix: String) -> SessionScope {
-        SessionScope(own: qualified.flatMap { results[$0] }, results: results, prefix: prefix, vars: vars, targets: targets)
-    }
-}
-
-/// Names as conditions see them: the step's own results, `steps.ID.NAME`,
-/// `vars.NAME` (also `inputs.NAME`) and `targets.NAME`.
-public struct SessionScope: ValueScope, Sendable {
-    public var own: StepResult?
-    public var results: [String: StepResult]
-    /// Step ids in `steps.ID.NAME` are read within this runbook.
-    public var prefix: String = ""
-    public var vars: [String: Value]
-    public var targets: [String: Value]
-
-    public func value(of name: String) -> Value? {
-        if name.hasPrefix("steps.") {
-            let parts = name.split(separator: ".", maxSplits: 2)
-            guard parts.count == 3, let r = results[prefix + String(parts[1])] else { return nil }
-            return r.value(of: String(parts[2]))
-        }
-        if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {
-            return vars[String(name.drop(while: { $0 != "." }).dropFirst())]
-        }
-        if name.hasPrefix("targets.") { return targets[String(name.dropFirst("targets.".count))] }
-        return own?.value(of: name)
     }
 }

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Runs one step: a probe through the runner, a manual step through the
+/// host; records an interruption when the step was stopped.
+public final class StepExecution: @unchecked Sendable {
+    public let runner: any StepRunner
+    public let recorder: SessionRecorder
+
+    public init(runner: any StepRunner, recorder: SessionRecorder) {
+        self.runner = runner
+        self.recorder = recorder
+    }
+
+    public func run(_ pending: PendingStep, host: any StepperHost) -> StepResult {
+        if case .manual(let m) = pending.step.action { return host.perform(manual: pending, instruction: m.instruction) }
+        return run(pending, interrupted: host.interruption())
+    }
+
+    /// A probe step; `interrupted` says when to stop it.
+    public func run(_ pending: PendingStep, interrupted: @escaping @Sendable () -> Bool) -> StepResult {
+        switch pending.step.action {
+        case .manual(let m):
+            return StepResult(status: .skipped, error: "a manual step needs a person: \(m.instruction)")
+        case .runbook(let r):
+            return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
+        default:
+            let presenter = recorder.presenter
+            let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
+            control.pause(pending.delaySeconds)
+            let result = runner.run(pending, control: control)
+            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id)) }
+            return result
+        }
+    }
+}

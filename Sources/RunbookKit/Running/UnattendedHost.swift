@@ -1,0 +1,35 @@
+import Foundation
+
+/// A host with nobody at the keyboard: questions are answered from the
+/// preset answers or skipped, remediations run only as the policy allows
+/// (or as `decide` says, for replay), manual steps are skipped.
+public final class UnattendedHost: StepperHost, @unchecked Sendable {
+    private let notice: (String) -> Void
+    private let interrupted: @Sendable () -> Bool
+    /// Answers confirmations nobody is there to answer (replay uses the
+    /// recorded decisions); without it they are declined.
+    public var decide: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
+
+    public init(notice: @escaping (String) -> Void = { _ in }, interrupted: @escaping @Sendable () -> Bool = { false }) {
+        self.notice = notice
+        self.interrupted = interrupted
+    }
+
+    public func answer(_ question: Question) -> Reply {
+        notice("question `\(question.step)` has no answer (give one with --answer \(question.variable)=VALUE); skipped")
+        return .none(reason: "no answer given")
+    }
+
+    public func confirm(_ confirmation: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
+        // Unattended policies never ask; a person's policy here means nobody can answer.
+        decide?(confirmation) ?? (false, .policy, "nobody to confirm \(confirmation.remediation)")
+    }
+
+    public func perform(manual step: PendingStep, instruction: String) -> StepResult {
+        StepResult(status: .skipped, error: "a manual step needs a person: \(instruction)")
+    }
+
+    public func pauses(before step: PendingStep) -> Bool { false }
+    public func interruption() -> @Sendable () -> Bool { interrupted }
+    public var walkInterrupted: Bool { interrupted() }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Walking: entering steps, following branches, including and handing over to other runbooks.
+extension RunbookSession {
+    // MARK: - Frames
+
+    var top: Frame { frames[frames.count - 1] }
+
+    mutating func push(_ book: Runbook, prefix: String, caller: (index: Int, mode: RunbookAction.Mode)?) {
+        frames.append(Frame(book: book, prefix: prefix, caller: caller))
+        for input in book.inputs where vars[input.id] == nil {
+            if let a = presetAnswers[input.id] { vars[input.id] = Value(parsing: a.value) }
+            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
+        }
+        for step in book.steps { knownSteps[prefix + step.id] = (step, prefix) }
+        for var r in book.remediations {
+            let id = prefix + r.id
+            r.fixes = r.fixes.map { prefix + $0 }
+            r.verify = r.verify.map { prefix + $0 }
+            r.id = id
+            if knownRemediations[id] == nil { remediationOrder.append(id) }
+            knownRemediations[id] = (r, prefix)
+        }
+    }
+
+    /// The included runbook finished: record the including step and carry on
+    /// (include), or end with it (hand-over).
+    mutating func pop() -> SessionAction {
+        let frame = frames.removeLast()
+        guard let caller = frame.caller else { return beginRemediations() }
+        let parent = top
+        let step = parent.book.steps[caller.index]
+        let mine = findings.filter { $0.step.hasPrefix(frame.prefix) && $0.state == .open }
+        let worst = mine.map(\.severity).max()
+        var result = StepResult(status: .ok, values: ["runbook": .string(frame.book.id), "findings": .number(Double(mine.count))])
+        result.values["worst"] = .string(worst?.rawValue ?? "none")
+        let found = evaluate(step, qualified: parent.prefix + step.id, prefix: parent.prefix, result: result)
+        records.append(.stepEnded(step: parent.prefix + step.id, purpose: .diagnose, result: result, findings: found))
+        trail.append(parent.prefix + step.id)
+        if caller.mode == .handover {
+            // The includer ends with the runbook it handed over to.
+            return frames.count == 1 ? beginRemediations() : pop()
+        }
+        return advance(from: caller.index)
+    }
+
+    // MARK: - Walking
+
+    mutating func enter(_ index: Int) -> SessionAction {
+        let frame = top
+        guard index < frame.book.steps.count else { return frames.count > 1 ? pop() : beginRemediations() }
+        let step = frame.book.steps[index]
+        let qualified = frame.prefix + step.id
+        switch step.action {
+        case .ask:
+            let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
+            guard case .ask(let a) = rendered.action else { return finish() }
+            let variable = a.variable.isEmpty ? step.id : a.variable
+            let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices)
+            records.append(.question(step: qualified, text: q.text, choices: q.choices))
+            phase = .asking(index)
+            pending = .ask(q)
+            if let preset = presetAnswers[variable] ?? presetAnswers[step.id] {
+                return answered(preset.value, by: preset.by)
+            }
+            return .ask(q)
+        case .runbook(let r):
+            let problem: String?
+            if frames.contains(where: { $0.book.id == r.id }) {
+                problem = "runbook \(r.id) is already being walked (\(frames.map(\.book.id).joined(separator: " → ")) → \(r.id))"
+            } else if resolve(r.id) == nil {
+                problem = "no runbook \(r.id)"
+            } else {
+                problem = nil
+            }
+            if let problem {
+                phase = .diagnosing(index)
+                let result = StepResult(status: .error, error: problem)
+                let found = evaluate(step, qualified: qualified, prefix: frame.prefix, result: result)
+                records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: found))
+                return advance(from: index)
+            }
+            guard let book = resolve(r.id) else { return finish() }
+            records.append(.runbookStarted(id: book.id, title: book.title))
+            push(book, prefix: qualified + "/", caller: (index, r.mode))
+            return enter(0)
+        default:
+            phase = .diagnosing(index)
+            return setRun(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
+        }
+    }
+
+    mutating func setRun(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
+        let rendered = step.action.rendered(in: scope(qualified, prefix: prefix))
+        var s = step
+        s.id = qualified
+        s.action = rendered.action
+        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
+        pending = action
+        return action
+    }
+
+    mutating func advance(from index: Int) -> SessionAction {
+        let frame = top
+        let step = frame.book.steps[index]
+        let scope = scope(frame.prefix + step.id, prefix: frame.prefix)
+        for branch in step.next {
+            guard let condition = branch.condition else { return jump(branch.target) }
+            if condition.evaluate(in: scope).holds { return jump(branch.target) }
+        }
+        return enter(index + 1)
+    }
+
+    mutating func jump(_ target: String) -> SessionAction {
+        guard target != Branch.end, let i = top.book.stepIndex(target) else {
+            return frames.count > 1 ? pop() : beginRemediations()
+        }
+        return enter(i)
+    }
+}
