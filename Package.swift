@@ -2,14 +2,14 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "rbsh",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "rbsh", targets: ["rbsh"]),
+        .executable(name: "rbsh", targets: ["rbsh"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,8 +59,11 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool", swiftSettings: strict),
 
-        .executableTarget(name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture"], path: "bench/rbsh-bench", swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes", "Clients"], path: "Tests/TestSupport", swiftSettings: strict),
+        .executableTarget(
+            name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture"], path: "bench/rbsh-bench",
+            swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes", "Clients"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(
             name: "RunbookKitTests",
             dependencies: ["RunbookKit", "OutputCapture", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -68,7 +71,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "Clients", "OutputCapture", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

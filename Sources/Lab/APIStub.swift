@@ -14,8 +14,10 @@ public final class APIStub: @unchecked Sendable {
     /// The `ws-broken` fault: /ws answers like a plain page, no upgrade.
     let brokenWebSocket: Bool
 
-    public init(port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
-                brokenWebSocket: Bool = false) {
+    public init(
+        port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
+        brokenWebSocket: Bool = false
+    ) {
         self.port = port
         self.tls = tls
         self.databaseURL = databaseURL
@@ -127,7 +129,8 @@ public final class APIStub: @unchecked Sendable {
         }
         let healthy = database.hasPrefix(#"{"ok":true"#) && redis.hasPrefix(#"{"ok":true"#)
         let ms = Int(Date().timeIntervalSince(started) * 1000)
-        let body = #"{"status":"\#(healthy ? "healthy" : "unhealthy")","database":\#(database),"redis":\#(redis),"response_time_ms":\#(ms)}"#
+        let body =
+            #"{"status":"\#(healthy ? "healthy" : "unhealthy")","database":\#(database),"redis":\#(redis),"response_time_ms":\#(ms)}"#
         respond(fd, healthy ? 200 : 503, json: body)
     }
 
@@ -135,7 +138,8 @@ public final class APIStub: @unchecked Sendable {
         guard headers["upgrade"]?.lowercased() == "websocket", let key = headers["sec-websocket-key"] else {
             return respond(fd, 400, json: #"{"error":"expected a WebSocket upgrade"}"#)
         }
-        let answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(WebSocketHandshake.accept(forKey: key))\r\n\r\n"
+        let answer =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(WebSocketHandshake.accept(forKey: key))\r\n\r\n"
         fd.send(Array(answer.utf8))
         // Frames: answer pings, echo text, close on close.
         var pending: [UInt8] = []
@@ -160,13 +164,15 @@ public final class APIStub: @unchecked Sendable {
     private func respond(_ fd: any StubConnection, _ status: Int, json: String) {
         let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway", 503: "Service Unavailable"][status] ?? "Error"
         let body = Array(json.utf8)
-        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let head =
+            "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         fd.send(Array(head.utf8) + body)
     }
 
     private func jsonString(_ s: String) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: [s], options: []),
-              let text = String(data: data, encoding: .utf8) else { return "\"error\"" }
+            let text = String(data: data, encoding: .utf8)
+        else { return "\"error\"" }
         return String(text.dropFirst().dropLast())
     }
 }
@@ -198,7 +204,9 @@ final class PlainConnection: StubConnection {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Foundation.send(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n <= 0 { return }
             offset += n
         }

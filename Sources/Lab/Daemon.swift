@@ -40,7 +40,8 @@ public enum Daemon {
         if kill(pid, 0) != 0 { return errno == EPERM }
         // A zombie child of ours counts as gone.
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
             return state != "Z"
         }

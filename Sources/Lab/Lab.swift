@@ -40,8 +40,10 @@ public struct Lab: Sendable {
             password: Self.randomPassword(),
             startedAt: Date()
         )
-        for (name, port) in [("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort),
-                             ("the API stub's TLS", state.apiTLSPort)] {
+        for (name, port) in [
+            ("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort),
+            ("the API stub's TLS", state.apiTLSPort),
+        ] {
             if (try? TCPSocket.connect(host: "127.0.0.1", port: port, timeout: 0.5)) != nil {
                 throw LabError("port \(port) for \(name) is already in use; stop what holds it or set RBSH_LAB_*_PORT")
             }
@@ -103,8 +105,10 @@ public struct Lab: Sendable {
 
     func startAPI(_ state: LabState, extra: [String] = []) throws {
         let pid = try Daemon.start(
-            [Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
-             "--certificate", state.serverCertificate, "--key", state.serverKey] + extra,
+            [
+                Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
+                "--certificate", state.serverCertificate, "--key", state.serverKey,
+            ] + extra,
             environment: ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL],
             log: state.apiLog
         )
@@ -118,7 +122,8 @@ public struct Lab: Sendable {
             if !Daemon.isAlive(pid) { break }
             usleep(100_000)
         }
-        let tail = (try? String(contentsOfFile: state.apiLog, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
+        let tail =
+            (try? String(contentsOfFile: state.apiLog, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
         throw LabError("the API stub did not become healthy: \(tail)")
     }
 
@@ -147,7 +152,9 @@ struct LabCommand {
         let outcome = ShellRunner(captureLimit: 1 << 16).run(argv: full, timeout: timeout)
         guard case .exited(0) = outcome.ending else {
             let text = outcome.output.text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
-            throw LabError("`\(argv.map { URL(fileURLWithPath: $0).lastPathComponent }.prefix(2).joined(separator: " "))` failed: \(text.isEmpty ? "\(outcome.ending)" : text)")
+            throw LabError(
+                "`\(argv.map { URL(fileURLWithPath: $0).lastPathComponent }.prefix(2).joined(separator: " "))` failed: \(text.isEmpty ? "\(outcome.ending)" : text)"
+            )
         }
         return outcome.output.text
     }

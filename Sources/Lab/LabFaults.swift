@@ -22,34 +22,49 @@ public struct LabFaults: Sendable {
     public init(state: LabState) { self.state = state }
 
     public static let all: [LabFault] = [
-        LabFault(name: "idle-connections", summary: "an application pool that leaks: 80 idle connections held open",
-                 expectation: "db-connection-failure: connections near max_connections, many idle (idle older than the threshold with idle_minutes=0)"),
-        LabFault(name: "postgres-down", summary: "the lab's PostgreSQL stopped (its data kept)",
-                 expectation: "db-connection-failure: the database unreachable (critical); management-platform-down: the API unhealthy"),
-        LabFault(name: "lock-wait", summary: "a transaction holds a lock on tasks; an application update waits on it",
-                 expectation: "slow-response: a lock wait, showing the blocking and the blocked query"),
-        LabFault(name: "slow-queries", summary: "statements averaging over a second in pg_stat_statements",
-                 expectation: "slow-response and performance-report: slow queries, by mean_exec_time"),
-        LabFault(name: "dropped-index", summary: "the guide's idx_task_results_task_id_time dropped",
-                 expectation: "slow-response and index-review: the guide's index missing"),
-        LabFault(name: "duplicate-results", summary: "task_results rows duplicated on (task_id, execution_time)",
-                 expectation: "data-inconsistency: duplicate results"),
-        LabFault(name: "stale-tasks", summary: "active tasks with no result in the last hour",
-                 expectation: "data-inconsistency: active tasks with no recent results"),
-        LabFault(name: "redis-low-hit-rate", summary: "Redis lookups that mostly miss",
-                 expectation: "performance-report and high-memory: a Redis hit rate under 90%"),
-        LabFault(name: "redis-near-maxmemory", summary: "Redis filled close to its 64 MB maxmemory",
-                 expectation: "high-memory: Redis used_memory near maxmemory"),
-        LabFault(name: "low-cache-hit-ratio", summary: "table reads that miss PostgreSQL's buffer cache",
-                 expectation: "performance-report: a cache hit ratio under 95%"),
-        LabFault(name: "api-down", summary: "the management API stopped",
-                 expectation: "management-platform-down: the API does not answer and nothing holds its port"),
-        LabFault(name: "port-held", summary: "the API stopped, and another process holding its port",
-                 expectation: "management-platform-down: the port taken by a process that is not the API"),
-        LabFault(name: "ws-broken", summary: "the agents' WebSocket endpoint answers without upgrading",
-                 expectation: "websocket-failure: no WebSocket upgrade on /ws"),
-        LabFault(name: "tls-expiring", summary: "the API's TLS certificate expires in 5 days",
-                 expectation: "websocket-failure: the certificate expires soon"),
+        LabFault(
+            name: "idle-connections", summary: "an application pool that leaks: 80 idle connections held open",
+            expectation:
+                "db-connection-failure: connections near max_connections, many idle (idle older than the threshold with idle_minutes=0)"),
+        LabFault(
+            name: "postgres-down", summary: "the lab's PostgreSQL stopped (its data kept)",
+            expectation: "db-connection-failure: the database unreachable (critical); management-platform-down: the API unhealthy"),
+        LabFault(
+            name: "lock-wait", summary: "a transaction holds a lock on tasks; an application update waits on it",
+            expectation: "slow-response: a lock wait, showing the blocking and the blocked query"),
+        LabFault(
+            name: "slow-queries", summary: "statements averaging over a second in pg_stat_statements",
+            expectation: "slow-response and performance-report: slow queries, by mean_exec_time"),
+        LabFault(
+            name: "dropped-index", summary: "the guide's idx_task_results_task_id_time dropped",
+            expectation: "slow-response and index-review: the guide's index missing"),
+        LabFault(
+            name: "duplicate-results", summary: "task_results rows duplicated on (task_id, execution_time)",
+            expectation: "data-inconsistency: duplicate results"),
+        LabFault(
+            name: "stale-tasks", summary: "active tasks with no result in the last hour",
+            expectation: "data-inconsistency: active tasks with no recent results"),
+        LabFault(
+            name: "redis-low-hit-rate", summary: "Redis lookups that mostly miss",
+            expectation: "performance-report and high-memory: a Redis hit rate under 90%"),
+        LabFault(
+            name: "redis-near-maxmemory", summary: "Redis filled close to its 64 MB maxmemory",
+            expectation: "high-memory: Redis used_memory near maxmemory"),
+        LabFault(
+            name: "low-cache-hit-ratio", summary: "table reads that miss PostgreSQL's buffer cache",
+            expectation: "performance-report: a cache hit ratio under 95%"),
+        LabFault(
+            name: "api-down", summary: "the management API stopped",
+            expectation: "management-platform-down: the API does not answer and nothing holds its port"),
+        LabFault(
+            name: "port-held", summary: "the API stopped, and another process holding its port",
+            expectation: "management-platform-down: the port taken by a process that is not the API"),
+        LabFault(
+            name: "ws-broken", summary: "the agents' WebSocket endpoint answers without upgrading",
+            expectation: "websocket-failure: no WebSocket upgrade on /ws"),
+        LabFault(
+            name: "tls-expiring", summary: "the API's TLS certificate expires in 5 days",
+            expectation: "websocket-failure: the certificate expires soon"),
     ]
 
     public static func named(_ name: String) -> LabFault? { all.first { $0.name == name } }
@@ -96,13 +111,15 @@ public struct LabFaults: Sendable {
         case "dropped-index":
             _ = try db().query("DROP INDEX IF EXISTS idx_task_results_task_id_time")
         case "duplicate-results":
-            _ = try db().query("""
+            _ = try db().query(
+                """
                 INSERT INTO task_results (task_id, agent_id, execution_time, status, duration, result)
                 SELECT task_id, agent_id, execution_time, status, duration, '{"lab_fault": "duplicate"}'::jsonb
                 FROM task_results WHERE id % 2000 = 0
                 """, timeout: 60)
         case "stale-tasks":
-            _ = try db().query("""
+            _ = try db().query(
+                """
                 INSERT INTO tasks (user_id, name, type, target, status, interval_seconds, agent_id, created_at)
                 SELECT 'user123', 'lab-fault-stale-' || i, 'http', 'stale-' || i || '.example.net', 'active', 60, 1, now() - interval '2 days'
                 FROM generate_series(1, 5) AS i
@@ -120,13 +137,18 @@ public struct LabFaults: Sendable {
             for i in 0..<2_000 {
                 _ = try r.command(["SET", "lab:fill:\(i)", value])
                 if i % 50 == 49, let info = try? r.command(["INFO", "memory"]), case .string(let text) = info,
-                   (RedisInfo(parsing: text).memoryUsedPercent ?? 0) > 92 { break }
+                    (RedisInfo(parsing: text).memoryUsedPercent ?? 0) > 92
+                {
+                    break
+                }
             }
         case "low-cache-hit-ratio":
             let c = try db()
             // A table larger than a quarter of shared_buffers, written and scanned through
             // small rings: its blocks are read from the OS, never found in the cache.
-            _ = try c.query("DROP TABLE IF EXISTS lab_fault_cold; CREATE UNLOGGED TABLE lab_fault_cold AS SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 400000) AS g", timeout: 120)
+            _ = try c.query(
+                "DROP TABLE IF EXISTS lab_fault_cold; CREATE UNLOGGED TABLE lab_fault_cold AS SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 400000) AS g",
+                timeout: 120)
             _ = try c.query("SELECT pg_stat_reset()")
             _ = try c.query("SET max_parallel_workers_per_gather = 0")
             for _ in 0..<3 { _ = try c.query("SELECT count(*) FROM lab_fault_cold", timeout: 60) }
@@ -164,7 +186,8 @@ public struct LabFaults: Sendable {
         case "slow-queries":
             _ = try db().query("SELECT pg_stat_statements_reset()")
         case "dropped-index":
-            _ = try db().query("CREATE INDEX IF NOT EXISTS idx_task_results_task_id_time ON task_results (task_id, execution_time DESC)", timeout: 120)
+            _ = try db().query(
+                "CREATE INDEX IF NOT EXISTS idx_task_results_task_id_time ON task_results (task_id, execution_time DESC)", timeout: 120)
         case "duplicate-results":
             _ = try db().query("DELETE FROM task_results WHERE result->>'lab_fault' = 'duplicate'", timeout: 60)
         case "stale-tasks":
@@ -179,7 +202,8 @@ public struct LabFaults: Sendable {
             var cursor = "0"
             repeat {
                 guard case .array(let reply) = try r.command(["SCAN", cursor, "MATCH", "lab:fill:*", "COUNT", "500"]), reply.count == 2,
-                      case .string(let next) = reply[0], case .array(let keys) = reply[1] else { break }
+                    case .string(let next) = reply[0], case .array(let keys) = reply[1]
+                else { break }
                 let names = keys.compactMap { k -> String? in if case .string(let s) = k { return s } else { return nil } }
                 if !names.isEmpty { _ = try r.command(["UNLINK"] + names) }
                 cursor = next
@@ -200,7 +224,9 @@ public struct LabFaults: Sendable {
                 try lab.startAPI(state)
             }
         case "tls-expiring":
-            let fresh = (try? LabCommand.run(["openssl", "x509", "-checkend", String(30 * 86_400), "-noout", "-in", state.serverCertificate])) != nil
+            let fresh =
+                (try? LabCommand.run(["openssl", "x509", "-checkend", String(30 * 86_400), "-noout", "-in", state.serverCertificate]))
+                != nil
             if !fresh {
                 try LabCertificates(state: state).issue(days: 365)
                 lab.stopAPI(state)
@@ -232,8 +258,9 @@ public struct LabFaults: Sendable {
     private func redis() throws -> RedisConnection { try RedisConnection.connect(try RedisURL(parsing: state.redisURL), timeout: 10) }
 
     private func startHolder(_ name: String) throws {
-        let pid = try Daemon.start([Daemon.selfExecutable, "lab", "hold", name],
-                                   environment: ["RBSH_LAB_DIR": state.directory], log: file(name, "log"))
+        let pid = try Daemon.start(
+            [Daemon.selfExecutable, "lab", "hold", name],
+            environment: ["RBSH_LAB_DIR": state.directory], log: file(name, "log"))
         try "\(pid)\n".write(toFile: file(name, "pid"), atomically: true, encoding: .utf8)
         // Ready when the holder says so, or fail with what it said.
         let deadline = Date().addingTimeInterval(30)
@@ -280,9 +307,13 @@ public struct LabFaults: Sendable {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = in_port_t(UInt16(state.apiPort).bigEndian)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard bound == 0, listen(fd, 16) == 0 else { throw LabError("cannot hold port \(state.apiPort): \(String(cString: strerror(errno)))") }
-            // It accepts and says nothing, as a stray process on the wrong port would.
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(fd, 16) == 0 else {
+                throw LabError("cannot hold port \(state.apiPort): \(String(cString: strerror(errno)))")
+            }
+        // It accepts and says nothing, as a stray process on the wrong port would.
         default:
             throw LabError("fault \(name) has nothing to hold")
         }

@@ -42,30 +42,31 @@ struct LabPostgres {
         defer { try? fm.removeItem(atPath: pwfile) }
 
         log("initdb \(state.postgresData)")
-        _ = try LabCommand.run([
-            "\(bin)/initdb", "-D", state.postgresData, "-U", "postgres", "--pwfile=\(pwfile)",
-            "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
-        ], asUser: user)
+        _ = try LabCommand.run(
+            [
+                "\(bin)/initdb", "-D", state.postgresData, "-U", "postgres", "--pwfile=\(pwfile)",
+                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
+            ], asUser: user)
         let conf = """
 
-        # rbsh lab
-        listen_addresses = '127.0.0.1'
-        port = \(state.postgresPort)
-        unix_socket_directories = '\(state.postgresSocket)'
-        max_connections = 100
-        # The guide's setting; it also keeps network_probe's tables in the cache.
-        shared_buffers = 256MB
-        shared_preload_libraries = 'pg_stat_statements'
-        pg_stat_statements.track = all
-        log_min_duration_statement = 1000
-        log_lock_waits = on
-        log_line_prefix = '%m [%p] %q%u@%d '
-        # A throwaway lab: speed over durability.
-        fsync = off
-        synchronous_commit = off
-        full_page_writes = off
+            # rbsh lab
+            listen_addresses = '127.0.0.1'
+            port = \(state.postgresPort)
+            unix_socket_directories = '\(state.postgresSocket)'
+            max_connections = 100
+            # The guide's setting; it also keeps network_probe's tables in the cache.
+            shared_buffers = 256MB
+            shared_preload_libraries = 'pg_stat_statements'
+            pg_stat_statements.track = all
+            log_min_duration_statement = 1000
+            log_lock_waits = on
+            log_line_prefix = '%m [%p] %q%u@%d '
+            # A throwaway lab: speed over durability.
+            fsync = off
+            synchronous_commit = off
+            full_page_writes = off
 
-        """
+            """
         guard let handle = FileHandle(forWritingAtPath: state.postgresData + "/postgresql.conf") else {
             throw LabError("cannot write postgresql.conf")
         }
@@ -74,31 +75,39 @@ struct LabPostgres {
         try handle.close()
 
         log("starting PostgreSQL on 127.0.0.1:\(state.postgresPort)")
-        _ = try LabCommand.run(["\(bin)/pg_ctl", "-D", state.postgresData, "-l", state.postgresLog, "-w", "-t", "60", "start"], asUser: user)
+        _ = try LabCommand.run(
+            ["\(bin)/pg_ctl", "-D", state.postgresData, "-l", state.postgresLog, "-w", "-t", "60", "start"], asUser: user)
         try load()
     }
 
     /// Creates `network_probe` with the schema, data and the guide's indexes.
     func load() throws {
         let started = Date()
-        let admin = try PostgresConnection.connect(state.postgresURL.replacingOccurrences(of: "/network_probe", with: "/postgres"), timeout: 10)
+        let admin = try PostgresConnection.connect(
+            state.postgresURL.replacingOccurrences(of: "/network_probe", with: "/postgres"), timeout: 10)
         _ = try admin.query("CREATE DATABASE network_probe", timeout: 30)
         let db = try PostgresConnection.connect(state.postgresURL, timeout: 10)
         // The load is slow by design; it is not what the slow-query log is for.
         _ = try db.query("SET log_min_duration_statement = -1", timeout: 10)
         for name in ["schema.sql", "data.sql", "indexes.sql"] {
-            guard let sql = LabFiles.files.first(where: { $0.name == name })?.text else { throw LabError("lab file \(name) missing from the build") }
+            guard let sql = LabFiles.files.first(where: { $0.name == name })?.text else {
+                throw LabError("lab file \(name) missing from the build")
+            }
             _ = try db.query(sql, timeout: 300)
         }
         _ = try db.query("SELECT pg_stat_statements_reset()", timeout: 10)
-        let counts = try db.query("SELECT (SELECT count(*) FROM agents), (SELECT count(*) FROM tasks), (SELECT count(*) FROM task_results)", timeout: 30)
+        let counts = try db.query(
+            "SELECT (SELECT count(*) FROM agents), (SELECT count(*) FROM tasks), (SELECT count(*) FROM task_results)", timeout: 30)
         let row = (counts.rows.first ?? []).map { $0 ?? "?" }
-        log("network_probe loaded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(row[safe: 0] ?? "?") agents, \(row[safe: 1] ?? "?") tasks, \(row[safe: 2] ?? "?") task_results")
+        log(
+            "network_probe loaded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(row[safe: 0] ?? "?") agents, \(row[safe: 1] ?? "?") tasks, \(row[safe: 2] ?? "?") task_results"
+        )
     }
 
     func stop() {
         guard FileManager.default.fileExists(atPath: state.postgresData + "/postmaster.pid"),
-              let bin = try? Self.binDirectory() else { return }
+            let bin = try? Self.binDirectory()
+        else { return }
         _ = try? LabCommand.run(["\(bin)/pg_ctl", "-D", state.postgresData, "-m", "fast", "-w", "-t", "30", "stop"], asUser: Self.user)
     }
 
@@ -110,7 +119,8 @@ struct LabPostgres {
 
     func resume() throws {
         let bin = try Self.binDirectory()
-        _ = try LabCommand.run(["\(bin)/pg_ctl", "-D", state.postgresData, "-l", state.postgresLog, "-w", "-t", "60", "start"], asUser: Self.user)
+        _ = try LabCommand.run(
+            ["\(bin)/pg_ctl", "-D", state.postgresData, "-l", state.postgresLog, "-w", "-t", "60", "start"], asUser: Self.user)
     }
 
     var isRunning: Bool { FileManager.default.fileExists(atPath: state.postgresData + "/postmaster.pid") }

@@ -8,7 +8,8 @@ struct LabRedis {
     let log: @Sendable (String) -> Void
 
     static func binary() throws -> String {
-        for dir in ["/usr/bin", "/usr/local/bin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for dir in ["/usr/bin", "/usr/local/bin"]
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         where FileManager.default.isExecutableFile(atPath: "\(dir)/redis-server") {
             return "\(dir)/redis-server"
         }
@@ -21,19 +22,19 @@ struct LabRedis {
         log("starting Redis on 127.0.0.1:\(state.redisPort)")
         // The password goes in a file only the lab can read, never on a command line.
         let config = """
-        bind 127.0.0.1
-        port \(state.redisPort)
-        daemonize yes
-        pidfile \(state.redisPID)
-        logfile \(state.redisLog)
-        dir \(state.redisDir)
-        save ""
-        appendonly no
-        maxmemory 64mb
-        maxmemory-policy allkeys-lru
-        requirepass \(state.password)
+            bind 127.0.0.1
+            port \(state.redisPort)
+            daemonize yes
+            pidfile \(state.redisPID)
+            logfile \(state.redisLog)
+            dir \(state.redisDir)
+            save ""
+            appendonly no
+            maxmemory 64mb
+            maxmemory-policy allkeys-lru
+            requirepass \(state.password)
 
-        """
+            """
         let confPath = state.directory + "/redis.conf"
         try config.write(toFile: confPath, atomically: true, encoding: .utf8)
         chmod(confPath, 0o600)

@@ -27,8 +27,10 @@ public struct LabState: Codable, Sendable, Hashable {
     /// its PostgreSQL log, its "service manager" (`rbsh lab`), the stub's TLS
     /// port, and the CA its certificate is verified against.
     public var targetExtras: [String: String] {
-        ["postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable,
-         "api.tls_port": String(apiTLSPort), "ca_file": caCertificate]
+        [
+            "postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable,
+            "api.tls_port": String(apiTLSPort), "ca_file": caCertificate,
+        ]
     }
 
     var postgresData: String { directory + "/postgres" }

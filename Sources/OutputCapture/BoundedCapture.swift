@@ -60,7 +60,8 @@ public struct BoundedCapture: Sendable {
         if elided == 0 {
             return CapturedOutput(text: String(decoding: head + orderedTail, as: UTF8.self), elidedBytes: 0)
         }
-        let text = String(decoding: head, as: UTF8.self)
+        let text =
+            String(decoding: head, as: UTF8.self)
             + "\n[… \(elided) bytes elided …]\n"
             + String(decoding: orderedTail, as: UTF8.self)
         return CapturedOutput(text: text, elidedBytes: elided)

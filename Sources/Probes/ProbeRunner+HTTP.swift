@@ -7,8 +7,9 @@ import RunbookKit
 extension ProbeRunner {
     func runHTTP(_ a: HTTPAction, timeout: Double, control: StepControl) -> StepResult {
         do {
-            let response = try HTTPClient.request(method: a.method, url: a.url, headers: a.headers, timeout: timeout,
-                                                  caFile: targets.extras["ca_file"], interrupted: control.interrupted)
+            let response = try HTTPClient.request(
+                method: a.method, url: a.url, headers: a.headers, timeout: timeout,
+                caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             var result = StepResult(status: (200..<400).contains(response.status) ? .ok : .failed)
             result.values["status_code"] = .number(Double(response.status))
             result.values["latency_ms"] = .number(response.latencyMilliseconds)
@@ -16,8 +17,9 @@ extension ProbeRunner {
             for (k, v) in response.headers { result.values["header.\(k)"] = .string(v) }
             var capture = BoundedCapture(limit: shell.captureLimit)
             capture.append(response.body)
-            result.output = CapturedOutput(text: "HTTP \(response.status) \(response.reason)\n" + capture.captured.text,
-                                           elidedBytes: capture.captured.elidedBytes)
+            result.output = CapturedOutput(
+                text: "HTTP \(response.status) \(response.reason)\n" + capture.captured.text,
+                elidedBytes: capture.captured.elidedBytes)
             if let json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) {
                 JSONFlattener.flatten(json, prefix: "json", into: &result.values)
             }

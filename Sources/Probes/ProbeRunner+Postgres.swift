@@ -46,8 +46,9 @@ extension ProbeRunner {
                     if let n = r.rowsAffected { result.values["rows_affected"] = .number(Double(n)) }
                     result.values["command"] = .string(r.commandTag)
                     let notices = conn.takeNotices()
-                    result.output = CapturedOutput(text: ([result.table.map { TableFormatter.render($0) } ?? r.commandTag] + notices)
-                        .joined(separator: "\n"))
+                    result.output = CapturedOutput(
+                        text: ([result.table.map { TableFormatter.render($0) } ?? r.commandTag] + notices)
+                            .joined(separator: "\n"))
                     break
                 } catch .connectionLost where attempt == 1 && a.access == .readOnly {
                     // Lost between steps (a restart, a terminated backend): once more on a new connection.
@@ -64,7 +65,9 @@ extension ProbeRunner {
         return result
     }
 
-    func execute(_ a: PostgresAction, on conn: PostgresConnection, timeout: Double, control: StepControl) throws(PostgresError) -> QueryResult {
+    func execute(_ a: PostgresAction, on conn: PostgresConnection, timeout: Double, control: StepControl) throws(PostgresError)
+        -> QueryResult
+    {
         let params: [String?] = a.params
         let ms = Int(timeout * 1000)
         switch (a.access, a.autocommit) {
@@ -73,8 +76,9 @@ extension ProbeRunner {
             // own timeout cancels it sooner from this side.
             return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
         case (.readWrite, false):
-            _ = try conn.query("BEGIN READ WRITE; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
-                               timeout: timeout, interrupted: control.interrupted)
+            _ = try conn.query(
+                "BEGIN READ WRITE; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
+                timeout: timeout, interrupted: control.interrupted)
             do {
                 let r = try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
                 _ = try conn.query("COMMIT", timeout: timeout)

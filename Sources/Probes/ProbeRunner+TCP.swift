@@ -12,8 +12,9 @@ extension ProbeRunner {
             _ = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
             let d = ContinuousClock.now - started
             let ms = d.milliseconds
-            return StepResult(status: .ok, output: CapturedOutput(text: "connected to \(host):\(port) in \(String(format: "%.1f", ms)) ms"),
-                              values: ["connected": .bool(true), "latency_ms": .number(ms)])
+            return StepResult(
+                status: .ok, output: CapturedOutput(text: "connected to \(host):\(port) in \(String(format: "%.1f", ms)) ms"),
+                values: ["connected": .bool(true), "latency_ms": .number(ms)])
         } catch {
             return StepResult(failure: error)
         }
@@ -33,9 +34,11 @@ extension ProbeRunner {
             r.values["command"] = .string(first.command ?? "")
             r.values["address"] = .string(first.address)
         }
-        r.table = ResultTable(columns: ["address", "port", "pid", "program"],
-                              rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
-        r.output = CapturedOutput(text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
+        r.table = ResultTable(
+            columns: ["address", "port", "pid", "program"],
+            rows: found.map { [$0.address, String($0.port), $0.pid.map(String.init), $0.program] })
+        r.output = CapturedOutput(
+            text: found.isEmpty ? "nothing listens on port \(port)" : TableFormatter.render(r.table ?? ResultTable(columns: [], rows: [])))
         return r
     }
 }

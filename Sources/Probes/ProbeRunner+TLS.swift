@@ -11,8 +11,9 @@ extension ProbeRunner {
             let (host, port) = try TCPSocket.split(a.address, defaultPort: 443)
             let deadline = started + .milliseconds(Int(timeout * 1000))
             let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
-            let tls = try TLSStream(socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
-                                    caFile: targets.extras["ca_file"], interrupted: control.interrupted)
+            let tls = try TLSStream(
+                socket: socket, serverName: a.serverName ?? host, requireValid: false, deadline: deadline,
+                caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             var r = StepResult(status: .ok)
             guard let cert = tls.certificate else {
                 return StepResult(status: .failed, error: "the server sent no certificate", values: ["error_kind": .string("tls")])
@@ -40,13 +41,14 @@ extension ProbeRunner {
         r.values["not_after"] = .string(cert.notAfter)
         r.values["protocol"] = .string(cert.protocolVersion)
         r.values["cipher"] = .string(cert.cipher)
-        r.output = CapturedOutput(text: """
-            subject:  \(cert.subject)
-            issuer:   \(cert.issuer)
-            names:    \(cert.alternativeNames.joined(separator: ", "))
-            expires:  \(cert.notAfter) (\(cert.daysUntilExpiry) days)
-            verified: \(cert.verified ? "yes" : "no, \(cert.verifyError ?? "")")
-            protocol: \(cert.protocolVersion) \(cert.cipher)
-            """)
+        r.output = CapturedOutput(
+            text: """
+                subject:  \(cert.subject)
+                issuer:   \(cert.issuer)
+                names:    \(cert.alternativeNames.joined(separator: ", "))
+                expires:  \(cert.notAfter) (\(cert.daysUntilExpiry) days)
+                verified: \(cert.verified ? "yes" : "no, \(cert.verifyError ?? "")")
+                protocol: \(cert.protocolVersion) \(cert.cipher)
+                """)
     }
 }

@@ -16,7 +16,8 @@ struct LabTests {
     @Test func itHoldsARealisticVolumeOfData() async throws {
         try await LabAccess.sharing {
             let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
-            let r = try c.query("""
+            let r = try c.query(
+                """
                 SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM tasks) AS tasks,
                        (SELECT count(*) FROM task_results) AS results,
                        (SELECT extract(day FROM max(execution_time) - min(execution_time)) FROM task_results) AS days
@@ -33,10 +34,11 @@ struct LabTests {
         try await LabAccess.sharing {
             let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
             let idx = try c.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%' ORDER BY 1")
-            #expect(idx.rows.compactMap { $0.first ?? nil } == [
-                "idx_agents_status_location", "idx_task_results_date", "idx_task_results_execution_time",
-                "idx_task_results_failed", "idx_task_results_task_id_time", "idx_tasks_user_status",
-            ])
+            #expect(
+                idx.rows.compactMap { $0.first ?? nil } == [
+                    "idx_agents_status_location", "idx_task_results_date", "idx_task_results_execution_time",
+                    "idx_task_results_failed", "idx_task_results_task_id_time", "idx_tasks_user_status",
+                ])
             let pss = try c.query("SELECT count(*) FROM pg_stat_statements")
             #expect(pss.rows.count == 1)
         }
@@ -48,7 +50,8 @@ struct LabTests {
             #expect(throws: PostgresError.self) {
                 _ = try PostgresConnection.connect("postgres://postgres@127.0.0.1:\(lab.postgresPort)/network_probe", timeout: 3)
             }
-            let redis = try RedisConnection.connect(RedisURL(host: "127.0.0.1", port: lab.redisPort, username: nil, password: nil, database: 0))
+            let redis = try RedisConnection.connect(
+                RedisURL(host: "127.0.0.1", port: lab.redisPort, username: nil, password: nil, database: 0))
             #expect(throws: RedisError.self) { _ = try redis.command(["KEYS", "*"]) }
         }
     }

@@ -13,7 +13,8 @@ struct NetworkIntegrationTests {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
             let r = ProbeRunner(targets: lab.targets).run(
-                PendingStep(step: Step(id: "h", title: "h", action: .http(HTTPAction(url: lab.apiURL + "/api/v1/health"))), purpose: .diagnose),
+                PendingStep(
+                    step: Step(id: "h", title: "h", action: .http(HTTPAction(url: lab.apiURL + "/api/v1/health"))), purpose: .diagnose),
                 control: StepControl())
             #expect(r.status == .ok)
             #expect(r.values["status_code"] == .number(200))
@@ -26,19 +27,25 @@ struct NetworkIntegrationTests {
     @Test func aRefusedPortIsAFailedCheckNotACrash() {
         let port = LabFixture.closedPort()
         let runner = ProbeRunner(targets: Targets())
-        let tcp = runner.run(PendingStep(step: Step(id: "t", title: "t", action: .tcp(TCPAction(address: "127.0.0.1:\(port)"))), purpose: .diagnose), control: StepControl())
+        let tcp = runner.run(
+            PendingStep(step: Step(id: "t", title: "t", action: .tcp(TCPAction(address: "127.0.0.1:\(port)"))), purpose: .diagnose),
+            control: StepControl())
         #expect(tcp.status == .failed)
         #expect(tcp.values["error_kind"] == .string("refused"))
         #expect(tcp.values["connected"] == .bool(false))
         #expect(tcp.durationMilliseconds > 0, "a failed step still says how long it took")
-        let http = runner.run(PendingStep(step: Step(id: "h", title: "h", action: .http(HTTPAction(url: "http://127.0.0.1:\(port)/"))), purpose: .diagnose), control: StepControl())
+        let http = runner.run(
+            PendingStep(step: Step(id: "h", title: "h", action: .http(HTTPAction(url: "http://127.0.0.1:\(port)/"))), purpose: .diagnose),
+            control: StepControl())
         #expect(http.status == .failed)
         #expect(http.error?.contains("refused") == true)
     }
 
     @Test func aNameThatDoesNotResolveIsADNSError() {
         let r = ProbeRunner(targets: Targets()).run(
-            PendingStep(step: Step(id: "d", title: "d", action: .tcp(TCPAction(address: "no-such-host.invalid:80")), timeout: 5), purpose: .diagnose),
+            PendingStep(
+                step: Step(id: "d", title: "d", action: .tcp(TCPAction(address: "no-such-host.invalid:80")), timeout: 5), purpose: .diagnose
+            ),
             control: StepControl())
         #expect(r.status == .error)
         #expect(r.values["error_kind"] == .string("dns"))
@@ -50,7 +57,10 @@ struct NetworkIntegrationTests {
             let deadline = ContinuousClock.now + .seconds(5)
             let socket = try TCPSocket.connect(host: "127.0.0.1", port: lab.apiPort, timeout: 5)
             let key = "dGhlIHNhbXBsZSBub25jZQ=="
-            try socket.write(Array("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8), deadline: deadline)
+            try socket.write(
+                Array(
+                    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                        .utf8), deadline: deadline)
             var data: [UInt8] = []
             while data.firstRange(of: [13, 10, 13, 10]) == nil { data += try socket.read(deadline: deadline) }
             let head = String(decoding: data, as: UTF8.self)

@@ -13,7 +13,8 @@ struct PostgresIntegrationTests {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
             let c = try PostgresConnection.connect(lab.postgresURL)
-            let r = try c.query("SELECT $1::text AS word, $2::int + 1 AS n, NULL::text AS nothing", params: ["x'); DROP TABLE users; --", "41"])
+            let r = try c.query(
+                "SELECT $1::text AS word, $2::int + 1 AS n, NULL::text AS nothing", params: ["x'); DROP TABLE users; --", "41"])
             #expect(r.columns == ["word", "n", "nothing"])
             #expect(r.rows == [["x'); DROP TABLE users; --", "42", nil]])
             #expect(r.typeOIDs[1] == 23)
@@ -50,7 +51,10 @@ struct PostgresIntegrationTests {
     @Test func aQueryErrorCarriesItsSQLSTATE() async throws {
         try await LabAccess.sharing {
             let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
-            #expect(throws: PostgresError.queryFailed(sqlstate: "42P01", message: #"relation "no_such_table" does not exist LINE 1: SELECT * FROM no_such_table ^"#)) {
+            #expect(
+                throws: PostgresError.queryFailed(
+                    sqlstate: "42P01", message: #"relation "no_such_table" does not exist LINE 1: SELECT * FROM no_such_table ^"#)
+            ) {
                 try c.query("SELECT * FROM no_such_table")
             }
             // The connection is still usable afterwards.
@@ -71,7 +75,8 @@ struct PostgresIntegrationTests {
             }
             #expect(Date().timeIntervalSince(started) < 5)
             let observer = try PostgresConnection.connect(lab.postgresURL)
-            let running = try observer.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rbsh-timeout-test' AND state = 'active'")
+            let running = try observer.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rbsh-timeout-test' AND state = 'active'")
             #expect(running.rows == [["0"]], "the cancelled query is still running on the server")
         }
     }
@@ -91,12 +96,20 @@ struct PostgresIntegrationTests {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
             let runner = ProbeRunner(targets: lab.targets)
-            let write = PendingStep(step: Step(id: "w", title: "w", action: .postgres(PostgresAction(sql: "CREATE TABLE rbsh_should_not_exist (x int)"))), purpose: .diagnose)
+            let write = PendingStep(
+                step: Step(id: "w", title: "w", action: .postgres(PostgresAction(sql: "CREATE TABLE rbsh_should_not_exist (x int)"))),
+                purpose: .diagnose)
             let r = runner.run(write, control: StepControl())
             #expect(r.status == .failed)
             #expect(r.values["sqlstate"] == .string("25006"), "read_only_sql_transaction")
-            let read = PendingStep(step: Step(id: "r", title: "r", action: .postgres(PostgresAction(
-                sql: "SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt"))),
+            let read = PendingStep(
+                step: Step(
+                    id: "r", title: "r",
+                    action: .postgres(
+                        PostgresAction(
+                            sql:
+                                "SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt"
+                        ))),
                 purpose: .diagnose)
             let ok = runner.run(read, control: StepControl())
             #expect(ok.status == .ok)
@@ -112,8 +125,11 @@ struct PostgresIntegrationTests {
         try await LabAccess.sharing {
             let runner = ProbeRunner(targets: try LabFixture.require().targets)
             func step(_ sql: String, _ access: PostgresAction.Access, autocommit: Bool = false) -> StepResult {
-                runner.run(PendingStep(step: Step(id: "s", title: "s", action: .postgres(PostgresAction(sql: sql, access: access, autocommit: autocommit))),
-                                       purpose: .diagnose), control: StepControl())
+                runner.run(
+                    PendingStep(
+                        step: Step(
+                            id: "s", title: "s", action: .postgres(PostgresAction(sql: sql, access: access, autocommit: autocommit))),
+                        purpose: .diagnose), control: StepControl())
             }
             let table = "rbsh_rw_\(UInt32.random(in: 0...UInt32.max))"
             #expect(step("CREATE TABLE \(table) (x int)", .readWrite).status == .ok)
@@ -129,7 +145,9 @@ struct PostgresIntegrationTests {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
             let runner = ProbeRunner(targets: lab.targets)
-            let pidStep = PendingStep(step: Step(id: "p", title: "p", action: .postgres(PostgresAction(sql: "SELECT pg_backend_pid() AS pid"))), purpose: .diagnose)
+            let pidStep = PendingStep(
+                step: Step(id: "p", title: "p", action: .postgres(PostgresAction(sql: "SELECT pg_backend_pid() AS pid"))),
+                purpose: .diagnose)
             let first = runner.run(pidStep, control: StepControl())
             let pid = try #require(first.value(of: "pid")?.number)
             let killer = try PostgresConnection.connect(lab.postgresURL)

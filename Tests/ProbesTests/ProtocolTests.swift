@@ -36,7 +36,10 @@ import Testing
     }
 
     @Test func redisInfoDerivesHitRateAndMemoryUse() {
-        let info = RedisInfo(parsing: "# Memory\r\nused_memory:50\r\nmaxmemory:200\r\nmaxmemory_policy:allkeys-lru\r\n# Stats\r\nkeyspace_hits:90\r\nkeyspace_misses:10\r\n")
+        let info = RedisInfo(
+            parsing:
+                "# Memory\r\nused_memory:50\r\nmaxmemory:200\r\nmaxmemory_policy:allkeys-lru\r\n# Stats\r\nkeyspace_hits:90\r\nkeyspace_misses:10\r\n"
+        )
         #expect(info.hitRatePercent == 90)
         #expect(info.memoryUsedPercent == 25)
         #expect(info.fields["maxmemory_policy"] == "allkeys-lru")
@@ -45,7 +48,8 @@ import Testing
     }
 
     @Test func httpResponsesParseWithChunkedBodies() throws {
-        let raw = Array("HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n".utf8)
+        let raw = Array(
+            "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n".utf8)
         let r = try HTTPClient.parse(raw, method: "GET")
         #expect(r.status == 503)
         #expect(r.headers["x-a"] == "b")
@@ -64,17 +68,18 @@ import Testing
 @Suite struct SQLStatementTests {
     @Test func splitsAtSemicolonsOutsideQuotesAndComments() {
         let sql = """
-        CREATE INDEX CONCURRENTLY a ON t (x);
-        SELECT ';' AS "semi;colon" -- a comment; with a semicolon
-        ;
-        DO $body$ BEGIN PERFORM 1; END $body$;
+            CREATE INDEX CONCURRENTLY a ON t (x);
+            SELECT ';' AS "semi;colon" -- a comment; with a semicolon
+            ;
+            DO $body$ BEGIN PERFORM 1; END $body$;
 
-        """
-        #expect(SQLStatements.split(sql) == [
-            "CREATE INDEX CONCURRENTLY a ON t (x)",
-            #"SELECT ';' AS "semi;colon" -- a comment; with a semicolon"#,
-            "DO $body$ BEGIN PERFORM 1; END $body$",
-        ])
+            """
+        #expect(
+            SQLStatements.split(sql) == [
+                "CREATE INDEX CONCURRENTLY a ON t (x)",
+                #"SELECT ';' AS "semi;colon" -- a comment; with a semicolon"#,
+                "DO $body$ BEGIN PERFORM 1; END $body$",
+            ])
         #expect(SQLStatements.split("SELECT 'it''s; fine'") == ["SELECT 'it''s; fine'"])
     }
 }

@@ -48,7 +48,9 @@ struct RedisIntegrationTests {
             _ = try c.command(["RPUSH", key, "x"])
             defer { _ = try? c.command(["DEL", key]) }
             #expect { _ = try c.command(["GET", key]) } throws: { ($0 as? RedisError)?.code == "WRONGTYPE" }
-            #expect { _ = try c.command(["EVALSHA", String(repeating: "0", count: 40), "0"]) } throws: { ($0 as? RedisError)?.code == "NOSCRIPT" }
+            #expect { _ = try c.command(["EVALSHA", String(repeating: "0", count: 40), "0"]) } throws: {
+                ($0 as? RedisError)?.code == "NOSCRIPT"
+            }
         }
     }
 
@@ -66,18 +68,20 @@ struct RedisIntegrationTests {
 
     @Test func aClosedPortIsUnreachable() throws {
         let port = LabFixture.closedPort()
-        #expect { _ = try RedisConnection.connect(RedisURL(host: "127.0.0.1", port: port, username: nil, password: nil, database: 0), timeout: 2) }
-            throws: { error in
-                guard let e = error as? RedisError, case .unreachable = e else { return false }
-                return true
-            }
+        #expect {
+            _ = try RedisConnection.connect(RedisURL(host: "127.0.0.1", port: port, username: nil, password: nil, database: 0), timeout: 2)
+        } throws: { error in
+            guard let e = error as? RedisError, case .unreachable = e else { return false }
+            return true
+        }
     }
 
     @Test func infoStepsExposeDerivedFigures() async throws {
         try await LabAccess.sharing {
             let lab = try LabFixture.require()
             let r = ProbeRunner(targets: lab.targets).run(
-                PendingStep(step: Step(id: "i", title: "i", action: .redis(RedisAction(argv: ["INFO"]))), purpose: .diagnose), control: StepControl())
+                PendingStep(step: Step(id: "i", title: "i", action: .redis(RedisAction(argv: ["INFO"]))), purpose: .diagnose),
+                control: StepControl())
             #expect(r.status == .ok)
             #expect(r.values["maxmemory"] == .number(64 * 1024 * 1024))
             #expect(r.values["maxmemory_policy"] == .string("allkeys-lru"))

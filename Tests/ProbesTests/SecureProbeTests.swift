@@ -10,8 +10,9 @@ import TestSupport
 @Suite(.enabled(if: LabFixture.isUp || LabFixture.isRequired))
 struct SecureProbeTests {
     func run(_ action: StepAction, timeout: Double = 10, targets: Targets = Targets()) -> StepResult {
-        ProbeRunner(targets: targets).run(PendingStep(step: Step(id: "p", title: "p", action: action, timeout: timeout), purpose: .diagnose),
-                                          control: StepControl())
+        ProbeRunner(targets: targets).run(
+            PendingStep(step: Step(id: "p", title: "p", action: action, timeout: timeout), purpose: .diagnose),
+            control: StepControl())
     }
 
     @Test func theCertificateIsReadEvenWhenItIsNotTrusted() async throws {
@@ -48,7 +49,8 @@ struct SecureProbeTests {
                 ping: true
             """.write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let p = try RbshProcess.run(["run", path, "--format", "json", "--transcript", "/dev/null"], environment: ["SSL_CERT_FILE": lab.caCertificate])
+            let p = try RbshProcess.run(
+                ["run", path, "--format", "json", "--transcript", "/dev/null"], environment: ["SSL_CERT_FILE": lab.caCertificate])
             #expect(p.status == 0, "\(p.stdout) \(p.stderr)")
             #expect(p.stdout.contains(#"{"duration_ms":"#))
             #expect(!p.stdout.contains(#""status":"error""#) && !p.stdout.contains(#""status":"failed""#), "\(p.stdout)")
@@ -96,7 +98,9 @@ struct SecureProbeTests {
     @Test func theSystemProbeReadsProcWithoutCommands() {
         let r = run(.system(SystemAction(sampleMilliseconds: 100)))
         #expect(r.status == .ok)
-        for name in ["cpu_pct", "cpus", "load1", "mem_pct", "mem_total", "swap_pct", "disk_pct", "net_rx_bytes", "disk_read_bytes", "collect_ms"] {
+        for name in [
+            "cpu_pct", "cpus", "load1", "mem_pct", "mem_total", "swap_pct", "disk_pct", "net_rx_bytes", "disk_read_bytes", "collect_ms",
+        ] {
             #expect(r.values[name]?.number != nil, "\(name) missing")
         }
         let mem = r.values["mem_pct"]?.number ?? -1

@@ -6,7 +6,9 @@ import Testing
 /// Each client's errors become a step's status, `error_kind` and
 /// `connected` in one place; runbooks branch on these.
 @Suite struct StepFailureTests {
-    func expectResult(_ r: StepResult, _ status: StepStatus, _ kind: String, connected: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectResult(
+        _ r: StepResult, _ status: StepStatus, _ kind: String, connected: Bool, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(r.status == status, sourceLocation: sourceLocation)
         #expect(r.values["error_kind"] == .string(kind), sourceLocation: sourceLocation)
         #expect(r.values["connected"] == .bool(connected), sourceLocation: sourceLocation)
@@ -31,7 +33,8 @@ import Testing
         expectResult(StepResult(failure: RedisError.timeout("5 s")), .timeout, "timeout", connected: false)
         expectResult(StepResult(failure: RedisError.connectionLost("reset")), .error, "connection_lost", connected: false)
         expectResult(StepResult(failure: RedisError.badURL("not a URL")), .error, "configuration", connected: false)
-        expectResult(StepResult(failure: RedisError.commandFailed(code: "WRONGTYPE", message: "wrong kind")), .failed, "WRONGTYPE", connected: true)
+        expectResult(
+            StepResult(failure: RedisError.commandFailed(code: "WRONGTYPE", message: "wrong kind")), .failed, "WRONGTYPE", connected: true)
     }
 
     @Test func networkErrors() {

@@ -36,8 +36,10 @@ import Testing
 
     @Test(arguments: cases)
     func diagnosticsAreExactly(file: String) throws {
-        let expected = try String(contentsOfFile: Self.corpus + "/" + file.replacingOccurrences(of: ".yaml", with: ".expected"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let expected = try String(
+            contentsOfFile: Self.corpus + "/" + file.replacingOccurrences(of: ".yaml", with: ".expected"), encoding: .utf8
+        )
+        .split(separator: "\n").map(String.init)
         #expect(!expected.isEmpty, "a corpus case must be broken")
         #expect(Self.lint([file], in: Self.corpus) == expected)
     }

@@ -28,7 +28,8 @@ import Testing
 /// The format page's worked example is a runbook that lints clean and runs its course.
 @Suite struct FormatDocumentationTests {
     @Test func theWorkedExampleLintsClean() throws {
-        let page = try String(contentsOfFile: EmbeddedFilesTests.root.appendingPathComponent("docs/runbook-format.md").path, encoding: .utf8)
+        let page = try String(
+            contentsOfFile: EmbeddedFilesTests.root.appendingPathComponent("docs/runbook-format.md").path, encoding: .utf8)
         let example = try #require(page.range(of: "## A worked example"))
         let start = try #require(page.range(of: "```yaml\n", range: example.upperBound..<page.endIndex))
         let end = try #require(page.range(of: "\n```", range: start.upperBound..<page.endIndex))
@@ -39,8 +40,13 @@ import Testing
         var s = RunbookSession(runbook: rb, policy: .person)
         _ = s.start()
         _ = s.stepFinished(StepResult(status: .ok, values: ["connected": .bool(true)]))
-        _ = s.stepFinished(StepResult(status: .ok, values: ["memory_used_pct": .number(97), "maxmemory_policy": .string("noeviction"),
-                                                            "used_memory_human": .string("62M"), "maxmemory_human": .string("64M")]))
+        _ = s.stepFinished(
+            StepResult(
+                status: .ok,
+                values: [
+                    "memory_used_pct": .number(97), "maxmemory_policy": .string("noeviction"),
+                    "used_memory_human": .string("62M"), "maxmemory_human": .string("64M"),
+                ]))
         guard case .confirm(let c) = s.stepFinished(StepResult(status: .ok, exitCode: 0)) else {
             Issue.record("the destructive fix was not offered")
             return

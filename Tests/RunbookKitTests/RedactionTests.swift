@@ -15,12 +15,12 @@ import Testing
     @Test func masksHeadersEnvironmentAndPairs() {
         let r = Redactor()
         let text = """
-        Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc
-        PGPASSWORD=pgpass-value
-        {"api_key": "key-12345", "token": "tok-999"}
-        requirepass redis-pass-1
-        AUTH default redis-pass-2
-        """
+            Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc
+            PGPASSWORD=pgpass-value
+            {"api_key": "key-12345", "token": "tok-999"}
+            requirepass redis-pass-1
+            AUTH default redis-pass-2
+            """
         let out = r.redact(text)
         for secret in ["eyJhbGciOiJIUzI1NiJ9.abc", "pgpass-value", "key-12345", "tok-999", "redis-pass-1", "redis-pass-2"] {
             #expect(!out.contains(secret), "\(secret) leaked: \(out)")

@@ -3,37 +3,37 @@ import Testing
 
 @Suite struct RunbookGraphTests {
     static let triage = """
-    id: triage
-    title: Triage
-    category: tool
-    steps:
-      - id: kind
-        ask: What kind of problem?
-        choices: [service-down, performance]
-        next:
-          - when: answer == "service-down"
-            goto: service
-          - when: answer == "performance"
-            goto: perf
-      - id: service
-        title: Check service status
-        shell: "true"
-        findings:
-          - id: down
-            when: exit_code != 0
-            severity: critical
-            message: down
-        next: end
-      - id: perf
-        title: Performance analysis
-        shell: "true"
-    remediations:
-      - id: restart
-        title: Restart
-        fixes: [down]
-        risk: changes
-        shell: "true"
-    """
+        id: triage
+        title: Triage
+        category: tool
+        steps:
+          - id: kind
+            ask: What kind of problem?
+            choices: [service-down, performance]
+            next:
+              - when: answer == "service-down"
+                goto: service
+              - when: answer == "performance"
+                goto: perf
+          - id: service
+            title: Check service status
+            shell: "true"
+            findings:
+              - id: down
+                when: exit_code != 0
+                severity: critical
+                message: down
+            next: end
+          - id: perf
+            title: Performance analysis
+            shell: "true"
+        remediations:
+          - id: restart
+            title: Restart
+            fixes: [down]
+            risk: changes
+            shell: "true"
+        """
 
     @Test func questionsBecomeDecisionsWithTheirChoicesOnTheEdges() throws {
         let rb = try #require(RunbookLoader.load(yaml: Self.triage, file: "t.yaml").runbook)
@@ -66,14 +66,16 @@ import Testing
 
 @Suite struct TableFormatterTests {
     @Test func drawsAsPsqlDoes() {
-        let t = ResultTable(columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"], [nil, "5"]], numericColumns: [1])
-        #expect(TableFormatter.render(t) == """
-             state  | connections
-            --------+-------------
-             idle   |          80
-             active |           1
-                    |           5
-            (3 rows)
-            """)
+        let t = ResultTable(
+            columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"], [nil, "5"]], numericColumns: [1])
+        #expect(
+            TableFormatter.render(t) == """
+                 state  | connections
+                --------+-------------
+                 idle   |          80
+                 active |           1
+                        |           5
+                (3 rows)
+                """)
     }
 }

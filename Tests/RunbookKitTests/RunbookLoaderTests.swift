@@ -3,32 +3,32 @@ import Testing
 
 @Suite struct RunbookLoaderTests {
     static let valid = """
-    id: sample
-    title: Sample
-    category: service-down
-    steps:
-      - id: first
-        title: First
-        postgres: SELECT 1 AS one
-        timeout: 5s
-        findings:
-          - id: broken
-            when: status != "ok"
-            severity: critical
-            message: "it broke: ${error}"
-        next:
-          - when: status != "ok"
-            goto: last
-      - id: last
-        shell: echo done
-    remediations:
-      - id: mend
-        title: Mend it
-        fixes: [broken]
-        risk: changes
-        shell: echo mended
-        verify: first
-    """
+        id: sample
+        title: Sample
+        category: service-down
+        steps:
+          - id: first
+            title: First
+            postgres: SELECT 1 AS one
+            timeout: 5s
+            findings:
+              - id: broken
+                when: status != "ok"
+                severity: critical
+                message: "it broke: ${error}"
+            next:
+              - when: status != "ok"
+                goto: last
+          - id: last
+            shell: echo done
+        remediations:
+          - id: mend
+            title: Mend it
+            fixes: [broken]
+            risk: changes
+            shell: echo mended
+            verify: first
+        """
 
     func diagnostics(_ yaml: String) -> [String] {
         RunbookLoader.load(yaml: yaml, file: "t.yaml").diagnostics.map(\.description)
@@ -59,7 +59,8 @@ import Testing
     }
 
     @Test func badExpressionsPointAtTheColumnOfTheFault() {
-        let d = diagnostics(Self.valid.replacingOccurrences(of: #"when: status != "ok"\#n        severity"#, with: "when: status = 1\n        severity"))
+        let d = diagnostics(
+            Self.valid.replacingOccurrences(of: #"when: status != "ok"\#n        severity"#, with: "when: status = 1\n        severity"))
         #expect(d.first == "t.yaml:11:22: bad expression in `when`: `=` is not an operator; compare with `==`")
     }
 
@@ -75,14 +76,14 @@ import Testing
 
     @Test func duplicateIdsAndMissingFieldsAreReported() {
         let yaml = """
-        id: dup
-        category: data
-        steps:
-          - id: a
-            shell: "true"
-          - id: a
-            shell: "false"
-        """
+            id: dup
+            category: data
+            steps:
+              - id: a
+                shell: "true"
+              - id: a
+                shell: "false"
+            """
         let d = diagnostics(yaml)
         #expect(d.contains { $0.hasPrefix("t.yaml:1:1: missing `title`") })
         #expect(d.contains { $0.contains("duplicate step id `a`") })
@@ -90,30 +91,31 @@ import Testing
 
     @Test func unreachableStepsAndLoopsWithoutAnExitAreReported() {
         let yaml = """
-        id: loops
-        title: Loops
-        category: tool
-        steps:
-          - id: a
-            shell: "true"
-            next: b
-          - id: orphan
-            shell: "true"
-          - id: b
-            shell: "true"
-            next: c
-          - id: c
-            shell: "true"
-            next: b
-        """
+            id: loops
+            title: Loops
+            category: tool
+            steps:
+              - id: a
+                shell: "true"
+                next: b
+              - id: orphan
+                shell: "true"
+              - id: b
+                shell: "true"
+                next: c
+              - id: c
+                shell: "true"
+                next: b
+            """
         let d = diagnostics(yaml)
         #expect(d.contains { $0.contains("step `orphan` cannot be reached from the first step") })
         #expect(d.contains { $0.contains("step `b` is in a loop with no way out") })
     }
 
     @Test func badDurationsAndYAMLSyntaxAreReported() {
-        #expect(diagnostics(Self.valid.replacingOccurrences(of: "timeout: 5s", with: "timeout: soon")).first?
-            .contains("timeout must be a duration") == true)
+        #expect(
+            diagnostics(Self.valid.replacingOccurrences(of: "timeout: 5s", with: "timeout: soon")).first?
+                .contains("timeout must be a duration") == true)
         let syntax = diagnostics("id: x\n  title: [oops\n")
         #expect(syntax.first?.hasPrefix("t.yaml:") == true)
         #expect(syntax.first?.contains("YAML syntax") == true)

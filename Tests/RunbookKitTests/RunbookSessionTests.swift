@@ -6,46 +6,46 @@ import Testing
 @Suite struct RunbookSessionTests {
     static func book(_ risk: Risk = .changes, word: String? = nil) throws -> Runbook {
         let yaml = """
-        id: conn
-        title: Connections
-        category: service-down
-        inputs:
-          - id: limit
-            prompt: Limit
-            default: "50"
-        steps:
-          - id: ping
-            title: Ping
-            tcp: "db:5432"
-            findings:
-              - id: down
-                when: not connected
-                severity: critical
-                message: "down: ${error}"
-            next:
-              - when: not connected
-                goto: log
-          - id: count
-            title: Count
-            postgres: SELECT 1
-            findings:
-              - id: too-many
-                when: idle > vars.limit
-                severity: warning
-                message: "${idle} idle"
-          - id: log
-            title: Log
-            shell: tail log
-        remediations:
-          - id: kill-idle
-            title: Kill idle
-            fixes: [too-many]
-            risk: \(risk.rawValue)
-            \(word.map { "confirm_word: \($0)" } ?? "")
-            postgres: SELECT pg_terminate_backend(1)
-            access: read-write
-            verify: count
-        """
+            id: conn
+            title: Connections
+            category: service-down
+            inputs:
+              - id: limit
+                prompt: Limit
+                default: "50"
+            steps:
+              - id: ping
+                title: Ping
+                tcp: "db:5432"
+                findings:
+                  - id: down
+                    when: not connected
+                    severity: critical
+                    message: "down: ${error}"
+                next:
+                  - when: not connected
+                    goto: log
+              - id: count
+                title: Count
+                postgres: SELECT 1
+                findings:
+                  - id: too-many
+                    when: idle > vars.limit
+                    severity: warning
+                    message: "${idle} idle"
+              - id: log
+                title: Log
+                shell: tail log
+            remediations:
+              - id: kill-idle
+                title: Kill idle
+                fixes: [too-many]
+                risk: \(risk.rawValue)
+                \(word.map { "confirm_word: \($0)" } ?? "")
+                postgres: SELECT pg_terminate_backend(1)
+                access: read-write
+                verify: count
+            """
         let outcome = RunbookLoader.load(yaml: yaml, file: "conn.yaml")
         return try #require(outcome.runbook, "\(outcome.diagnostics)")
     }
@@ -149,20 +149,20 @@ import Testing
 
     @Test func whatDependsOnASkippedStepIsUnknownNotFailed() throws {
         let yaml = """
-        id: dep
-        title: Dep
-        category: tool
-        steps:
-          - id: first
-            shell: "true"
-          - id: second
-            shell: "true"
-            findings:
-              - id: first-failed
-                when: steps.first.failed or steps.first.exit_code != 0
-                severity: critical
-                message: first failed
-        """
+            id: dep
+            title: Dep
+            category: tool
+            steps:
+              - id: first
+                shell: "true"
+              - id: second
+                shell: "true"
+                findings:
+                  - id: first-failed
+                    when: steps.first.failed or steps.first.exit_code != 0
+                    severity: critical
+                    message: first failed
+            """
         var s = RunbookSession(runbook: try #require(RunbookLoader.load(yaml: yaml, file: "d.yaml").runbook), policy: .person)
         _ = s.start()
         _ = s.skip()
@@ -194,7 +194,8 @@ import Testing
     }
 
     @Test func dryRunRunsNoFixEvenWhenAllowed() throws {
-        var s = RunbookSession(runbook: try Self.book(.safe), policy: RemediationPolicy(mode: .unattended(allow: .destructive), dryRun: true))
+        var s = RunbookSession(
+            runbook: try Self.book(.safe), policy: RemediationPolicy(mode: .unattended(allow: .destructive), dryRun: true))
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
         #expect(s.stepFinished(logged) == .finished(.warning))
         #expect(s.remediations["kill-idle"]?.offered == true)
@@ -268,29 +269,29 @@ import Testing
     }
 
     static let inner = """
-    id: inner
-    title: Inner
-    category: tool
-    steps:
-      - id: probe
-        shell: "true"
-        findings:
-          - id: bad
-            when: exit_code != 0
-            severity: warning
-            message: bad
-      - id: second
-        shell: "true"
-        next:
-          - when: steps.probe.exit_code != 0
-            goto: end
-    remediations:
-      - id: mend
-        fixes: [bad]
-        risk: safe
-        shell: "true"
-        verify: probe
-    """
+        id: inner
+        title: Inner
+        category: tool
+        steps:
+          - id: probe
+            shell: "true"
+            findings:
+              - id: bad
+                when: exit_code != 0
+                severity: warning
+                message: bad
+          - id: second
+            shell: "true"
+            next:
+              - when: steps.probe.exit_code != 0
+                goto: end
+        remediations:
+          - id: mend
+            fixes: [bad]
+            risk: safe
+            shell: "true"
+            verify: probe
+        """
 
     static func outer(mode: String) -> String {
         """
@@ -323,8 +324,9 @@ import Testing
 
     @Test func anIncludedRunbookRunsInPlaceWithItsOwnNames() throws {
         let inner = try Self.load(Self.inner)
-        var s = RunbookSession(runbook: try Self.load(Self.outer(mode: "include")), policy: RemediationPolicy(mode: .unattended(allow: .safe)),
-                               resolve: { $0 == "inner" ? inner : nil })
+        var s = RunbookSession(
+            runbook: try Self.load(Self.outer(mode: "include")), policy: RemediationPolicy(mode: .unattended(allow: .safe)),
+            resolve: { $0 == "inner" ? inner : nil })
         #expect(id(s.start()) == "first")
         #expect(id(s.stepFinished(StepResult(status: .ok, exitCode: 0))) == "check/probe")
         #expect(s.currentRunbook.id == "inner")
@@ -346,7 +348,8 @@ import Testing
 
     @Test func aHandOverEndsTheWalkWithTheOtherRunbook() throws {
         let inner = try Self.load(Self.inner)
-        var s = RunbookSession(runbook: try Self.load(Self.outer(mode: "handover")), policy: .person, resolve: { $0 == "inner" ? inner : nil })
+        var s = RunbookSession(
+            runbook: try Self.load(Self.outer(mode: "handover")), policy: .person, resolve: { $0 == "inner" ? inner : nil })
         _ = s.start()
         _ = s.stepFinished(StepResult(status: .ok, exitCode: 0))
         _ = s.stepFinished(StepResult(status: .ok, exitCode: 0))
@@ -357,13 +360,13 @@ import Testing
 
     @Test func aRunbookThatIncludesItselfIsAnErrorNotALoop() throws {
         let selfish = """
-        id: selfish
-        title: Selfish
-        category: tool
-        steps:
-          - id: again
-            runbook: selfish
-        """
+            id: selfish
+            title: Selfish
+            category: tool
+            steps:
+              - id: again
+                runbook: selfish
+            """
         let book = try Self.load(selfish)
         var s = RunbookSession(runbook: book, policy: .person, resolve: { $0 == "selfish" ? book : nil })
         #expect(s.start() == .finished(.unknown))
@@ -377,24 +380,24 @@ import Testing
 
 @Suite struct ConcurrentStepTests {
     static let yaml = """
-    id: group
-    title: Group
-    category: tool
-    steps:
-      - id: a
-        concurrent: true
-        shell: "sleep 0.5; date +%s.%N"
-      - id: b
-        concurrent: true
-        shell: "sleep 0.5; date +%s.%N"
-        findings:
-          - id: b-failed
-            when: exit_code != 0
-            severity: warning
-            message: b failed
-      - id: after
-        shell: "true"
-    """
+        id: group
+        title: Group
+        category: tool
+        steps:
+          - id: a
+            concurrent: true
+            shell: "sleep 0.5; date +%s.%N"
+          - id: b
+            concurrent: true
+            shell: "sleep 0.5; date +%s.%N"
+            findings:
+              - id: b-failed
+                when: exit_code != 0
+                severity: warning
+                message: b failed
+          - id: after
+            shell: "true"
+        """
 
     final class Runner: StepRunner, @unchecked Sendable {
         let lock = NSLock()
@@ -414,9 +417,10 @@ import Testing
         #expect(s.concurrentGroup().map(\.step.id) == ["a", "b"])
         let runner = Runner()
         let host = UnattendedHost()
-        let stepper = Stepper(session: RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil))),
-                              execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: nil, presenter: nil)),
-                              host: host, concurrent: true)
+        let stepper = Stepper(
+            session: RunbookSession(runbook: rb, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+            execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: nil, presenter: nil)),
+            host: host, concurrent: true)
         #expect(stepper.run() == .warning)
         #expect(runner.most == 2, "a and b ran at the same time")
         #expect(stepper.durations.map(\.step) == ["a", "b", "after"])
@@ -425,18 +429,18 @@ import Testing
 
     @Test func aConcurrentStepCannotBranch() {
         let bad = """
-        id: bad
-        title: Bad
-        category: tool
-        steps:
-          - id: a
-            concurrent: true
-            shell: "true"
-            next: b
-          - id: b
-            concurrent: true
-            ask: Really?
-        """
+            id: bad
+            title: Bad
+            category: tool
+            steps:
+              - id: a
+                concurrent: true
+                shell: "true"
+                next: b
+              - id: b
+                concurrent: true
+                ask: Really?
+            """
         let d = RunbookLoader.load(yaml: bad, file: "g.yaml").diagnostics.map(\.description)
         #expect(d.contains("g.yaml:6:5: a concurrent step cannot have `next`: the steps of a group run together, in order"), "\(d)")
         #expect(d.contains("g.yaml:10:5: `ask` steps cannot be concurrent: they need the operator or the walk"), "\(d)")

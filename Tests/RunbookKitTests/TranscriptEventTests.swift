@@ -17,10 +17,12 @@ import Testing
         .input(name: "window", value: "60", by: .defaultValue),
         .stepStarted(step: "inc/connections", title: "Connections", kind: "postgres", purpose: .diagnose, detail: "SELECT 1\nFROM x"),
         .stepStarted(step: "fix", title: "Fix", kind: "shell", purpose: .remediate("terminate"), detail: "echo"),
-        .stepEnded(step: "s", purpose: .verify("terminate"),
-                   result: StepResult(status: .failed, exitCode: 3, durationMilliseconds: 12, output: CapturedOutput(text: "out\u{1}\t", elidedBytes: 9),
-                                      error: "exit 3", values: ["n": .number(1.5), "b": .bool(true), "s": .string("x"), "z": .null]),
-                   findings: [finding, Finding(id: "g", severity: .info, message: "m", step: "s", state: .unknown)]),
+        .stepEnded(
+            step: "s", purpose: .verify("terminate"),
+            result: StepResult(
+                status: .failed, exitCode: 3, durationMilliseconds: 12, output: CapturedOutput(text: "out\u{1}\t", elidedBytes: 9),
+                error: "exit 3", values: ["n": .number(1.5), "b": .bool(true), "s": .string("x"), "z": .null]),
+            findings: [finding, Finding(id: "g", severity: .info, message: "m", step: "s", state: .unknown)]),
         .stepEnded(step: "adhoc-1", purpose: .adHoc, result: StepResult(status: .interrupted), findings: []),
         .question(step: "kind", text: "Which?", choices: ["a", "b"]),
         .question(step: "free", text: "Anything?", choices: []),
@@ -62,14 +64,15 @@ import Testing
 
     @Test func unknownTypesAndFieldsFromALaterVersionAreKept() throws {
         let text = """
-        {"format":"rbsh-transcript","version":1,"started":"2026-11-27T00:00:00Z","shiny":"new"}
-        {"type":"hologram","time":"t","mono_ms":1,"colour":"blue"}
-        {"type":"note","text":"still read","mood":"calm","mono_ms":2}
-        {"type":"session_end","status":"stopped on error","mono_ms":3}
+            {"format":"rbsh-transcript","version":1,"started":"2026-11-27T00:00:00Z","shiny":"new"}
+            {"type":"hologram","time":"t","mono_ms":1,"colour":"blue"}
+            {"type":"note","text":"still read","mood":"calm","mono_ms":2}
+            {"type":"session_end","status":"stopped on error","mono_ms":3}
 
-        """
+            """
         let t = try Transcript.parse(Data(text.utf8), path: "later.jsonl")
-        #expect(t.events == [.unrecognized(type: "hologram"), .note("still read"), .sessionEnded(status: .unknown, reason: "stopped on error")])
+        #expect(
+            t.events == [.unrecognized(type: "hologram"), .note("still read"), .sessionEnded(status: .unknown, reason: "stopped on error")])
         #expect(TranscriptRendering.timeline(t).contains("hologram"))
     }
 
@@ -103,7 +106,10 @@ import Testing
         let run = try Transcript.read(path: Self.fixture("run-triage-v0.1.0.jsonl"))
         #expect(run.unreadableLines.isEmpty)
         #expect(run.events.contains(.answer(step: "kind", value: "service-down", by: .flag)))
-        #expect(run.events.contains { if case .sessionStarted(let s) = $0 { s.mode == "unattended" && s.allow == "none" && s.dryRun == false } else { false } })
+        #expect(
+            run.events.contains {
+                if case .sessionStarted(let s) = $0 { s.mode == "unattended" && s.allow == "none" && s.dryRun == false } else { false }
+            })
         #expect(RecordedRun(run).answers["kind"] == "service-down")
         let cut = try Transcript.read(path: Self.fixture("interrupt-v0.1.0.jsonl"))
         #expect(cut.events.contains(.interrupted(step: "adhoc-1")))

@@ -6,8 +6,9 @@ import Testing
 @Suite struct TranscriptTests {
     static func write(_ records: [TranscriptEvent], secrets: [String] = []) throws -> String {
         let path = NSTemporaryDirectory() + "rbsh-transcript-\(UUID().uuidString).jsonl"
-        let w = try TranscriptWriter(path: path, redactor: Redactor(secrets: secrets),
-                                     header: TranscriptHeader(command: "run", targets: ["redis": "redis://h"], rbshVersion: "t", user: "oncall", host: "h"))
+        let w = try TranscriptWriter(
+            path: path, redactor: Redactor(secrets: secrets),
+            header: TranscriptHeader(command: "run", targets: ["redis": "redis://h"], rbshVersion: "t", user: "oncall", host: "h"))
         try w.write(.sessionStarted(SessionStart(mode: "unattended")))
         for r in records { try w.write(r) }
         try w.write(.note("restarted by hand"))
@@ -20,7 +21,9 @@ import Testing
         .runbookStarted(id: "db", title: "DB"),
         .input(name: "idle_minutes", value: "0", by: .flag),
         .stepStarted(step: "connections", title: "Connections", kind: "postgres", purpose: .diagnose, detail: "SELECT 1"),
-        .stepEnded(step: "connections", purpose: .diagnose, result: StepResult(status: .ok, output: CapturedOutput(text: "80 | idle")), findings: [finding]),
+        .stepEnded(
+            step: "connections", purpose: .diagnose, result: StepResult(status: .ok, output: CapturedOutput(text: "80 | idle")),
+            findings: [finding]),
         .remediationOffered(id: "terminate", risk: .changes, fixes: ["many-idle"], detail: "SELECT pg_terminate_backend(1)"),
         .remediationDecision(id: "terminate", confirmed: true, by: .operatorInput, reason: nil),
         .remediationApplied(id: "terminate", status: .ok),
@@ -34,9 +37,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let t = try Transcript.read(path: path)
         #expect(t.header.user == "oncall")
-        #expect(t.events.map(\.type) == ["session_start", "runbook_start", "input", "step_start", "step_end", "remediation_offered",
-                                        "remediation_confirmed", "remediation_applied", "step_end", "remediation_verified", "runbook_end",
-                                        "note", "session_end"])
+        #expect(
+            t.events.map(\.type) == [
+                "session_start", "runbook_start", "input", "step_start", "step_end", "remediation_offered",
+                "remediation_confirmed", "remediation_applied", "step_end", "remediation_verified", "runbook_end",
+                "note", "session_end",
+            ])
         #expect(t.entries.allSatisfy { $0.time != nil && $0.monoMilliseconds != nil })
         let s = TranscriptSummary(t)
         #expect(s.findings.map(\.state) == [.resolved])
@@ -63,8 +69,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let w = try TranscriptWriter(path: path, redactor: Redactor(), outputCap: 100, header: TranscriptHeader())
         let output = "HEAD" + String(repeating: "x", count: 1000) + "TAIL"
-        try w.write(.stepEnded(step: "s", purpose: .diagnose,
-                               result: StepResult(status: .ok, output: CapturedOutput(text: output, elidedBytes: 7)), findings: []))
+        try w.write(
+            .stepEnded(
+                step: "s", purpose: .diagnose,
+                result: StepResult(status: .ok, output: CapturedOutput(text: output, elidedBytes: 7)), findings: []))
         guard case .stepEnded(_, _, let result, _) = try #require(try Transcript.read(path: path).events.first) else {
             Issue.record("not a step_end")
             return
@@ -106,7 +114,9 @@ import Testing
     @Test func secretsNeverReachTheFile() throws {
         let records: [TranscriptEvent] = [
             .stepStarted(step: "s", title: "t", kind: "shell", purpose: .adHoc, detail: "PGPASSWORD=hunter2-pw psql -c 'select 1'"),
-            .stepEnded(step: "s", purpose: .adHoc, result: StepResult(status: .ok, output: CapturedOutput(text: "token: tok-123456\nplain text")), findings: []),
+            .stepEnded(
+                step: "s", purpose: .adHoc, result: StepResult(status: .ok, output: CapturedOutput(text: "token: tok-123456\nplain text")),
+                findings: []),
         ]
         let path = try Self.write(records, secrets: ["config-secret-value"])
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -137,7 +147,8 @@ import Testing
     }
 
     @Test func volatileValuesAreNormalisedBeforeComparing() {
-        #expect(RunbookTestVerdict.normalize("80 idle for 00:01:02.5 since 2026-11-27T00:01:02Z on port 15432")
+        #expect(
+            RunbookTestVerdict.normalize("80 idle for 00:01:02.5 since 2026-11-27T00:01:02Z on port 15432")
                 == "<n> idle for <duration> since <time> on port <n>")
     }
 }
@@ -158,19 +169,22 @@ import Testing
         let file = try RunbookTestFile.load(path: path)
         let c = try #require(file.cases.first)
         #expect(c.ignored == ["high-cpu"])
-        let rb = try #require(RunbookLoader.load(yaml: """
-            id: host
-            title: Host
-            category: tool
-            steps:
-              - id: cpu
-                system: {sample: 1ms}
-                findings:
-                  - id: high-cpu
-                    when: cpu_pct > 80
-                    severity: warning
-                    message: busy
-            """, file: "h.yaml").runbook)
+        let rb = try #require(
+            RunbookLoader.load(
+                yaml: """
+                    id: host
+                    title: Host
+                    category: tool
+                    steps:
+                      - id: cpu
+                        system: {sample: 1ms}
+                        findings:
+                          - id: high-cpu
+                            when: cpu_pct > 80
+                            severity: warning
+                            message: busy
+                    """, file: "h.yaml"
+            ).runbook)
         var s = RunbookSession(runbook: rb, policy: .person)
         _ = s.start()
         s.begin()
@@ -179,13 +193,18 @@ import Testing
         #expect(s.outcome == .warning)
         #expect(RunbookTestVerdict.differences(c, session: s, records: records).isEmpty)
         // A finding raised only while verifying a fix is not one the walk reported.
-        let verifying = records + [.stepEnded(step: "cpu", purpose: .verify("fix"), result: StepResult(status: .ok),
-                                              findings: [Finding(id: "side-effect", severity: .warning, message: "m", step: "cpu")])]
+        let verifying =
+            records + [
+                .stepEnded(
+                    step: "cpu", purpose: .verify("fix"), result: StepResult(status: .ok),
+                    findings: [Finding(id: "side-effect", severity: .warning, message: "m", step: "cpu")])
+            ]
         #expect(RunbookTestVerdict.differences(c, session: s, records: verifying).isEmpty)
         var strict = c
         strict.ignored = []
-        #expect(RunbookTestVerdict.differences(strict, session: s, records: records) == [
-            "status: expected ok, got warning", "findings: unexpected high-cpu",
-        ])
+        #expect(
+            RunbookTestVerdict.differences(strict, session: s, records: records) == [
+                "status: expected ok, got warning", "findings: unexpected high-cpu",
+            ])
     }
 }

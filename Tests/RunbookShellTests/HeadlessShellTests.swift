@@ -15,40 +15,40 @@ import Testing
     }
 
     static let runbook = """
-    id: local
-    title: Local checks
-    category: tool
-    inputs:
-      - id: expected
-        default: "ok"
-    steps:
-      - id: greet
-        title: Say hello
-        shell: echo hello
-      - id: kind
-        ask: Which branch?
-        choices: [left, right]
-        next:
-          - when: answer == "right"
-            goto: right
-      - id: left
-        shell: "exit 3"
-        findings:
-          - id: left-failed
-            when: exit_code != 0
-            severity: warning
-            message: left exited ${exit_code}
-        next: end
-      - id: right
-        shell: echo right
-    remediations:
-      - id: mend
-        title: Mend the left side
-        fixes: [left-failed]
-        risk: changes
-        shell: echo mended
-        verify: right
-    """
+        id: local
+        title: Local checks
+        category: tool
+        inputs:
+          - id: expected
+            default: "ok"
+        steps:
+          - id: greet
+            title: Say hello
+            shell: echo hello
+          - id: kind
+            ask: Which branch?
+            choices: [left, right]
+            next:
+              - when: answer == "right"
+                goto: right
+          - id: left
+            shell: "exit 3"
+            findings:
+              - id: left-failed
+                when: exit_code != 0
+                severity: warning
+                message: left exited ${exit_code}
+            next: end
+          - id: right
+            shell: echo right
+        remediations:
+          - id: mend
+            title: Mend the left side
+            fixes: [left-failed]
+            risk: changes
+            shell: echo mended
+            verify: right
+        """
 
     func session(_ lines: [String]) throws -> (ShellSession, Buffer, String) {
         let dir = NSTemporaryDirectory() + "rbsh-headless-\(UUID().uuidString)"

@@ -72,7 +72,9 @@ struct RunCommandTests {
             let path = Self.transcriptPath()
             defer { try? FileManager.default.removeItem(atPath: path) }
 
-            let diagnose = try RbshProcess.run(["run", "db-connection-failure", "--answer", "idle_minutes=0", "--format", "json", "--transcript", path])
+            let diagnose = try RbshProcess.run([
+                "run", "db-connection-failure", "--answer", "idle_minutes=0", "--format", "json", "--transcript", path,
+            ])
             #expect(diagnose.status == 1, "\(diagnose.stdout)")
             let report = try #require(try JSONSerialization.jsonObject(with: Data(diagnose.stdout.utf8)) as? [String: Any])
             let ids = Set((report["findings"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
@@ -82,8 +84,10 @@ struct RunCommandTests {
             #expect(terminate?["offered"] as? Bool == true)
             #expect(terminate?["applied"] as? Bool == false, "not allowed without --allow")
 
-            let fix = try RbshProcess.run(["run", "db-connection-failure", "--answer", "idle_minutes=0", "--allow", "changes", "--format", "json",
-                                           "--transcript", path + ".fix"])
+            let fix = try RbshProcess.run([
+                "run", "db-connection-failure", "--answer", "idle_minutes=0", "--allow", "changes", "--format", "json",
+                "--transcript", path + ".fix",
+            ])
             try? FileManager.default.removeItem(atPath: path + ".fix")
             let fixed = try #require(try JSONSerialization.jsonObject(with: Data(fix.stdout.utf8)) as? [String: Any])
             let applied = (fixed["remediations"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "terminate-idle" }
@@ -105,7 +109,8 @@ struct RunCommandTests {
 
     @Test func aBrokenRunbookExitsThreeWithItsDiagnostics() throws {
         let path = NSTemporaryDirectory() + "broken-\(UUID().uuidString).yaml"
-        try "id: broken\ntitle: Broken\ncategory: data\nsteps:\n  - id: a\n    sqll: select 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "id: broken\ntitle: Broken\ncategory: data\nsteps:\n  - id: a\n    sqll: select 1\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = try RbshProcess.run(["run", path])
         #expect(p.status == 3)

@@ -15,19 +15,19 @@ struct ScriptedShellTests {
             let transcript = NSTemporaryDirectory() + "rbsh-shell-\(UUID().uuidString).jsonl"
             defer { try? FileManager.default.removeItem(atPath: transcript) }
             let script = """
-            # walk the whole runbook; at its end the shell offers the fixes
-            start db-connection-failure
-            next
-            next
-            next
-            next
-            next
-            next
-            y
-            findings
-            note fixed by the script
-            quit
-            """
+                # walk the whole runbook; at its end the shell offers the fixes
+                start db-connection-failure
+                next
+                next
+                next
+                next
+                next
+                next
+                y
+                findings
+                note fixed by the script
+                quit
+                """
             let p = try RbshProcess.run(["shell", "--transcript", transcript, "--answer", "idle_minutes=0"], stdin: script)
             #expect(p.status == 0, "\(p.stderr)")
             #expect(p.stdout.contains("WARNING many-idle-connections"))

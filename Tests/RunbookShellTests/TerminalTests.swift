@@ -8,10 +8,13 @@ import TestSupport
 /// The shell on a real terminal, driven through tmux.
 @Suite(.enabled(if: TmuxSession.isAvailable && (LabFixture.isUp || LabFixture.isRequired)))
 struct TerminalTests {
-    static func shell(_ extra: [String] = [], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)") throws -> TmuxSession {
+    static func shell(_ extra: [String] = [], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)") throws
+        -> TmuxSession
+    {
         let transcript = NSTemporaryDirectory() + "rbsh-tty-\(UUID().uuidString).jsonl"
-        return try TmuxSession([LabFixture.binary, "shell", "--transcript", transcript] + extra,
-                               environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"])
+        return try TmuxSession(
+            [LabFixture.binary, "shell", "--transcript", transcript] + extra,
+            environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"])
     }
 
     // capture-pane drops trailing spaces: the prompt reads `rbsh>` there.
@@ -96,7 +99,9 @@ struct TerminalTests {
             let took = t.waitFor("query cancelled", timeout: 5)
             #expect((took ?? 99) < 1)
             let c = try PostgresConnection.connect(lab.postgresURL)
-            let running = try c.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%tty_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()")
+            let running = try c.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%tty_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
+            )
             #expect(running.rows == [["0"]], "the query is still running on the server")
         }
     }

@@ -51,8 +51,10 @@ struct TranscriptCommandTests {
             let replay = try RbshProcess.run(["replay", path, "--execute", "--transcript-out", again])
             #expect(replay.status == 1)
             #expect(replay.stdout.contains("DIVERGES result at accepting: recorded ok, now failed"))
-            #expect(replay.stdout.contains("DIVERGES path at server-log: recorded step 2 trivial-query, now step 2 server-log")
-                    || replay.stdout.contains("DIVERGES path at trivial-query: recorded step 2 trivial-query, now step 2 server-log"), "\(replay.stdout)")
+            #expect(
+                replay.stdout.contains("DIVERGES path at server-log: recorded step 2 trivial-query, now step 2 server-log")
+                    || replay.stdout.contains("DIVERGES path at trivial-query: recorded step 2 trivial-query, now step 2 server-log"),
+                "\(replay.stdout)")
         }
     }
 
@@ -75,7 +77,10 @@ struct TranscriptCommandTests {
             #expect(p.status == 1)
             #expect(p.stdout.contains("✘ db-connection-failure: expects what a healthy lab does not have"))
             #expect(p.stdout.contains("    status: expected critical, got ok"))
-            #expect(p.stdout.contains("    path: expected accepting → server-log, got accepting → trivial-query → connections → by-state → idle-old → server-log"))
+            #expect(
+                p.stdout.contains(
+                    "    path: expected accepting → server-log, got accepting → trivial-query → connections → by-state → idle-old → server-log"
+                ))
             #expect(p.stdout.contains("    findings: missing postgres-unreachable"))
             #expect(p.stdout.hasSuffix("0 passed, 1 failed\n"))
         }
@@ -91,20 +96,23 @@ struct TranscriptCommandTests {
             let transcript = dir + "/t.jsonl"
             let key = "rbsh:test:secret:\(UUID().uuidString)"
             let script = """
-            sh echo "password=stdout-pw-1"; echo "token: stderr-tok-2" >&2; echo marked-secret-77
-            sh PGPASSWORD=cmd-pw-3 true
-            sql select 'api_key=sql-key-4' as leak
-            redis SET \(key) secret=redis-val-5 EX 60
-            redis GET \(key)
-            http \(lab.apiURL)/api/v1/health?token=http-tok-6
-            note the password=note-pw-7 was rotated
-            quit
-            """
+                sh echo "password=stdout-pw-1"; echo "token: stderr-tok-2" >&2; echo marked-secret-77
+                sh PGPASSWORD=cmd-pw-3 true
+                sql select 'api_key=sql-key-4' as leak
+                redis SET \(key) secret=redis-val-5 EX 60
+                redis GET \(key)
+                http \(lab.apiURL)/api/v1/health?token=http-tok-6
+                note the password=note-pw-7 was rotated
+                quit
+                """
             let p = try RbshProcess.run(["shell", "--transcript", transcript, "--config", dir + "/rbsh.yaml"], stdin: script)
             #expect(p.status == 0, "\(p.stderr)")
             let md = try RbshProcess.run(["transcript", "export", transcript, "--format", "markdown"])
             let onDisk = try String(contentsOfFile: transcript, encoding: .utf8)
-            for secret in ["stdout-pw-1", "stderr-tok-2", "marked-secret-77", "cmd-pw-3", "sql-key-4", "redis-val-5", "http-tok-6", "note-pw-7", lab.password] {
+            for secret in [
+                "stdout-pw-1", "stderr-tok-2", "marked-secret-77", "cmd-pw-3", "sql-key-4", "redis-val-5", "http-tok-6", "note-pw-7",
+                lab.password,
+            ] {
                 #expect(!onDisk.contains(secret), "\(secret) reached the transcript")
                 #expect(!md.stdout.contains(secret), "\(secret) reached the export")
             }

@@ -42,7 +42,9 @@ public enum LabFixture {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -102,8 +104,10 @@ public struct RbshProcess: Sendable {
     /// Runs it through the same process-group runner the shell steps use:
     /// pipes close on exec, so tests running in parallel never hold each
     /// other's output open.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                           timeout: Double = 120) throws -> RbshProcess {
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        timeout: Double = 120
+    ) throws -> RbshProcess {
         var inputPath = "/dev/null"
         if let stdin {
             inputPath = NSTemporaryDirectory() + "rbsh-stdin-\(UUID().uuidString)"

@@ -16,8 +16,9 @@ if CommandLine.arguments.dropFirst().first == "events" {
     let path = args.count > 1 ? args[1] : NSTemporaryDirectory() + "rbsh-events-\(getpid()).jsonl"
     try? FileManager.default.removeItem(atPath: path)
     do {
-        let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: ["lab-password"]),
-                                          header: TranscriptHeader(command: "run", rbshVersion: "bench", user: "bench", host: "bench"))
+        let writer = try TranscriptWriter(
+            path: path, redactor: Redactor(secrets: ["lab-password"]),
+            header: TranscriptHeader(command: "run", rbshVersion: "bench", user: "bench", host: "bench"))
         let table = ResultTable(columns: ["state", "connections"], rows: [["idle", "80"], ["active", "1"]], numericColumns: [1])
         let output = CapturedOutput(text: TableFormatter.render(table))
         let finding = Finding(id: "many-idle-connections", severity: .warning, message: "80 connections are idle", step: "connections")
@@ -29,11 +30,16 @@ if CommandLine.arguments.dropFirst().first == "events" {
         var i = 0
         while written < n - 1 {
             i += 1
-            try writer.write(.stepStarted(step: "s\(i)", title: "Connections by state", kind: "postgres", purpose: .diagnose,
-                                          detail: "SELECT state, count(*) FROM pg_stat_activity GROUP BY 1"))
-            try writer.write(.stepEnded(step: "s\(i)", purpose: .diagnose,
-                                        result: StepResult(status: .ok, durationMilliseconds: 1.2, output: output, values: ["row_count": .number(2)], table: table),
-                                        findings: i % 10 == 0 ? [finding] : []))
+            try writer.write(
+                .stepStarted(
+                    step: "s\(i)", title: "Connections by state", kind: "postgres", purpose: .diagnose,
+                    detail: "SELECT state, count(*) FROM pg_stat_activity GROUP BY 1"))
+            try writer.write(
+                .stepEnded(
+                    step: "s\(i)", purpose: .diagnose,
+                    result: StepResult(
+                        status: .ok, durationMilliseconds: 1.2, output: output, values: ["row_count": .number(2)], table: table),
+                    findings: i % 10 == 0 ? [finding] : []))
             written += 2
             if i % 50 == 0 {
                 try writer.write(.note("checked the pool, password=not-here"))
@@ -97,9 +103,10 @@ do {
     defer { try? FileManager.default.removeItem(atPath: path) }
     let writer = try TranscriptWriter(path: path, redactor: Redactor(secrets: lab.targets.secrets), header: TranscriptHeader())
     let host = UnattendedHost()
-    let stepper = Stepper(session: RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: nil))),
-                          execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: writer, presenter: nil)),
-                          host: host, concurrent: true)
+    let stepper = Stepper(
+        session: RunbookSession(runbook: book, policy: RemediationPolicy(mode: .unattended(allow: nil))),
+        execution: StepExecution(runner: runner, recorder: SessionRecorder(transcript: writer, presenter: nil)),
+        host: host, concurrent: true)
     let session = perStepMilliseconds { _ = stepper.run() }
 
     print(String(format: "libpq SELECT 1:              %.4f ms a query (median of 9 rounds)", raw))

@@ -48,7 +48,8 @@ public enum HTTPClient {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
         let socket = try open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
-        var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: rbsh\r\nAccept: */*\r\nConnection: close\r\n"
+        var head =
+            "\(method) \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: rbsh\r\nAccept: */*\r\nConnection: close\r\n"
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
         head += "\r\n"
         try socket.write(Array(head.utf8), deadline: deadline)
@@ -67,12 +68,15 @@ public enum HTTPClient {
     }
 
     /// A connection to the target: TLS (certificate verified) for https and wss.
-    static func open(_ target: Target, timeout: Double, deadline: ContinuousClock.Instant, caFile: String? = nil,
-                     interrupted: @Sendable () -> Bool) throws(NetworkError) -> any ByteStream {
+    static func open(
+        _ target: Target, timeout: Double, deadline: ContinuousClock.Instant, caFile: String? = nil,
+        interrupted: @Sendable () -> Bool
+    ) throws(NetworkError) -> any ByteStream {
         let socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
         guard target.scheme == "https" || target.scheme == "wss" else { return socket }
-        return try TLSStream(socket: socket, serverName: target.host, requireValid: true, deadline: deadline, caFile: caFile,
-                             interrupted: interrupted)
+        return try TLSStream(
+            socket: socket, serverName: target.host, requireValid: true, deadline: deadline, caFile: caFile,
+            interrupted: interrupted)
     }
 
     static func parse(_ data: [UInt8], method: String) throws(NetworkError) -> HTTPResponse {
@@ -93,8 +97,9 @@ public enum HTTPClient {
         }
         var body = Array(data[split.upperBound...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true { body = dechunk(body) }
-        return HTTPResponse(status: status, reason: parts.count > 2 ? String(parts[2]) : "", headers: headers,
-                            body: method == "HEAD" ? [] : body, latencyMilliseconds: 0)
+        return HTTPResponse(
+            status: status, reason: parts.count > 2 ? String(parts[2]) : "", headers: headers,
+            body: method == "HEAD" ? [] : body, latencyMilliseconds: 0)
     }
 
     static func dechunk(_ data: [UInt8]) -> [UInt8] {

@@ -85,7 +85,9 @@ public final class TCPSocket: @unchecked Sendable {
                 var done = r == 0
                 while !done {
                     if interrupted() { close(fd); throw .interrupted }
-                    if ContinuousClock.now >= deadline { close(fd); throw .timeout("connecting to \(host):\(port) took over \(formatSeconds(timeout))") }
+                    if ContinuousClock.now >= deadline {
+                        close(fd); throw .timeout("connecting to \(host):\(port) took over \(formatSeconds(timeout))")
+                    }
                     let n = poll(&pfd, 1, 50)
                     if n > 0 { done = true } else if n < 0 && errno != EINTR { break }
                 }
@@ -131,8 +133,10 @@ public final class TCPSocket: @unchecked Sendable {
     }
 
     /// Reads what is available (waiting until something is), or [] at end of stream.
-    public func read(max: Int = 65_536, deadline: ContinuousClock.Instant,
-                     interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> [UInt8] {
+    public func read(
+        max: Int = 65_536, deadline: ContinuousClock.Instant,
+        interrupted: @Sendable () -> Bool = { false }
+    ) throws(NetworkError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
             let n = buffer.withUnsafeMutableBytes { Foundation.recv(fd, $0.baseAddress, max, 0) }

@@ -41,8 +41,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     /// `requireValid`, an unverified certificate fails the handshake; without,
     /// it completes and `certificate.verified` says what was wrong.
     /// `caFile` is trusted besides the system's store (the lab's own CA).
-    public init(socket: TCPSocket, serverName: String, requireValid: Bool, deadline: ContinuousClock.Instant,
-                caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) {
+    public init(
+        socket: TCPSocket, serverName: String, requireValid: Bool, deadline: ContinuousClock.Instant,
+        caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }
+    ) throws(NetworkError) {
         guard let method = TLS_client_method(), let ctx = SSL_CTX_new(method) else {
             throw .protocolError("TLS: cannot create a context")
         }
@@ -126,10 +128,11 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         let verifyError = verify == X509_V_OK ? nil : X509_verify_cert_error_string(verify).map { String(cString: $0) }
         let version = SSL_get_version(ssl).map { String(cString: $0) } ?? "?"
         let cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)).map { String(cString: $0) } ?? "?"
-        return CertificateReport(subject: subject, issuer: issuer, alternativeNames: names,
-                                 daysUntilExpiry: days < 0 || seconds >= 0 ? days : days - 1,
-                                 notAfter: notAfter, verified: verify == X509_V_OK, verifyError: verifyError,
-                                 protocolVersion: version, cipher: cipher)
+        return CertificateReport(
+            subject: subject, issuer: issuer, alternativeNames: names,
+            daysUntilExpiry: days < 0 || seconds >= 0 ? days : days - 1,
+            notAfter: notAfter, verified: verify == X509_V_OK, verifyError: verifyError,
+            protocolVersion: version, cipher: cipher)
     }
 
     public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(NetworkError) {
@@ -145,7 +148,9 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         }
     }
 
-    public func read(max: Int = 65_536, deadline: ContinuousClock.Instant, interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> [UInt8] {
+    public func read(max: Int = 65_536, deadline: ContinuousClock.Instant, interrupted: @Sendable () -> Bool = { false })
+        throws(NetworkError) -> [UInt8]
+    {
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
             let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }

@@ -11,8 +11,10 @@ public enum WebSocketProbe {
         public var certificate: CertificateReport?
     }
 
-    public static func check(url: String, ping: Bool, timeout: Double, caFile: String? = nil,
-                             interrupted: @Sendable () -> Bool = { false }) throws(NetworkError) -> Outcome {
+    public static func check(
+        url: String, ping: Bool, timeout: Double, caFile: String? = nil,
+        interrupted: @Sendable () -> Bool = { false }
+    ) throws(NetworkError) -> Outcome {
         let target = try HTTPClient.Target(url: url)
         guard target.scheme == "ws" || target.scheme == "wss" || target.scheme == "http" || target.scheme == "https" else {
             throw .badAddress("`\(url)` is not a ws:// or wss:// URL")
@@ -22,7 +24,8 @@ public enum WebSocketProbe {
         let stream = try HTTPClient.open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
         var g = SystemRandomNumberGenerator()
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }).base64EncodedString()
-        let request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let request =
+            "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rbsh\r\n\r\n"
         try stream.write(Array(request.utf8), deadline: deadline)
         var data: [UInt8] = []
@@ -35,8 +38,9 @@ public enum WebSocketProbe {
         let response = try HTTPClient.parse(data, method: "HEAD")
         let handshake = ms(ContinuousClock.now - started)
         let acceptValid = response.headers["sec-websocket-accept"] == WebSocketHandshake.accept(forKey: key)
-        var outcome = Outcome(status: response.status, acceptValid: acceptValid, handshakeMilliseconds: handshake,
-                              pongMilliseconds: nil, certificate: (stream as? TLSStream)?.certificate)
+        var outcome = Outcome(
+            status: response.status, acceptValid: acceptValid, handshakeMilliseconds: handshake,
+            pongMilliseconds: nil, certificate: (stream as? TLSStream)?.certificate)
         guard ping, response.status == 101, acceptValid else { return outcome }
         // Bytes after the headers already belong to frames.
         var pending: [UInt8] = []

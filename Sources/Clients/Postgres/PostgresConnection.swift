@@ -66,11 +66,13 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = PostgresConnection(handle: conn)
         // Notices go to the step's output, not to this process's stderr; the
         // callback finds its connection through the receiver's argument.
-        PQsetNoticeReceiver(conn, { arg, result in
-            guard let arg, let result, let message = PQresultErrorMessage(result) else { return }
-            let c = Unmanaged<PostgresConnection>.fromOpaque(arg).takeUnretainedValue()
-            c.notices.append(PostgresError.oneLine(String(cString: message)))
-        }, Unmanaged.passUnretained(connection).toOpaque())
+        PQsetNoticeReceiver(
+            conn,
+            { arg, result in
+                guard let arg, let result, let message = PQresultErrorMessage(result) else { return }
+                let c = Unmanaged<PostgresConnection>.fromOpaque(arg).takeUnretainedValue()
+                c.notices.append(PostgresError.oneLine(String(cString: message)))
+            }, Unmanaged.passUnretained(connection).toOpaque())
         if PQstatus(conn) == CONNECTION_BAD {
             throw PostgresError.classifyConnectFailure(connection.errorMessage)
         }
@@ -130,8 +132,9 @@ public final class PostgresConnection: @unchecked Sendable {
         var cancelled: PostgresError?
         while PQisBusy(handle) == 1 {
             if cancelled == nil {
-                if interrupted() { cancelled = .cancelled; cancel() }
-                else if ContinuousClock.now >= deadline {
+                if interrupted() {
+                    cancelled = .cancelled; cancel()
+                } else if ContinuousClock.now >= deadline {
                     cancelled = .timeout("the query ran past \(formatSeconds(timeout)) and was cancelled")
                     cancel()
                 }

@@ -42,7 +42,8 @@ public enum PostgresError: Error, Sendable, Hashable, CustomStringConvertible {
         let lower = message.lowercased()
         if lower.contains("password authentication failed") || lower.contains("no password supplied")
             || lower.contains("authentication failed") || lower.contains("no pg_hba.conf entry")
-            || lower.contains("role") && lower.contains("does not exist") {
+            || lower.contains("role") && lower.contains("does not exist")
+        {
             return .authenticationFailed(message)
         }
         if lower.contains("timeout expired") || lower.contains("timed out") { return .timeout(message) }

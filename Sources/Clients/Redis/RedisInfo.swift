@@ -30,13 +30,16 @@ public struct RedisInfo: Sendable, Hashable {
     /// keyspace_hits / (hits + misses), in percent; nil before any lookup.
     public var hitRatePercent: Double? {
         guard let hits = self["keyspace_hits"].flatMap(Double.init), let misses = self["keyspace_misses"].flatMap(Double.init),
-              hits + misses > 0 else { return nil }
+            hits + misses > 0
+        else { return nil }
         return hits / (hits + misses) * 100
     }
 
     /// used_memory against maxmemory, in percent; nil when maxmemory is 0 (no limit).
     public var memoryUsedPercent: Double? {
-        guard let used = self["used_memory"].flatMap(Double.init), let max = self["maxmemory"].flatMap(Double.init), max > 0 else { return nil }
+        guard let used = self["used_memory"].flatMap(Double.init), let max = self["maxmemory"].flatMap(Double.init), max > 0 else {
+            return nil
+        }
         return used / max * 100
     }
 

@@ -35,8 +35,9 @@ public struct ShellRunner: Sendable {
         onOutput: (UnsafeRawBufferPointer, Int32) -> Void = { _, _ in }
     ) -> ShellOutcome {
         let shell = FileManager.default.isExecutableFile(atPath: "/bin/bash") ? "/bin/bash" : "/bin/sh"
-        return run(argv: [shell, "-c", command], environment: environment, timeout: timeout,
-                   interrupted: interrupted, onOutput: onOutput)
+        return run(
+            argv: [shell, "-c", command], environment: environment, timeout: timeout,
+            interrupted: interrupted, onOutput: onOutput)
     }
 
     /// Runs a program directly, no shell between: `argv[0]` is its path.
@@ -56,11 +57,13 @@ public struct ShellRunner: Sendable {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         guard Self.makePipe(&outPipe) else {
-            return ShellOutcome(ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
+            return ShellOutcome(
+                ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
         }
         guard Self.makePipe(&errPipe) else {
             close(outPipe[0]); close(outPipe[1])
-            return ShellOutcome(ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
+            return ShellOutcome(
+                ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
         }
 
         let spawned = Self.spawn(argv, environment: environment, stdin: stdinPath, stdout: outPipe[1], stderr: errPipe[1])
@@ -129,8 +132,7 @@ public struct ShellRunner: Sendable {
 
             let now = ContinuousClock.now
             if stopReason == nil {
-                if interrupted() { stopReason = .interrupted }
-                else if now >= deadline { stopReason = .timedOut }
+                if interrupted() { stopReason = .interrupted } else if now >= deadline { stopReason = .timedOut }
                 if stopReason != nil {
                     kill(-pid, SIGTERM)
                     kill(-pid, SIGCONT)
@@ -162,7 +164,9 @@ public struct ShellRunner: Sendable {
 
     struct SpawnError: Error { var text: String }
 
-    private static func spawn(_ args: [String], environment: [String: String], stdin: String, stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnError> {
+    private static func spawn(_ args: [String], environment: [String: String], stdin: String, stdout: Int32, stderr: Int32) -> Result<
+        pid_t, SpawnError
+    > {
         guard let program = args.first else { return .failure(SpawnError(text: "nothing to run")) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -196,9 +200,13 @@ public struct ShellRunner: Sendable {
         var pid: pid_t = 0
         let rc = withCStrings(args) { argv in
             withCStrings(envStrings) { envp in
-                posix_spawnp(&pid, program, &actions, &attr,
-                            UnsafeMutablePointer(mutating: argv).withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self, capacity: args.count + 1) { $0 },
-                            UnsafeMutablePointer(mutating: envp).withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self, capacity: envStrings.count + 1) { $0 })
+                posix_spawnp(
+                    &pid, program, &actions, &attr,
+                    UnsafeMutablePointer(mutating: argv).withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self, capacity: args.count + 1)
+                    { $0 },
+                    UnsafeMutablePointer(mutating: envp).withMemoryRebound(
+                        to: UnsafeMutablePointer<CChar>?.self, capacity: envStrings.count + 1
+                    ) { $0 })
             }
         }
         guard rc == 0 else { return .failure(SpawnError(text: "cannot start \(program): \(String(cString: strerror(rc)))")) }

@@ -36,9 +36,11 @@ public enum ListeningSockets {
             let fdDir = "/proc/\(pid)/fd"
             for fd in (try? FileManager.default.contentsOfDirectory(atPath: fdDir)) ?? [] {
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDir)/\(fd)"),
-                      target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()),
-                      wanted.contains(inode), owners[inode] == nil else { continue }
-                let comm = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+                    target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()),
+                    wanted.contains(inode), owners[inode] == nil
+                else { continue }
+                let comm = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(
+                    in: .whitespacesAndNewlines)
                 let cmdline = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data())
                     .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
                 owners[inode] = (pid, comm, cmdline)
@@ -70,6 +72,7 @@ public enum ListeningSockets {
             return "::ffff:" + ordered[12...].map(String.init).joined(separator: ".")
         }
         if ordered[0..<15].allSatisfy({ $0 == 0 }), ordered[15] == 1 { return "::1" }
-        return stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(ordered[$0]) << 8 | Int(ordered[$0 + 1])) }.joined(separator: ":")
+        return stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(ordered[$0]) << 8 | Int(ordered[$0 + 1])) }.joined(
+            separator: ":")
     }
 }

@@ -83,7 +83,7 @@ public enum SystemProbe {
         let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard fields.count >= 5 else { return nil }
         let total = fields.reduce(0, +)
-        let idle = fields[3] + fields[4]   // idle + iowait
+        let idle = fields[3] + fields[4]  // idle + iowait
         return (total - idle, total)
     }
 
@@ -168,7 +168,10 @@ public enum SystemProbe {
         }
         procs.sort { $0.rss > $1.rss }
         return procs.prefix(count).map { p in
-            [String(p.pid), p.name, String(format: "%.1f", p.rss / 1_048_576), memTotal > 0 ? String(format: "%.1f", p.rss / memTotal * 100) : nil]
+            [
+                String(p.pid), p.name, String(format: "%.1f", p.rss / 1_048_576),
+                memTotal > 0 ? String(format: "%.1f", p.rss / memTotal * 100) : nil,
+            ]
         }
     }
 }

@@ -117,8 +117,9 @@ enum ExpressionLexer {
                 }
                 var word = ""
                 while i < chars.count,
-                      chars[i].properties.isAlphabetic || chars[i].properties.numericType != nil
-                        || chars[i] == "_" || chars[i] == "." || chars[i] == "-" {
+                    chars[i].properties.isAlphabetic || chars[i].properties.numericType != nil
+                        || chars[i] == "_" || chars[i] == "." || chars[i] == "-"
+                {
                     word.unicodeScalars.append(chars[i])
                     i += 1
                 }

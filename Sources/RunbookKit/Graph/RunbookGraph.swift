@@ -81,7 +81,10 @@ public struct RunbookGraph: Sendable {
     }
 
     public func dot() -> String {
-        var lines = ["digraph runbook {", "    rankdir=TB;", "    label=\"\(Self.escapeDot(title))\";", "    node [fontname=\"Helvetica\", fontsize=11];", "    edge [fontname=\"Helvetica\", fontsize=10];"]
+        var lines = [
+            "digraph runbook {", "    rankdir=TB;", "    label=\"\(Self.escapeDot(title))\";",
+            "    node [fontname=\"Helvetica\", fontsize=11];", "    edge [fontname=\"Helvetica\", fontsize=10];",
+        ]
         for n in nodes {
             let shape: String
             switch n.shape {
@@ -96,7 +99,9 @@ public struct RunbookGraph: Sendable {
             var attrs: [String] = []
             if let l = e.label { attrs.append("label=\"\(Self.escapeDot(l))\"") }
             if e.dashed { attrs.append("style=dashed") }
-            lines.append("    \"\(Self.escapeDot(e.from))\" -> \"\(Self.escapeDot(e.to))\"" + (attrs.isEmpty ? ";" : " [\(attrs.joined(separator: ", "))];"))
+            lines.append(
+                "    \"\(Self.escapeDot(e.from))\" -> \"\(Self.escapeDot(e.to))\""
+                    + (attrs.isEmpty ? ";" : " [\(attrs.joined(separator: ", "))];"))
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
@@ -105,5 +110,7 @@ public struct RunbookGraph: Sendable {
     /// Mermaid ids: no dashes, and `end` is a keyword there.
     static func identifier(_ id: String) -> String { id == Branch.end ? "runbook_end" : id.replacingOccurrences(of: "-", with: "_") }
     static func escapeMermaid(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "#quot;") }
-    static func escapeDot(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+    static func escapeDot(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
 }

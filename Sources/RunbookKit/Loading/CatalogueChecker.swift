@@ -14,7 +14,10 @@ public enum CatalogueChecker {
                 guard case .runbook(let r) = step.action else { continue }
                 let at = step.location ?? FilePosition(file: rb.origin, line: 1, column: 1)
                 guard all[r.id] != nil else {
-                    out.append(Diagnostic(at, "step `\(step.id)` names runbook `\(r.id)`, which does not exist\(Suggestion.hint(for: r.id, in: all.keys))"))
+                    out.append(
+                        Diagnostic(
+                            at, "step `\(step.id)` names runbook `\(r.id)`, which does not exist\(Suggestion.hint(for: r.id, in: all.keys))"
+                        ))
                     continue
                 }
                 if let cycle = path(from: r.id, to: rb.id, in: all) {

@@ -52,7 +52,9 @@ enum RunbookChecker {
         let targets = declaredSteps.union([Branch.end])
         for (i, step) in runbook.steps.enumerated() {
             for branch in step.next where !targets.contains(branch.target) {
-                reader.error(stepNode(i, "next"), "`next` names `\(branch.target)`, which is no step\(Suggestion.hint(for: branch.target, in: targets))")
+                reader.error(
+                    stepNode(i, "next"),
+                    "`next` names `\(branch.target)`, which is no step\(Suggestion.hint(for: branch.target, in: targets))")
             }
             checkNames(in: step.findings.map(\.condition), at: stepNode(i, "findings"), known: declaredSteps, reader: &reader)
             checkNames(in: step.next.compactMap(\.condition), at: stepNode(i, "next"), known: declaredSteps, reader: &reader)
@@ -60,13 +62,18 @@ enum RunbookChecker {
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
-                reader.error(remediationNode(i, "fixes"), "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
+                reader.error(
+                    remediationNode(i, "fixes"),
+                    "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
             }
             if let verify = r.verify, !declaredSteps.contains(verify) {
-                reader.error(remediationNode(i, "verify"), "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
+                reader.error(
+                    remediationNode(i, "verify"),
+                    "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
             }
-            checkNames(in: r.action.findings.map(\.condition) + r.action.next.compactMap(\.condition),
-                       at: remediationNode(i), known: declaredSteps, reader: &reader)
+            checkNames(
+                in: r.action.findings.map(\.condition) + r.action.next.compactMap(\.condition),
+                at: remediationNode(i), known: declaredSteps, reader: &reader)
             checkResults(of: r.action, in: runbook, node: remediationNode(i), reader: &reader)
         }
         for (i, input) in runbook.inputs.enumerated() where runbook.inputs[..<i].contains(where: { $0.id == input.id }) {
@@ -137,7 +144,8 @@ enum RunbookChecker {
                 result = name
             }
             guard let kind, !kind.produces(result) else { continue }
-            reader.error(at, "`\(name)`: \(kind.name) steps have no result `\(result)`\(Suggestion.hint(for: result, in: kind.knownResults))")
+            reader.error(
+                at, "`\(name)`: \(kind.name) steps have no result `\(result)`\(Suggestion.hint(for: result, in: kind.knownResults))")
         }
     }
 
@@ -148,7 +156,9 @@ enum RunbookChecker {
                 if parts.count < 3 {
                     reader.error(node, "`\(name)` needs a result name: steps.STEP.NAME")
                 } else if !known.contains(String(parts[1])) {
-                    reader.error(node, "`\(name)` names step `\(parts[1])`, which does not exist\(Suggestion.hint(for: String(parts[1]), in: known))")
+                    reader.error(
+                        node, "`\(name)` names step `\(parts[1])`, which does not exist\(Suggestion.hint(for: String(parts[1]), in: known))"
+                    )
                 }
             }
         }

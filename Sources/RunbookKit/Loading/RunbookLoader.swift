@@ -21,7 +21,8 @@ public enum RunbookLoader {
             return Outcome(runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "cannot read the file")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return Outcome(runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
+            return Outcome(
+                runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
         }
         return load(yaml: text, file: display, origin: display)
     }
@@ -144,8 +145,10 @@ public enum RunbookLoader {
     }
 
     /// Reads a step; `extraKeys` are keys the caller (a remediation) reads itself.
-    static func readStep(_ node: Node, _ reader: inout NodeReader, what: String, extraKeys: [String],
-                         prepared: NodeReader.Mapping? = nil) -> ReadStep? {
+    static func readStep(
+        _ node: Node, _ reader: inout NodeReader, what: String, extraKeys: [String],
+        prepared: NodeReader.Mapping? = nil
+    ) -> ReadStep? {
         guard var m = prepared ?? reader.mapping(node, what: what) else { return nil }
         let id = m.take("id").flatMap { reader.string($0, what: "step id") }
         if !m.has("id") { reader.error(node, "\(what) needs an `id`") }
@@ -162,7 +165,9 @@ public enum RunbookLoader {
             let unknown = m.entries.first { !known.contains($0.key) && !StepKind.names.contains($0.key) }
             if let unknown {
                 let hint = Suggestion.hint(for: unknown.key, in: StepKind.names)
-                reader.error(unknown.keyNode, "unknown step kind `\(unknown.key)`\(hint.isEmpty ? " (kinds: \(StepKind.names.joined(separator: ", ")))" : hint)")
+                reader.error(
+                    unknown.keyNode,
+                    "unknown step kind `\(unknown.key)`\(hint.isEmpty ? " (kinds: \(StepKind.names.joined(separator: ", ")))" : hint)")
                 m.used.insert(unknown.key)
             } else {
                 reader.error(node, "\(what) needs a kind: one of \(StepKind.names.joined(separator: ", "))")
@@ -222,7 +227,9 @@ public enum RunbookLoader {
             }
         }
 
-        if let action, action.templatedTexts.contains(where: Template.hasNesting), let k = m.entries.first(where: { $0.key == action.kind })?.keyNode {
+        if let action, action.templatedTexts.contains(where: Template.hasNesting),
+            let k = m.entries.first(where: { $0.key == action.kind })?.keyNode
+        {
             reader.error(k, "`${...}` does not nest: a fallback after `:-` is plain text")
         }
         let concurrent = m.take("concurrent").flatMap { reader.bool($0, what: "concurrent") } ?? false
@@ -257,7 +264,8 @@ public enum RunbookLoader {
             reader.error(node, "a destructive remediation needs `confirm_word`, the word the operator types to confirm")
         }
         guard let read = readStep(node, &reader, what: "a remediation", extraKeys: remediationKeys, prepared: m),
-              let risk else { return nil }
+            let risk
+        else { return nil }
         if case .runbook = read.step.action, let k = read.mapping.keyNode("runbook") {
             reader.error(k, "a remediation cannot run a runbook; point to it in a `manual` one, or include it as a step")
         }
@@ -295,7 +303,7 @@ public enum RunbookLoader {
     private static func yamlErrorMessage(_ error: YamlError) -> String {
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
-             .composer(let context, let problem, _, _):
+            .composer(let context, let problem, _, _):
             guard let context, !context.text.isEmpty else { return problem }
             return "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
         case .duplicatedKeysInMapping(let duplicates, _):

@@ -28,7 +28,8 @@ enum StepActionReader {
             let autocommit = m.take("autocommit").flatMap { reader.bool($0, what: "autocommit") } ?? false
             let placeholders = highestPlaceholder(in: sql)
             if placeholders > params.count {
-                reader.error(body, "the query uses $\(placeholders) but `params` gives \(params.count) value\(params.count == 1 ? "" : "s")")
+                reader.error(
+                    body, "the query uses $\(placeholders) but `params` gives \(params.count) value\(params.count == 1 ? "" : "s")")
             }
             return .postgres(PostgresAction(sql: sql, params: params, access: access, autocommit: autocommit))
         case "redis":
@@ -108,7 +109,9 @@ enum StepActionReader {
     }
 
     static func isEnvName(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first) else { return false }
+        guard let first = s.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first) else {
+            return false
+        }
         return s.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 

@@ -26,23 +26,31 @@ public struct StepKind: Sendable, Hashable {
 
     public static let all: [StepKind] = [
         StepKind(name: "shell", keys: ["env"], results: ["exit_code", "lines", "signal"], target: "local"),
-        StepKind(name: "postgres", keys: ["params", "access", "autocommit"],
-                 results: ["row_count", "rows", "rows_affected", "command", "connected", "reconnected", "sqlstate"],
-                 openResults: true, target: "postgres"),
+        StepKind(
+            name: "postgres", keys: ["params", "access", "autocommit"],
+            results: ["row_count", "rows", "rows_affected", "command", "connected", "reconnected", "sqlstate"],
+            openResults: true, target: "postgres"),
         StepKind(name: "redis", keys: [], results: ["value", "count", "connected", "reconnected"], openResults: true, target: "redis"),
-        StepKind(name: "http", keys: ["method", "headers"], results: ["status_code", "latency_ms", "connected"],
-                 resultPrefixes: ["json.", "header."], target: "api"),
-        StepKind(name: "tcp", keys: ["listening"],
-                 results: ["connected", "latency_ms", "listening", "count", "pid", "program", "command", "address", "row_count", "rows"]),
-        StepKind(name: "tls", keys: ["server_name"],
-                 results: ["connected", "verified", "verify_error", "subject", "issuer", "sans", "days_left", "not_after", "protocol", "cipher"]),
-        StepKind(name: "websocket", keys: ["ping"],
-                 results: ["connected", "status_code", "upgraded", "accept_valid", "latency_ms", "pong_ms", "pong"], target: "api"),
-        StepKind(name: "system", keys: [],
-                 results: ["cpu_pct", "cpus", "load1", "load5", "load15", "load_per_cpu", "mem_pct", "mem_total", "mem_available",
-                           "swap_pct", "swap_total", "disk_pct", "disk_max_pct", "disk_read_bytes", "disk_write_bytes",
-                           "net_rx_bytes", "net_tx_bytes", "collect_ms", "row_count", "rows"],
-                 resultPrefixes: ["disk."], target: "local"),
+        StepKind(
+            name: "http", keys: ["method", "headers"], results: ["status_code", "latency_ms", "connected"],
+            resultPrefixes: ["json.", "header."], target: "api"),
+        StepKind(
+            name: "tcp", keys: ["listening"],
+            results: ["connected", "latency_ms", "listening", "count", "pid", "program", "command", "address", "row_count", "rows"]),
+        StepKind(
+            name: "tls", keys: ["server_name"],
+            results: ["connected", "verified", "verify_error", "subject", "issuer", "sans", "days_left", "not_after", "protocol", "cipher"]),
+        StepKind(
+            name: "websocket", keys: ["ping"],
+            results: ["connected", "status_code", "upgraded", "accept_valid", "latency_ms", "pong_ms", "pong"], target: "api"),
+        StepKind(
+            name: "system", keys: [],
+            results: [
+                "cpu_pct", "cpus", "load1", "load5", "load15", "load_per_cpu", "mem_pct", "mem_total", "mem_available",
+                "swap_pct", "swap_total", "disk_pct", "disk_max_pct", "disk_read_bytes", "disk_write_bytes",
+                "net_rx_bytes", "net_tx_bytes", "collect_ms", "row_count", "rows",
+            ],
+            resultPrefixes: ["disk."], target: "local"),
         StepKind(name: "ask", keys: ["choices", "into"], results: ["answer"]),
         StepKind(name: "manual", keys: [], results: []),
         StepKind(name: "runbook", keys: ["mode"], results: ["runbook", "findings", "worst"]),

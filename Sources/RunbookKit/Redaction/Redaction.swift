@@ -118,12 +118,14 @@ public final class Redactor: @unchecked Sendable {
     public func redact(argv: [String]) -> [String] {
         guard let first = argv.first else { return argv }
         if first.uppercased() == "AUTH" {
-            return [first] + argv.dropFirst().enumerated().map { i, a in
-                i == argv.count - 2 ? placeholder(for: a) : redact(a)
-            }
+            return [first]
+                + argv.dropFirst().enumerated().map { i, a in
+                    i == argv.count - 2 ? placeholder(for: a) : redact(a)
+                }
         }
         if first.uppercased() == "CONFIG", argv.count >= 4, argv[1].uppercased() == "SET",
-           ["requirepass", "masterauth"].contains(argv[2].lowercased()) {
+            ["requirepass", "masterauth"].contains(argv[2].lowercased())
+        {
             return Array(argv.prefix(3)) + [placeholder(for: argv[3])]
         }
         return argv.map(redact)
@@ -135,7 +137,8 @@ public enum Redaction {
     /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
     public static func redactURL(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://"),
-              let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else {
+            let at = url[schemeEnd.upperBound...].firstIndex(of: "@")
+        else {
             return url.replacingOccurrences(of: #"(?i)(password\s*=\s*)\S+"#, with: "$1***", options: .regularExpression)
         }
         let userinfo = url[schemeEnd.upperBound..<at]

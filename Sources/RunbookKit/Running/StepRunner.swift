@@ -7,8 +7,10 @@ public struct StepControl: Sendable {
     /// Live output as it comes; stream 1 is stdout, 2 stderr.
     public var output: @Sendable (String, Int32) -> Void
 
-    public init(interrupted: @escaping @Sendable () -> Bool = { false },
-                output: @escaping @Sendable (String, Int32) -> Void = { _, _ in }) {
+    public init(
+        interrupted: @escaping @Sendable () -> Bool = { false },
+        output: @escaping @Sendable (String, Int32) -> Void = { _, _ in }
+    ) {
         self.interrupted = interrupted
         self.output = output
     }

@@ -24,10 +24,12 @@ public enum TableFormatter {
         lines.append(" " + table.columns.enumerated().map { center($0.element, widths[$0.offset]) }.joined(separator: " | "))
         lines.append(widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+"))
         for row in cells {
-            lines.append(" " + row.enumerated().map { i, cell in
-                let w = widths[min(i, widths.count - 1)]
-                return table.numericColumns.contains(i) ? padLeft(cell, w) : pad(cell, w)
-            }.joined(separator: " | "))
+            lines.append(
+                " "
+                    + row.enumerated().map { i, cell in
+                        let w = widths[min(i, widths.count - 1)]
+                        return table.numericColumns.contains(i) ? padLeft(cell, w) : pad(cell, w)
+                    }.joined(separator: " | "))
         }
         let n = table.rows.count
         lines.append("(\(n) row\(n == 1 ? "" : "s"))")

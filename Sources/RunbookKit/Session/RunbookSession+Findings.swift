@@ -23,9 +23,11 @@ extension RunbookSession {
                 // A step that did not run (or could not) has no results: its
                 // error explains that, not a finding per missing name.
                 guard [.ok, .failed].contains(result.status) else { continue }
-                found.append(Finding(id: id, severity: rule.severity,
-                                     message: "unknown: `\(name)` has no value (\(rule.message))",
-                                     step: qualified, state: .unknown))
+                found.append(
+                    Finding(
+                        id: id, severity: rule.severity,
+                        message: "unknown: `\(name)` has no value (\(rule.message))",
+                        step: qualified, state: .unknown))
             }
         }
         let ruleIDs = Set(step.findings.map { prefix + $0.id })

@@ -9,8 +9,11 @@ extension RunbookSession {
     mutating func push(_ book: Runbook, prefix: String, caller: (index: Int, mode: RunbookAction.Mode)?) {
         frames.append(Frame(book: book, prefix: prefix, caller: caller))
         for input in book.inputs where vars[input.id] == nil {
-            if let a = presetAnswers[input.id] { vars[input.id] = Value(parsing: a.value) }
-            else if let d = input.defaultValue { vars[input.id] = Value(parsing: d) }
+            if let a = presetAnswers[input.id] {
+                vars[input.id] = Value(parsing: a.value)
+            } else if let d = input.defaultValue {
+                vars[input.id] = Value(parsing: d)
+            }
         }
         for step in book.steps { knownSteps[prefix + step.id] = (step, prefix) }
         for var r in book.remediations {

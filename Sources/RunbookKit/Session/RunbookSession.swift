@@ -164,8 +164,10 @@ public struct RunbookSession: Sendable {
     /// transcript cut short still shows what was under way.
     public mutating func begin() {
         guard case .run(let p) = pending else { return }
-        records.append(.stepStarted(step: p.step.id, title: p.step.title, kind: p.step.action.kind,
-                                    purpose: p.purpose, detail: p.step.action.summary))
+        records.append(
+            .stepStarted(
+                step: p.step.id, title: p.step.title, kind: p.step.action.kind,
+                purpose: p.purpose, detail: p.step.action.summary))
     }
 
     /// When the pending step starts a group of concurrent steps, all of them,
@@ -193,8 +195,10 @@ public struct RunbookSession: Sendable {
     /// Records that the steps of a concurrent group are all under way.
     public mutating func begin(group: [PendingStep]) {
         for p in group {
-            records.append(.stepStarted(step: p.step.id, title: p.step.title, kind: p.step.action.kind,
-                                        purpose: p.purpose, detail: p.step.action.summary))
+            records.append(
+                .stepStarted(
+                    step: p.step.id, title: p.step.title, kind: p.step.action.kind,
+                    purpose: p.purpose, detail: p.step.action.summary))
         }
     }
 
@@ -304,7 +308,8 @@ public struct RunbookSession: Sendable {
     /// The remediations that fix an open finding, in the order they were met.
     public func matchingRemediations(only: String? = nil) -> [String] {
         let open = Set(openFindings.map(\.id))
-        return remediationOrder
+        return
+            remediationOrder
             .filter { only == nil || $0 == only }
             .filter { id in knownRemediations[id].map { !open.isDisjoint(with: $0.remediation.fixes) } ?? false }
     }

@@ -64,7 +64,9 @@ public struct RunbookTestFile: Sendable {
             guard let expect = c["expect"] else { throw fail(c, "case `\(name)` needs `expect`") }
             var status: OutcomeStatus?
             if let s = expect["status"] {
-                guard let st = s.string.flatMap(OutcomeStatus.init(rawValue:)) else { throw fail(s, "status is ok, warning, critical or unknown") }
+                guard let st = s.string.flatMap(OutcomeStatus.init(rawValue:)) else {
+                    throw fail(s, "status is ok, warning, critical or unknown")
+                }
                 status = st
             }
             var remediations: [String: String] = [:]
@@ -84,7 +86,8 @@ public struct RunbookTestFile: Sendable {
             }
             var testCase = RunbookTestCase(
                 name: name, fault: c["fault"]?.string, answers: answers, allow: allow, expectedStatus: status,
-                expectedPath: expect["path"]?.sequence?.compactMap(\.string), expectedFindings: expect["findings"]?.sequence?.compactMap(\.string),
+                expectedPath: expect["path"]?.sequence?.compactMap(\.string),
+                expectedFindings: expect["findings"]?.sequence?.compactMap(\.string),
                 expectedRemediations: remediations, expectedMessages: messages)
             testCase.ignored = Set(c["ignore"]?.sequence?.compactMap(\.string) ?? [])
             cases.append(testCase)
@@ -136,8 +139,12 @@ public enum RunbookTestVerdict {
         }
         if let expected = c.expectedFindings, Set(expected) != Set(reported) {
             let missing = Set(expected).subtracting(reported).sorted(), extra = Set(reported).subtracting(expected).sorted()
-            out.append("findings: " + [missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))",
-                                       extra.isEmpty ? nil : "unexpected \(extra.joined(separator: ", "))"].compactMap { $0 }.joined(separator: "; "))
+            out.append(
+                "findings: "
+                    + [
+                        missing.isEmpty ? nil : "missing \(missing.joined(separator: ", "))",
+                        extra.isEmpty ? nil : "unexpected \(extra.joined(separator: ", "))",
+                    ].compactMap { $0 }.joined(separator: "; "))
         }
         for (id, expected) in c.expectedMessages.sorted(by: { $0.key < $1.key }) {
             guard let got = messages[id] else { out.append("message of \(id): not reported"); continue }

@@ -61,8 +61,10 @@ public struct RecordedRun: Sendable {
         for r in records {
             switch r {
             case .stepEnded(let step, .diagnose, let result, let findings):
-                now.append(StepOutcome(step: step, status: result.status.rawValue,
-                                       findings: findings.filter { $0.severity != .info }.map(\.id).sorted()))
+                now.append(
+                    StepOutcome(
+                        step: step, status: result.status.rawValue,
+                        findings: findings.filter { $0.severity != .info }.map(\.id).sorted()))
             case .remediationVerified(let id, let v, _):
                 nowVerified[id] = v
             default: break
@@ -73,9 +75,11 @@ public struct RecordedRun: Sendable {
             let a = i < steps.count ? steps[i] : nil
             let b = i < now.count ? now[i] : nil
             guard let a, let b else {
-                out.append(Divergence(kind: .path, step: a?.step ?? b?.step ?? "?",
-                                      recorded: a.map { "step \(i + 1) \($0.step)" } ?? "the walk ended",
-                                      now: b.map { "step \(i + 1) \($0.step)" } ?? "the walk ended"))
+                out.append(
+                    Divergence(
+                        kind: .path, step: a?.step ?? b?.step ?? "?",
+                        recorded: a.map { "step \(i + 1) \($0.step)" } ?? "the walk ended",
+                        now: b.map { "step \(i + 1) \($0.step)" } ?? "the walk ended"))
                 break
             }
             if a.step != b.step {
@@ -88,8 +92,10 @@ public struct RecordedRun: Sendable {
             }
         }
         for (id, v) in verified.sorted(by: { $0.key < $1.key }) where nowVerified[id] != v {
-            out.append(Divergence(kind: .remediation, step: id, recorded: v ? "verified" : "not verified",
-                                  now: nowVerified[id].map { $0 ? "verified" : "not verified" } ?? "not run"))
+            out.append(
+                Divergence(
+                    kind: .remediation, step: id, recorded: v ? "verified" : "not verified",
+                    now: nowVerified[id].map { $0 ? "verified" : "not verified" } ?? "not run"))
         }
         return out
     }

@@ -65,33 +65,40 @@ extension TranscriptEvent: Codable {
         case "input":
             self = .input(name: try string(.name), value: try string(.value), by: try decider())
         case "step_start":
-            self = .stepStarted(step: try string(.step), title: try string(.title), kind: try string(.kind),
-                                purpose: try purpose(), detail: try string(.detail))
+            self = .stepStarted(
+                step: try string(.step), title: try string(.title), kind: try string(.kind),
+                purpose: try purpose(), detail: try string(.detail))
         case "step_end":
-            let output = CapturedOutput(text: try string(.output), elidedBytes: try c.decodeIfPresent(Int.self, forKey: .outputElidedBytes) ?? 0)
+            let output = CapturedOutput(
+                text: try string(.output), elidedBytes: try c.decodeIfPresent(Int.self, forKey: .outputElidedBytes) ?? 0)
             let result = StepResult(
                 status: try c.decodeIfPresent(StepStatus.self, forKey: .status) ?? .error,
                 exitCode: try c.decodeIfPresent(Int32.self, forKey: .exitCode),
                 durationMilliseconds: try c.decodeIfPresent(Double.self, forKey: .durationMilliseconds) ?? 0,
                 output: output, error: try c.decodeIfPresent(String.self, forKey: .error),
                 values: try c.decodeIfPresent([String: Value].self, forKey: .values) ?? [:])
-            self = .stepEnded(step: try string(.step), purpose: try purpose(), result: result,
-                              findings: try c.decodeIfPresent([Finding].self, forKey: .findings) ?? [])
+            self = .stepEnded(
+                step: try string(.step), purpose: try purpose(), result: result,
+                findings: try c.decodeIfPresent([Finding].self, forKey: .findings) ?? [])
         case "question":
-            self = .question(step: try string(.step), text: try string(.text), choices: try c.decodeIfPresent([String].self, forKey: .choices) ?? [])
+            self = .question(
+                step: try string(.step), text: try string(.text), choices: try c.decodeIfPresent([String].self, forKey: .choices) ?? [])
         case "answer":
             self = .answer(step: try string(.step), value: try string(.value), by: try decider())
         case "remediation_offered":
-            self = .remediationOffered(id: try string(.remediation), risk: try c.decode(Risk.self, forKey: .risk),
-                                       fixes: try c.decodeIfPresent([String].self, forKey: .fixes) ?? [], detail: try string(.detail))
+            self = .remediationOffered(
+                id: try string(.remediation), risk: try c.decode(Risk.self, forKey: .risk),
+                fixes: try c.decodeIfPresent([String].self, forKey: .fixes) ?? [], detail: try string(.detail))
         case "remediation_confirmed", "remediation_declined":
-            self = .remediationDecision(id: try string(.remediation), confirmed: type == "remediation_confirmed", by: try decider(),
-                                        reason: try c.decodeIfPresent(String.self, forKey: .reason))
+            self = .remediationDecision(
+                id: try string(.remediation), confirmed: type == "remediation_confirmed", by: try decider(),
+                reason: try c.decodeIfPresent(String.self, forKey: .reason))
         case "remediation_applied":
             self = .remediationApplied(id: try string(.remediation), status: try c.decode(StepStatus.self, forKey: .status))
         case "remediation_verified":
-            self = .remediationVerified(id: try string(.remediation), verified: try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false,
-                                        stillOpen: try c.decodeIfPresent([String].self, forKey: .stillOpen) ?? [])
+            self = .remediationVerified(
+                id: try string(.remediation), verified: try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false,
+                stillOpen: try c.decodeIfPresent([String].self, forKey: .stillOpen) ?? [])
         case "runbook_end":
             self = .runbookEnded(id: try string(.runbook), status: try c.decode(OutcomeStatus.self, forKey: .status))
         case "note":

@@ -23,8 +23,10 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
         case rbshVersion = "rbsh_version"
     }
 
-    public init(command: String? = nil, runbook: String? = nil, targets: [String: String]? = nil, rbshVersion: String? = nil,
-                user: String? = nil, host: String? = nil, pid: Int? = nil) {
+    public init(
+        command: String? = nil, runbook: String? = nil, targets: [String: String]? = nil, rbshVersion: String? = nil,
+        user: String? = nil, host: String? = nil, pid: Int? = nil
+    ) {
         format = Self.format
         version = Self.version
         self.command = command
@@ -38,8 +40,9 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
 
     /// The header for a session of this process.
     public static func current(command: String, runbook: String?, targets: Targets, rbshVersion: String) -> TranscriptHeader {
-        TranscriptHeader(command: command, runbook: runbook, targets: targets.redacted, rbshVersion: rbshVersion,
-                         user: userName, host: hostName, pid: Int(getpid()))
+        TranscriptHeader(
+            command: command, runbook: runbook, targets: targets.redacted, rbshVersion: rbshVersion,
+            user: userName, host: hostName, pid: Int(getpid()))
     }
 
     /// Who runs this process: `$USER`, else the password database, else the uid.

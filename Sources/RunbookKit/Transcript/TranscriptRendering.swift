@@ -10,7 +10,8 @@ public enum TranscriptRendering {
         var lines: [String] = []
         let h = t.header
         lines.append("rbsh transcript \(t.path)")
-        lines.append("started \(h.started ?? "?") by \(h.user ?? "?") on \(h.host ?? "?") (rbsh \(h.rbshVersion ?? "?"), \(h.command ?? "?"))")
+        lines.append(
+            "started \(h.started ?? "?") by \(h.user ?? "?") on \(h.host ?? "?") (rbsh \(h.rbshVersion ?? "?"), \(h.command ?? "?"))")
         if let targets = h.targets {
             lines.append("targets: " + targets.keys.sorted().map { "\($0) \(targets[$0] ?? "")" }.joined(separator: " · "))
         }
@@ -18,8 +19,12 @@ public enum TranscriptRendering {
             guard let line = describe(entry.event) else { continue }
             lines.append(String(format: "%9.3fs  ", (entry.monoMilliseconds ?? 0) / 1000) + line)
         }
-        if t.truncatedBytes > 0 { lines.append("(the last line, \(t.truncatedBytes) bytes, was cut short when the session ended and is left out)") }
-        if !t.unreadableLines.isEmpty { lines.append("(unreadable lines left out: \(t.unreadableLines.map(String.init).joined(separator: ", ")))") }
+        if t.truncatedBytes > 0 {
+            lines.append("(the last line, \(t.truncatedBytes) bytes, was cut short when the session ended and is left out)")
+        }
+        if !t.unreadableLines.isEmpty {
+            lines.append("(unreadable lines left out: \(t.unreadableLines.map(String.init).joined(separator: ", ")))")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -42,7 +47,8 @@ public enum TranscriptRendering {
         case .input(let name, let value, let by): return "input \(name) = \(value) (\(by.rawValue))"
         case .remediationOffered(let id, let risk, _, _): return "fix offered: \(id) [\(risk.rawValue)]"
         case .remediationDecision(let id, true, let by, _): return "fix confirmed: \(id) by \(by.rawValue)"
-        case .remediationDecision(let id, false, let by, let reason): return "fix declined: \(id) by \(by.rawValue)\(reason.map { ": \($0)" } ?? "")"
+        case .remediationDecision(let id, false, let by, let reason):
+            return "fix declined: \(id) by \(by.rawValue)\(reason.map { ": \($0)" } ?? "")"
         case .remediationApplied(let id, let status): return "fix applied: \(id): \(status.rawValue)"
         case .remediationVerified(let id, let verified, let stillOpen):
             return "fix verified: \(id): " + (verified ? "fixed" : "still open: \(stillOpen.joined(separator: ", "))")
@@ -100,7 +106,9 @@ public enum TranscriptRendering {
                 if let by = r.decidedBy { line += " by \(by.rawValue)" }
                 if let reason = r.reason { line += " (\(reason))" }
                 if let applied = r.applied { line += "; applied: \(applied.rawValue)" }
-                if let v = r.verified { line += v ? "; **verified fixed**" : "; **not fixed**, still open: \(r.stillOpen.joined(separator: ", "))" }
+                if let v = r.verified {
+                    line += v ? "; **verified fixed**" : "; **not fixed**, still open: \(r.stillOpen.joined(separator: ", "))"
+                }
                 md.append(line)
                 if !r.detail.isEmpty {
                     md.append("")
@@ -126,7 +134,9 @@ public enum TranscriptRendering {
         md.append("## Outputs")
         md.append("")
         for case .stepEnded(let step, let purpose, let result, _) in t.events where !result.output.text.isEmpty {
-            md.append("<details><summary><code>\(step)</code>: \(result.status.rawValue)\(purpose == .diagnose ? "" : " (\(purpose.label))")</summary>")
+            md.append(
+                "<details><summary><code>\(step)</code>: \(result.status.rawValue)\(purpose == .diagnose ? "" : " (\(purpose.label))")</summary>"
+            )
             md.append("")
             md.append(fence(result.output.text))
             if result.output.elidedBytes > 0 { md.append("\n\(result.output.elidedBytes) bytes elided from the middle.") }
@@ -156,10 +166,13 @@ public enum TranscriptRendering {
         var lines = raw.split(separator: 0x0A, omittingEmptySubsequences: true)
         if t.truncatedBytes > 0, !lines.isEmpty { lines.removeLast() }
         let header = lines.first.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let events = lines.dropFirst().enumerated().filter { !t.unreadableLines.contains($0.offset + 2) }.map { String(decoding: $0.element, as: UTF8.self) }
+        let events = lines.dropFirst().enumerated().filter { !t.unreadableLines.contains($0.offset + 2) }.map {
+            String(decoding: $0.element, as: UTF8.self)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let summary = (try? encoder.encode(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes)))
+        let summary =
+            (try? encoder.encode(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes)))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "{\"header\":\(header),\"summary\":\(summary),\"events\":[\(events.joined(separator: ","))]}\n"
     }

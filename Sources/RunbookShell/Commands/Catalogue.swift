@@ -15,9 +15,13 @@ extension RbshCommand {
                 let pad = String(repeating: " ", count: max(0, width - entry.id.count))
                 if let rb = entry.runbook {
                     let alias = rb.aliases.first.map { " (\($0))" } ?? ""
-                    print("\(entry.id)\(pad)  \(rb.category.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(rb.title)\(alias)  [\(entry.origin)]")
+                    print(
+                        "\(entry.id)\(pad)  \(rb.category.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(rb.title)\(alias)  [\(entry.origin)]"
+                    )
                 } else {
-                    print("\(entry.id)\(pad)  BROKEN        \(entry.outcome.errors.count) problem(s); rbsh lint \(entry.path)  [\(entry.origin)]")
+                    print(
+                        "\(entry.id)\(pad)  BROKEN        \(entry.outcome.errors.count) problem(s); rbsh lint \(entry.path)  [\(entry.origin)]"
+                    )
                 }
             }
         }
@@ -43,7 +47,9 @@ extension RbshCommand {
             }
             print("steps:")
             for (n, step) in book.steps.enumerated() {
-                print("  \(n + 1). \(step.id) [\(step.action.kind), \(Int(step.timeout)) s\(step.concurrent ? ", concurrent" : "")] \(step.title)")
+                print(
+                    "  \(n + 1). \(step.id) [\(step.action.kind), \(Int(step.timeout)) s\(step.concurrent ? ", concurrent" : "")] \(step.title)"
+                )
                 for f in step.findings { print("       \(f.severity.rawValue): \(f.id) when \(describe(f.condition))") }
             }
             if !book.remediations.isEmpty {
@@ -73,8 +79,10 @@ extension RbshCommand {
                 let d = ContinuousClock.now - start
                 samples.append(d.milliseconds)
             }
-            print(String(format: "loaded %d runbooks: median %.3f ms, min %.3f ms over %d runs",
-                         files.count, RbshCommand.median(samples), samples.min() ?? 0, samples.count))
+            print(
+                String(
+                    format: "loaded %d runbooks: median %.3f ms, min %.3f ms over %d runs",
+                    files.count, RbshCommand.median(samples), samples.min() ?? 0, samples.count))
             throw ExitCode.success
         }
 

@@ -40,12 +40,13 @@ extension RbshCommand.LabCommand {
                 do { try LabFaults(state: state).inject(f) } catch { throw fail("inject \(f): \(error)") }
                 print("lab: fault \(f) injected")
             }
-            print("""
-            The lab is up. While it is, rbsh uses it when no other target is given:
-              --postgres \(state.postgresURL)
-              --redis    \(state.redisURL)
-              --api      \(state.apiURL)
-            """)
+            print(
+                """
+                The lab is up. While it is, rbsh uses it when no other target is given:
+                  --postgres \(state.postgresURL)
+                  --redis    \(state.redisURL)
+                  --api      \(state.apiURL)
+                """)
         }
     }
 
@@ -62,7 +63,9 @@ extension RbshCommand.LabCommand {
                 throw ExitCode(3)
             }
             let components = RbshCommand.LabCommand.lab().status(state)
-            for c in components { print("\(c.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.running ? "up  " : "DOWN") \(c.detail)") }
+            for c in components {
+                print("\(c.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(c.running ? "up  " : "DOWN") \(c.detail)")
+            }
             let faults = LabFaults(state: state)
             let active = LabFaults.all.filter { faults.isActive($0.name) }.map(\.name)
             print("faults    \(active.isEmpty ? "none" : active.joined(separator: ", "))")
@@ -104,7 +107,8 @@ extension RbshCommand.LabCommand {
 
     /// Runs the API stub in the foreground; `lab up` starts it in the background.
     struct ServeAPI: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "serve-api", abstract: "Serve the management API stub.", shouldDisplay: false)
+        static let configuration = CommandConfiguration(
+            commandName: "serve-api", abstract: "Serve the management API stub.", shouldDisplay: false)
         @Option var port: Int = 18000
         @Option var tlsPort: Int?
         @Option var certificate: String?

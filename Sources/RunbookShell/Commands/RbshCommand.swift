@@ -10,9 +10,9 @@ public struct RbshCommand: ParsableCommand {
         commandName: "rbsh",
         abstract: "The runbook shell: walks the troubleshooting guide with you, for real.",
         discussion: """
-        With no command, opens the interactive shell. Exit status of `run`: 0 no findings,
-        1 worst finding a warning, 2 critical, 3 rbsh could not do its job, 64 bad usage.
-        """,
+            With no command, opens the interactive shell. Exit status of `run`: 0 no findings,
+            1 worst finding a warning, 2 critical, 3 rbsh could not do its job, 64 bad usage.
+            """,
         version: version,
         subcommands: [
             Shell.self, Run.self, Replay.self, List.self, Show.self, Graph.self, Lint.self,

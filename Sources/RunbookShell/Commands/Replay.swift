@@ -45,7 +45,9 @@ extension RbshCommand {
         private func reexecute(_ t: Transcript) throws {
             Interrupts.install()
             let recorded = RecordedRun(t)
-            guard let id = recorded.runbook else { throw fail("\(transcript) ran no runbook; only its ad-hoc steps, which replay does not re-run") }
+            guard let id = recorded.runbook else {
+                throw fail("\(transcript) ran no runbook; only its ad-hoc steps, which replay does not re-run")
+            }
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
@@ -68,11 +70,15 @@ extension RbshCommand {
                 guard let d = recorded.decisions[c.remediation], d.confirmed else {
                     return (false, .replay, "declined when recorded")
                 }
-                guard let allow, c.risk <= allow else { return (false, .policy, "recorded as confirmed; needs --allow \(c.risk.rawValue) to run again") }
+                guard let allow, c.risk <= allow else {
+                    return (false, .policy, "recorded as confirmed; needs --allow \(c.risk.rawValue) to run again")
+                }
                 return (true, .replay, "confirmed when recorded by \(d.by.rawValue)")
             }
             let recording = RecordingPresenter()
-            let stepper = setup.stepper(setup.session(book, policy: .person, answers: answers, catalogue: catalogue), presenter: recording, host: host, concurrent: true)
+            let stepper = setup.stepper(
+                setup.session(book, policy: .person, answers: answers, catalogue: catalogue), presenter: recording, host: host,
+                concurrent: true)
             let status = stepper.run()
             let failure = setup.end(status, recorder: stepper.recorder)
             let divergences = recorded.divergences(from: recording.events)

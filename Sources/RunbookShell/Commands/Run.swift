@@ -79,15 +79,18 @@ extension RbshCommand {
             }
 
             let style = Style.forStandardOutput()
-            let presenter = format == .text
-                ? TextPresenter(console: console, style: style, redactor: setup.redactor,
-                                layout: .run(showOutput: verbose, stepCount: book.steps.count))
+            let presenter =
+                format == .text
+                ? TextPresenter(
+                    console: console, style: style, redactor: setup.redactor,
+                    layout: .run(showOutput: verbose, stepCount: book.steps.count))
                 : nil
             if format == .text {
                 let t = resolved.targets.redacted
                 console.line(style.dim("targets: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
             }
-            let session = setup.session(book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
+            let session = setup.session(
+                book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
             let mark = Interrupts.mark
             let host = UnattendedHost(notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) })
             let stepper = setup.stepper(session, presenter: presenter, host: host, concurrent: true)
@@ -100,8 +103,9 @@ extension RbshCommand {
             case .text:
                 let open = stepper.session.findings.filter { $0.state != .resolved }
                 console.line("")
-                console.line("\(style.outcome(status)) — \(open.count) finding\(open.count == 1 ? "" : "s")"
-                             + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", ")))
+                console.line(
+                    "\(style.outcome(status)) — \(open.count) finding\(open.count == 1 ? "" : "s")"
+                        + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", ")))
                 console.line(style.dim("transcript: \(path)"))
             case .json:
                 console.line(RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor).json)
@@ -185,7 +189,9 @@ struct RunReport: Encodable {
             return f
         }
         remediations = s.allRemediations.compactMap { r in
-            s.remediations[r.id].map { RemediationLine(id: $0.id, risk: $0.risk, offered: $0.offered, applied: $0.applied, verified: $0.verified) }
+            s.remediations[r.id].map {
+                RemediationLine(id: $0.id, risk: $0.risk, offered: $0.offered, applied: $0.applied, verified: $0.verified)
+            }
         }
         self.transcript = transcript
     }

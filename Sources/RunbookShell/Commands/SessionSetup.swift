@@ -11,8 +11,10 @@ struct SessionSetup {
     let transcript: TranscriptWriter
 
     /// Opens the transcript at `path` and records the session's start.
-    init(command: String, runbook: String?, targets: Targets, secrets: [String],
-         transcript path: String, start: SessionStart) throws(TranscriptError) {
+    init(
+        command: String, runbook: String?, targets: Targets, secrets: [String],
+        transcript path: String, start: SessionStart
+    ) throws(TranscriptError) {
         self.targets = targets
         redactor = Redactor(secrets: secrets)
         transcript = try TranscriptWriter(
@@ -22,17 +24,21 @@ struct SessionSetup {
     }
 
     /// A session of `book` whose included runbooks come from `catalogue`.
-    func session(_ book: Runbook, policy: RemediationPolicy, answers: [String: (value: String, by: Decider)],
-                 catalogue: RunbookCatalogue) -> RunbookSession {
-        return RunbookSession(runbook: book, policy: policy, targets: targets.scopeValues, answers: answers,
-                              resolve: { try? catalogue.resolve($0) })
+    func session(
+        _ book: Runbook, policy: RemediationPolicy, answers: [String: (value: String, by: Decider)],
+        catalogue: RunbookCatalogue
+    ) -> RunbookSession {
+        return RunbookSession(
+            runbook: book, policy: policy, targets: targets.scopeValues, answers: answers,
+            resolve: { try? catalogue.resolve($0) })
     }
 
     /// The stepping loop for a session, recording into this transcript.
     func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {
         let recorder = SessionRecorder(transcript: transcript, presenter: presenter)
-        return Stepper(session: session, execution: StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder),
-                       host: host, concurrent: concurrent)
+        return Stepper(
+            session: session, execution: StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder),
+            host: host, concurrent: concurrent)
     }
 
     /// Records the session's end; the first write that failed, if any, as a one-line error.

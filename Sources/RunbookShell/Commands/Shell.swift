@@ -14,7 +14,9 @@ extension RbshCommand {
         @Option(help: ArgumentHelp("Where to write the transcript.", valueName: "path"))
         var transcript: String?
 
-        @Option(name: .customLong("on-error"), help: ArgumentHelp("continue (default) or stop at the first failing command (exit 3).", valueName: "mode"))
+        @Option(
+            name: .customLong("on-error"),
+            help: ArgumentHelp("continue (default) or stop at the first failing command (exit 3).", valueName: "mode"))
         var onError: OnError = .continue
 
         @Option(name: .customLong("answer"), help: ArgumentHelp("An answer to a question or input.", valueName: "key=value"))
@@ -40,7 +42,8 @@ extension RbshCommand {
                 guard let handle = FileHandle(forReadingAtPath: file) else { throw fail("cannot read \(file)", code: 64) }
                 reader = PlainLineReader(handle: handle)
             } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1,
-                      let e = EditLineReader(historyPath: Self.historyPath, interruptCount: { Interrupts.mark }) {
+                let e = EditLineReader(historyPath: Self.historyPath, interruptCount: { Interrupts.mark })
+            {
                 editor = e
                 reader = e
             } else {
@@ -51,8 +54,9 @@ extension RbshCommand {
                 setup = try SessionSetup(
                     command: "shell", runbook: nil, targets: resolved.targets, secrets: resolved.secrets,
                     transcript: transcript ?? TranscriptWriter.defaultPath(runbook: "shell"),
-                    start: SessionStart(mode: reader.isInteractive ? "interactive" : "script",
-                                        script: file ?? (reader.isInteractive ? "" : "stdin")))
+                    start: SessionStart(
+                        mode: reader.isInteractive ? "interactive" : "script",
+                        script: file ?? (reader.isInteractive ? "" : "stdin")))
             } catch {
                 throw fail("\(error)")
             }
@@ -64,7 +68,10 @@ extension RbshCommand {
                 transcript: setup.transcript, stopOnError: onError == .stop, presets: presets)
             editor?.completer = shell
             if reader.isInteractive, resolved.usingLab {
-                console.line("targets: the lab (" + resolved.targets.redacted.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: " · ") + ")")
+                console.line(
+                    "targets: the lab ("
+                        + resolved.targets.redacted.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: " · ")
+                        + ")")
             }
             let status = shell.loop()
             withExtendedLifetime(editor) {}

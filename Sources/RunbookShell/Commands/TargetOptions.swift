@@ -6,16 +6,24 @@ import Yams
 
 /// The options every command takes to say what it diagnoses.
 struct TargetOptions: ParsableArguments {
-    @Option(name: .customLong("postgres"), help: ArgumentHelp("PostgreSQL URL (else DATABASE_URL, the config, the lab, libpq's environment).", valueName: "url"))
+    @Option(
+        name: .customLong("postgres"),
+        help: ArgumentHelp("PostgreSQL URL (else DATABASE_URL, the config, the lab, libpq's environment).", valueName: "url"))
     var postgres: String?
 
-    @Option(name: .customLong("redis"), help: ArgumentHelp("Redis URL (else REDIS_URL, the config, the lab, redis://127.0.0.1:6379).", valueName: "url"))
+    @Option(
+        name: .customLong("redis"),
+        help: ArgumentHelp("Redis URL (else REDIS_URL, the config, the lab, redis://127.0.0.1:6379).", valueName: "url"))
     var redis: String?
 
-    @Option(name: .customLong("api"), help: ArgumentHelp("Management API URL (else API_URL, the config, the lab, http://127.0.0.1:8000).", valueName: "url"))
+    @Option(
+        name: .customLong("api"),
+        help: ArgumentHelp("Management API URL (else API_URL, the config, the lab, http://127.0.0.1:8000).", valueName: "url"))
     var api: String?
 
-    @Option(name: .customLong("config"), help: ArgumentHelp("Config file (else ./rbsh.yaml, then $XDG_CONFIG_HOME/rbsh/config.yaml).", valueName: "path"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp("Config file (else ./rbsh.yaml, then $XDG_CONFIG_HOME/rbsh/config.yaml).", valueName: "path"))
     var config: String?
 
     @Option(name: .customLong("runbooks"), help: ArgumentHelp("Look for runbooks here first.", valueName: "dir"))
@@ -45,8 +53,9 @@ struct TargetOptions: ParsableArguments {
         }
         var secrets = config.secrets + targets.secrets
         if let pw = environment["PGPASSWORD"], !pw.isEmpty { secrets.append(pw) }
-        return ResolvedTargets(targets: targets, sources: ["postgres": pg.1, "redis": rd.1, "api": ap.1],
-                               secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"))
+        return ResolvedTargets(
+            targets: targets, sources: ["postgres": pg.1, "redis": rd.1, "api": ap.1],
+            secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"))
     }
 
     var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }

@@ -59,7 +59,8 @@ extension RbshCommand {
         }
 
         func runCase(_ c: RunbookTestCase, book: Runbook, lab: LabState, catalogue: RunbookCatalogue, work: String)
-            -> (diffs: [String], ms: Double, transcript: String) {
+            -> (diffs: [String], ms: Double, transcript: String)
+        {
             let started = ContinuousClock.now
             let faults = LabFaults(state: lab)
             do { try faults.settle() } catch { return (["settling the lab: \(error)"], 0, "") }
@@ -74,15 +75,17 @@ extension RbshCommand {
             targets.extras = lab.targetExtras
             let setup: SessionSetup
             do {
-                setup = try SessionSetup(command: "test", runbook: book.id, targets: targets, secrets: lab.targets.secrets,
-                                         transcript: path, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
+                setup = try SessionSetup(
+                    command: "test", runbook: book.id, targets: targets, secrets: lab.targets.secrets,
+                    transcript: path, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
             } catch {
                 return (["\(error)"], 0, path)
             }
             var answers: [String: (value: String, by: Decider)] = [:]
             for (k, v) in c.answers { answers[k] = (v, .answersFile) }
-            let session = setup.session(book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)), answers: answers,
-                                        catalogue: catalogue)
+            let session = setup.session(
+                book, policy: RemediationPolicy(mode: .unattended(allow: c.allow)), answers: answers,
+                catalogue: catalogue)
             let recording = RecordingPresenter()
             let stepper = setup.stepper(session, presenter: recording, host: UnattendedHost(), concurrent: true)
             let status = stepper.run()

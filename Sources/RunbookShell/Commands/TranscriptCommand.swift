@@ -18,7 +18,8 @@ extension RbshCommand {
         do {
             let t = try Transcript.parse(data, path: path)
             if t.truncatedBytes > 0 {
-                FileHandle.standardError.write(Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))
+                FileHandle.standardError.write(
+                    Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))
             }
             return (t, data)
         } catch {
@@ -37,7 +38,8 @@ extension RbshCommand {
     }
 
     struct ExportTranscript: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a transcript: a Markdown postmortem draft, or JSON.")
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Export a transcript: a Markdown postmortem draft, or JSON.")
         @Argument(help: "A transcript (.jsonl).") var path: String
         @Option(help: ArgumentHelp("markdown or json.", valueName: "format")) var format: ExportFormat = .markdown
         @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "file")) var output: String?
@@ -48,7 +50,9 @@ extension RbshCommand {
             let (t, data) = try RbshCommand.readTranscript(path)
             let text = format == .markdown ? TranscriptRendering.markdown(t) : TranscriptRendering.json(t, raw: data)
             if let output {
-                do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(output): \(error)") }
+                do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+                    throw fail("cannot write \(output): \(error)")
+                }
             } else {
                 print(text, terminator: "")
             }

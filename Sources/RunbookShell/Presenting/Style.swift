@@ -54,9 +54,11 @@ final class Console: @unchecked Sendable {
     private let sink: @Sendable (String, Bool) -> Void
 
     /// `sink(text, isError)`.
-    init(sink: @escaping @Sendable (String, Bool) -> Void = { text, isError in
-        (isError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
-    }) {
+    init(
+        sink: @escaping @Sendable (String, Bool) -> Void = { text, isError in
+            (isError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+        }
+    ) {
         self.sink = sink
     }
 

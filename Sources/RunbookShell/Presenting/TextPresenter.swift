@@ -30,8 +30,10 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     /// Whether a table wider than the terminal is drawn expanded (`\x auto`).
     private let autoExpands: Bool
 
-    init(console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
-         autoExpands: Bool = false) {
+    init(
+        console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
+        autoExpands: Bool = false
+    ) {
         self.console = console
         self.style = style
         self.redactor = redactor
@@ -70,7 +72,9 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .remediationOffered(let id, let risk, _, let detail):
             // The shell shows the whole remediation when it asks.
             if !isShell {
-                console.line("\(style.bold("remediation")) \(id) [\(risk.rawValue)]: \(redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))")
+                console.line(
+                    "\(style.bold("remediation")) \(id) [\(risk.rawValue)]: \(redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))"
+                )
             }
         case .remediationDecision(let id, let confirmed, let by, let reason):
             guard !isShell || !confirmed else { return }
@@ -79,7 +83,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .remediationApplied(let id, let status):
             console.line("  applied \(id): \(style.status(status))")
         case .remediationVerified(let id, let verified, let stillOpen):
-            console.line("  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
+            console.line(
+                "  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
         case .interrupted(let step):
             if isShell, step != nil { console.line("") }
         case .note:
@@ -102,7 +107,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     private func stepEnded(step: String, purpose: StepPurpose, result: StepResult, findings: [Finding]) {
         switch layout {
         case .shell: shellStep(step: step, purpose: purpose, result: result)
-        case .run(let showOutput, let stepCount): runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
+        case .run(let showOutput, let stepCount):
+            runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
         }
         for f in findings {
             console.line((isShell ? "  " : "      ") + "\(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
@@ -120,7 +126,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             // A shell step's output was already shown as it streamed (it reports `lines`).
             console.line(redactor.redact(result.output.text))
         }
-        var line = "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
+        var line =
+            "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
         if purpose != .diagnose { line = style.dim("[\(purpose.label)] ") + line }
         if let e = result.error, result.status != .ok { line += " — " + redactor.redact(e) }
         console.line(line)
@@ -137,7 +144,9 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .adHoc: label = "[ad-hoc]"
         }
         let title = lock.withLock { titles[step] } ?? step
-        let ms = result.durationMilliseconds < 10 ? String(format: "%.1f ms", result.durationMilliseconds)
+        let ms =
+            result.durationMilliseconds < 10
+            ? String(format: "%.1f ms", result.durationMilliseconds)
             : String(format: "%.0f ms", result.durationMilliseconds)
         var line = "\(style.dim(label)) \(style.bold(step))  \(title)  \(style.status(result.status)) \(style.dim("(\(ms))"))"
         if let error = result.error, result.status != .ok { line += "\n      " + redactor.redact(error) }

@@ -20,20 +20,31 @@ enum ShellCommandTable {
         Entry(name: "goto", usage: "goto STEP", summary: "jump to a step", example: "goto connections"),
         Entry(name: "steps", usage: "steps", summary: "the runbook's steps and where you are", example: "steps"),
         Entry(name: "findings", usage: "findings", summary: "what the steps found so far", example: "findings"),
-        Entry(name: "fix", usage: "fix [REMEDIATION]", summary: "offer the remediations for the open findings", example: "fix terminate-idle"),
+        Entry(
+            name: "fix", usage: "fix [REMEDIATION]", summary: "offer the remediations for the open findings", example: "fix terminate-idle"),
         Entry(name: "sh", usage: "sh COMMAND", summary: "run a shell command (recorded)", example: "sh df -h"),
-        Entry(name: "sql", usage: "sql QUERY", summary: "run read-only SQL on the PostgreSQL target", example: "sql select count(*) from pg_stat_activity"),
+        Entry(
+            name: "sql", usage: "sql QUERY", summary: "run read-only SQL on the PostgreSQL target",
+            example: "sql select count(*) from pg_stat_activity"),
         Entry(name: "redis", usage: "redis CMD ARGS...", summary: "a Redis command on the Redis target", example: "redis INFO memory"),
         Entry(name: "http", usage: "http URL", summary: "GET a URL", example: "http http://127.0.0.1:8000/api/v1/health"),
-        Entry(name: "check", usage: "check system|tcp|listen|tls|ws ...", summary: "CPU, memory, disks; a port; who listens; a certificate; a WebSocket",
-              example: "check tls localhost:443"),
+        Entry(
+            name: "check", usage: "check system|tcp|listen|tls|ws ...",
+            summary: "CPU, memory, disks; a port; who listens; a certificate; a WebSocket",
+            example: "check tls localhost:443"),
         Entry(name: "note", usage: "note TEXT", summary: "add a note to the transcript", example: "note restarted by hand at 03:12"),
         Entry(name: "set", usage: "set NAME=VALUE", summary: "set a runbook variable", example: "set idle_minutes=5"),
         Entry(name: "vars", usage: "vars", summary: "the variables", example: "vars"),
-        Entry(name: "target", usage: "target [NAME [URL]]", summary: "show or change a target (postgres, redis, api)", example: "target redis redis://127.0.0.1:6379"),
-        Entry(name: "transcript", usage: "transcript [export markdown|json [FILE]]", summary: "where this session is recorded; a postmortem of it so far",
-              example: "transcript export markdown incident.md"),
-        Entry(name: "\\x", usage: "\\x [on|off|auto]", summary: "expanded display: one `column | value` block a row (auto: for wide rows)", example: "\\x on"),
+        Entry(
+            name: "target", usage: "target [NAME [URL]]", summary: "show or change a target (postgres, redis, api)",
+            example: "target redis redis://127.0.0.1:6379"),
+        Entry(
+            name: "transcript", usage: "transcript [export markdown|json [FILE]]",
+            summary: "where this session is recorded; a postmortem of it so far",
+            example: "transcript export markdown incident.md"),
+        Entry(
+            name: "\\x", usage: "\\x [on|off|auto]", summary: "expanded display: one `column | value` block a row (auto: for wide rows)",
+            example: "\\x on"),
         Entry(name: "quit", usage: "quit  (or Ctrl-D)", summary: "end the session", example: "quit"),
     ]
 

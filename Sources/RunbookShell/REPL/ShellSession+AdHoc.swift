@@ -5,7 +5,9 @@ import RunbookKit
 /// Steps typed at the prompt (`sh`, `sql`, `check ...`), variables and targets.
 extension ShellSession {
     func adHoc(_ action: StepAction, title: String) {
-        guard !title.trimmingCharacters(in: .whitespaces).isEmpty, !title.hasSuffix(" ") else { return fail("nothing to run; `help` shows examples") }
+        guard !title.trimmingCharacters(in: .whitespaces).isEmpty, !title.hasSuffix(" ") else {
+            return fail("nothing to run; `help` shows examples")
+        }
         adHocCount += 1
         let step = Step(id: "adhoc-\(adHocCount)", title: title, action: action, timeout: 60)
         let pending = PendingStep(step: step, purpose: .adHoc, missing: [])
@@ -49,7 +51,9 @@ extension ShellSession {
     func target(_ rest: String) {
         let (name, url) = split(rest)
         if name.isEmpty {
-            for (k, v) in targets.redacted.sorted(by: { $0.key < $1.key }) { console.line("\(k.padding(toLength: 9, withPad: " ", startingAt: 0)) \(v)") }
+            for (k, v) in targets.redacted.sorted(by: { $0.key < $1.key }) {
+                console.line("\(k.padding(toLength: 9, withPad: " ", startingAt: 0)) \(v)")
+            }
             return
         }
         guard ["postgres", "redis", "api"].contains(name) else { return fail("targets are postgres, redis and api") }

@@ -55,7 +55,8 @@ extension ShellSession {
 
     func listRunbooks() {
         for e in catalogue.entries {
-            console.line("  \(e.id.padding(toLength: 26, withPad: " ", startingAt: 0)) \(e.runbook?.title ?? "BROKEN: rbsh lint \(e.path)")")
+            console.line(
+                "  \(e.id.padding(toLength: 26, withPad: " ", startingAt: 0)) \(e.runbook?.title ?? "BROKEN: rbsh lint \(e.path)")")
         }
     }
 

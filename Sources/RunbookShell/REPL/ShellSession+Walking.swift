@@ -10,8 +10,9 @@ extension ShellSession: StepperHost {
         let book: Runbook
         do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
         let catalogue = self.catalogue
-        let session = RunbookSession(runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
-                                     resolve: { try? catalogue.resolve($0) })
+        let session = RunbookSession(
+            runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
+            resolve: { try? catalogue.resolve($0) })
         let walk = Stepper(session: session, execution: execution, host: self, concurrent: false)
         stepper = walk
         console.line(style.bold(book.id) + " — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
@@ -56,7 +57,8 @@ extension ShellSession: StepperHost {
         case .run(let p):
             let book = s.currentRunbook
             let n = book.stepIndex(String(p.step.id.dropFirst(s.currentPrefix.count))).map { "[\($0 + 1)/\(book.steps.count)] " } ?? ""
-            console.line(style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
+            console.line(
+                style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
         case .ask, .confirm:
             present(walk.advance(action))
         case .finished(let status):
@@ -85,12 +87,14 @@ extension ShellSession: StepperHost {
     func confirm(_ c: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
         console.line("")
         console.line(style.bold("remediation \(c.remediation)") + " — \(c.title)")
-        let risk = c.risk == .safe ? style.green(c.risk.rawValue) : c.risk == .changes ? style.yellow(c.risk.rawValue) : style.red(c.risk.rawValue)
+        let risk =
+            c.risk == .safe ? style.green(c.risk.rawValue) : c.risk == .changes ? style.yellow(c.risk.rawValue) : style.red(c.risk.rawValue)
         console.line("  risk:   " + risk)
         console.line("  fixes:  " + c.findings.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
         console.line("  target: " + targetFor(kind: c.kind))
         console.line("  runs:")
-        console.line(redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+        console.line(
+            redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
         if let word = c.word {
             // Styled on its own line: a libedit prompt prints escapes as text.
             console.line("This loses data. Type " + style.bold(word) + " to run it; anything else declines.")

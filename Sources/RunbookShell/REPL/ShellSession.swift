@@ -33,9 +33,11 @@ final class ShellSession: Completer {
     var lastFailed = false
     private var transcriptFailureShown = false
 
-    init(reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
-         catalogue: @escaping @autoclosure () -> RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
-         presets: [String: (value: String, by: Decider)]) {
+    init(
+        reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
+        catalogue: @escaping @autoclosure () -> RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
+        presets: [String: (value: String, by: Decider)]
+    ) {
         self.reader = reader
         self.console = console
         self.style = style
@@ -43,9 +45,10 @@ final class ShellSession: Completer {
         self.redactor = redactor
         self.loadCatalogue = catalogue
         self.transcript = transcript
-        presenter = TextPresenter(console: console, style: style, redactor: redactor, layout: .shell,
-                                  spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
-                                  autoExpands: reader.isInteractive)
+        presenter = TextPresenter(
+            console: console, style: style, redactor: redactor, layout: .shell,
+            spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
+            autoExpands: reader.isInteractive)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
         execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder)
         self.stopOnError = stopOnError
@@ -58,7 +61,8 @@ final class ShellSession: Completer {
     /// Runs until quit or end of input; returns the exit status.
     func loop() -> Int32 {
         if reader.isInteractive {
-            console.line(style.bold("rbsh") + " \(RbshCommand.version) — type `help`, or `start RUNBOOK` (`list` shows them). Ctrl-D quits.")
+            console.line(
+                style.bold("rbsh") + " \(RbshCommand.version) — type `help`, or `start RUNBOOK` (`list` shows them). Ctrl-D quits.")
         }
         while true {
             switch reader.readLine(prompt: prompt) {
