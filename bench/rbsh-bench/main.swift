@@ -14,7 +14,7 @@ if CommandLine.arguments.dropFirst().first == "events" {
     let args = Array(CommandLine.arguments.dropFirst(2))
     let n = args.first.flatMap(Int.init) ?? 10_000
     let path = args.count > 1 ? args[1] : NSTemporaryDirectory() + "rbsh-events-\(getpid()).jsonl"
-    try? FileManager.default.removeItem(atPath: path)
+    // Nothing is removed first: a transcript is never written over an existing file (a device, /dev/null, is written to).
     do {
         let writer = try TranscriptWriter(
             path: path, redactor: Redactor(secrets: ["lab-password"]),

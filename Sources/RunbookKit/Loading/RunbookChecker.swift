@@ -120,16 +120,18 @@ enum RunbookChecker {
     /// step's kind) never produces: a misspelt name would otherwise be
     /// found only at run time, as an unknown finding.
     private static func checkResults(of step: Step, in runbook: Runbook, node: Node, reader: inout NodeReader) {
-        let findingNodes = node["findings"]?.sequence.map(Array.init) ?? []
-        var reads: [(name: String, at: Node)] = []
-        for (j, finding) in step.findings.enumerated() {
-            let item = j < findingNodes.count ? findingNodes[j] : node
-            reads += finding.condition.names.map { ($0, item["when"] ?? item) }
-            reads += Template.names(in: finding.message).map { ($0, item["message"] ?? item) }
+        /// Where a name is read: a finding's `when` or `message` (by index), or `next`.
+        enum Place {
+            case finding(Int, String)
+            case next
         }
-        let nextNode = node["next"] ?? node
-        reads += step.next.compactMap(\.condition).flatMap(\.names).map { ($0, nextNode) }
-        for (name, at) in reads {
+        var reads: [(name: String, at: Place)] = []
+        for (j, finding) in step.findings.enumerated() {
+            reads += finding.condition.names.map { ($0, .finding(j, "when")) }
+            reads += Template.names(in: finding.message).map { ($0, .finding(j, "message")) }
+        }
+        reads += step.next.compactMap(\.condition).flatMap(\.names).map { ($0, .next) }
+        for (name, place) in reads {
             let kind: StepKind?
             let result: String
             if name.hasPrefix("steps.") {
@@ -144,6 +146,15 @@ enum RunbookChecker {
                 result = name
             }
             guard let kind, !kind.produces(result) else { continue }
+            // The node is looked up only for a name to report: reading YAML nodes by key is not free.
+            let at: Node
+            switch place {
+            case .finding(let j, let key):
+                let items = node["findings"]?.sequence.map(Array.init) ?? []
+                at = j < items.count ? (items[j][key] ?? items[j]) : node
+            case .next:
+                at = node["next"] ?? node
+            }
             reader.error(
                 at, "`\(name)`: \(kind.name) steps have no result `\(result)`\(Suggestion.hint(for: result, in: kind.knownResults))")
         }

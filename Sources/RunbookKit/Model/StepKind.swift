@@ -61,11 +61,11 @@ public struct StepKind: Sendable, Hashable {
     public static func named(_ name: String) -> StepKind? { all.first { $0.name == name } }
 
     /// Every key a step may carry beside its kind key.
-    public static var stepKeys: [String] {
+    public static let stepKeys: [String] = {
         var keys = commonKeys
         for kind in all { for k in kind.keys where !keys.contains(k) { keys.append(k) } }
         return keys
-    }
+    }()
 
     /// Whether a step of this kind can give `result` a value.
     public func produces(_ result: String) -> Bool {
