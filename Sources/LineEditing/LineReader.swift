@@ -60,8 +60,12 @@ public final class PlainLineReader: LineReader {
 public final class ScriptedLineReader: LineReader {
     private var lines: [String]
     public private(set) var prompts: [String] = []
-    public init(_ lines: [String]) { self.lines = lines }
-    public var isInteractive: Bool { false }
+    /// `interactive`: behave as a person's terminal (prompts shown, questions asked again).
+    public init(_ lines: [String], interactive: Bool = false) {
+        self.lines = lines
+        isInteractive = interactive
+    }
+    public let isInteractive: Bool
     public func readLine(prompt: String) -> LineReadResult {
         prompts.append(prompt)
         guard !lines.isEmpty else { return .endOfInput }

@@ -119,3 +119,47 @@ import Testing
         #expect(text.contains("error: check what?"))
     }
 }
+
+/// What a person at a terminal sees: styled text, but never inside a
+/// libedit prompt, which prints escape bytes as text.
+@Suite struct StyledPromptTests {
+    static let runbook = """
+        id: wipe
+        title: Wipe
+        category: tool
+        steps:
+          - id: look
+            shell: "exit 1"
+            findings:
+              - id: dirty
+                when: exit_code != 0
+                severity: critical
+                message: dirty
+        remediations:
+          - id: wipe-it
+            title: Wipe it
+            fixes: [dirty]
+            risk: destructive
+            confirm_word: task_results
+            shell: echo wiped
+        """
+
+    @Test func noPromptCarriesAnEscapeAndTheTypedWordIsShownStyledOnItsOwnLine() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-styled-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.runbook.write(toFile: dir + "/wipe.yaml", atomically: true, encoding: .utf8)
+        let buffer = HeadlessShellTests.Buffer()
+        let reader = ScriptedLineReader(["start wipe", "", "task_results", "quit"], interactive: true)
+        let transcript = try TranscriptWriter(path: dir + "/t.jsonl", redactor: Redactor(), header: TranscriptHeader())
+        let shell = ShellSession(
+            reader: reader, console: Console(sink: { text, _ in buffer.append(text) }), style: Style(enabled: true),
+            targets: Targets(), redactor: Redactor(), catalogue: RunbookCatalogue(directories: [dir], includeBuiltins: false),
+            transcript: transcript, stopOnError: false, presets: [:])
+        #expect(shell.loop() == 0)
+        #expect(reader.prompts.count >= 4)
+        for prompt in reader.prompts { #expect(!prompt.contains("\u{1B}"), "a styled prompt: \(prompt.debugDescription)") }
+        #expect(buffer.value.contains("Type \u{1B}[1mtask_results\u{1B}[0m to run it"))
+        #expect(buffer.value.contains("verify wipe-it"), "the typed word ran the fix")
+    }
+}
