@@ -57,7 +57,9 @@ let package = Package(
 
         // The runbooks and the lab's SQL, built into the binary at build time.
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
-        .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool", swiftSettings: strict),
+        .executableTarget(
+            name: "embed-files", dependencies: [.product(name: "Yams", package: "Yams")], path: "Plugins/EmbedFilesTool",
+            swiftSettings: strict),
 
         .executableTarget(
             name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture"], path: "bench/rbsh-bench",

@@ -11,9 +11,11 @@ struct EmbedFiles: BuildToolPlugin {
         let root = context.package.directoryURL
         let name: String
         let files: [URL]
+        var options: [String] = []
         switch target.name {
         case "RunbookKit":
             name = "BuiltinRunbookFiles"
+            options = ["--summaries"]
             let folder = root.appendingPathComponent("runbooks")
             files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
                 .filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0) }
@@ -28,7 +30,7 @@ struct EmbedFiles: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(files.count) files as \(name)",
                 executable: try context.tool(named: "embed-files").url,
-                arguments: [name, output.path] + files.map(\.path),
+                arguments: [name, output.path] + options + files.map(\.path),
                 inputFiles: files,
                 outputFiles: [output])
         ]

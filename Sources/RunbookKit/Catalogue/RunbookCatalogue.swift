@@ -46,7 +46,7 @@ public struct RunbookCatalogue: Sendable {
         return dirs
     }
 
-    /// A runbook by id, or by path to a file.
+    /// A runbook by id, alias or unique prefix (see `match`), or by path to a file.
     public func resolve(_ name: String) throws(CatalogueError) -> Runbook {
         if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
             guard FileManager.default.fileExists(atPath: name) else { throw .notFound("no runbook file \(name)") }
@@ -54,12 +54,18 @@ public struct RunbookCatalogue: Sendable {
             guard let rb = outcome.runbook else { throw .invalid(outcome.errors) }
             return rb
         }
-        guard let entry = entries.first(where: { $0.id == name }) else {
-            let hint = Suggestion.hint(for: name, in: entries.map(\.id))
-            throw .notFound("no runbook `\(name)`\(hint); `rbsh list` shows them")
+        switch match(name) {
+        case .runbook(let id):
+            guard let entry = entries.first(where: { $0.id == id }) else { throw .notFound("no runbook `\(name)`") }
+            guard let rb = entry.runbook else { throw .invalid(entry.outcome.errors) }
+            return rb
+        case .ambiguous(let all):
+            let which = all.map { $0.id == $0.name ? "`\($0.id)`" : "`\($0.id)` (\($0.name))" }.joined(separator: ", ")
+            throw .ambiguous("`\(name)` could name \(which); give more of the name")
+        case .none:
+            let hint = suggestion(for: name)
+            throw .notFound("no runbook `\(name)`" + (hint.isEmpty ? "; `rbsh list` shows them, `rbsh find SYMPTOM` searches them" : hint))
         }
-        guard let rb = entry.runbook else { throw .invalid(entry.outcome.errors) }
-        return rb
     }
 
     public var ids: [String] { entries.map(\.id) }
@@ -67,11 +73,13 @@ public struct RunbookCatalogue: Sendable {
 
 public enum CatalogueError: Error, CustomStringConvertible, Sendable {
     case notFound(String)
+    /// The name fits several runbooks.
+    case ambiguous(String)
     case invalid([Diagnostic])
 
     public var description: String {
         switch self {
-        case .notFound(let m): return m
+        case .notFound(let m), .ambiguous(let m): return m
         case .invalid(let d): return d.map(\.description).joined(separator: "\n")
         }
     }

@@ -64,7 +64,8 @@ public enum RunbookLoader {
         }
         let title = top.take("title").flatMap { reader.string($0, what: "title") }
         missing("title", "missing `title`")
-        let aliases = top.take("aliases").flatMap { reader.strings($0, what: "aliases") } ?? []
+        let aliasesNode = top.take("aliases")
+        let aliases = aliasesNode.flatMap { reader.strings($0, what: "aliases") } ?? []
         let category: Runbook.Category?
         if let node = top.take("category") {
             category = reader.enumeration(node, Runbook.Category.self, what: "category")
@@ -73,7 +74,7 @@ public enum RunbookLoader {
             category = nil
         }
         let symptoms = top.take("symptoms").flatMap { reader.strings($0, what: "symptoms") } ?? []
-        _ = top.take("description")
+        let description = top.take("description").flatMap { reader.string($0, what: "description") } ?? ""
         let inputs = top.take("inputs").map { readInputs($0, &reader) } ?? []
 
         var steps: [Step] = []
@@ -105,7 +106,8 @@ public enum RunbookLoader {
         // incomplete, so one run reports every problem.
         let runbook = Runbook(
             id: id ?? "", title: title ?? "", aliases: aliases, category: category ?? .tool, symptoms: symptoms,
-            inputs: inputs, steps: steps, remediations: remediations, origin: origin ?? file
+            description: description, inputs: inputs, steps: steps, remediations: remediations, origin: origin ?? file,
+            aliasesLocation: aliasesNode.map { reader.location($0) }
         )
         RunbookChecker.check(runbook, root: root, reader: &reader)
         let diagnostics = reader.diagnostics.sorted {

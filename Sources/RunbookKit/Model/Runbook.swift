@@ -14,26 +14,32 @@ public struct Runbook: Sendable {
     public var aliases: [String]
     public var category: Category
     public var symptoms: [String]
+    /// A paragraph on what it is for; `rbsh find` reads it too.
+    public var description: String
     public var inputs: [Input]
     public var steps: [Step]
     public var remediations: [Remediation]
     /// Where it was loaded from: a path, or `built-in`.
     public var origin: String
+    /// Where its `aliases` are written, for lint.
+    public var aliasesLocation: FilePosition?
 
     public init(
         id: String, title: String, aliases: [String] = [], category: Category,
-        symptoms: [String] = [], inputs: [Input] = [], steps: [Step],
-        remediations: [Remediation] = [], origin: String = "memory"
+        symptoms: [String] = [], description: String = "", inputs: [Input] = [], steps: [Step],
+        remediations: [Remediation] = [], origin: String = "memory", aliasesLocation: FilePosition? = nil
     ) {
         self.id = id
         self.title = title
         self.aliases = aliases
         self.category = category
         self.symptoms = symptoms
+        self.description = description
         self.inputs = inputs
         self.steps = steps
         self.remediations = remediations
         self.origin = origin
+        self.aliasesLocation = aliasesLocation
     }
 
     public func step(_ id: String) -> Step? { steps.first { $0.id == id } }

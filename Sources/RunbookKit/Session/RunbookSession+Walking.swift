@@ -68,10 +68,12 @@ extension RunbookSession {
             }
             return .ask(q)
         case .runbook(let r):
+            // Named by id or alias: the cycle check compares the runbook found.
+            let found = resolve(r.id)
             let problem: String?
-            if frames.contains(where: { $0.book.id == r.id }) {
-                problem = "runbook \(r.id) is already being walked (\(frames.map(\.book.id).joined(separator: " → ")) → \(r.id))"
-            } else if resolve(r.id) == nil {
+            if let found, frames.contains(where: { $0.book.id == found.id }) {
+                problem = "runbook \(found.id) is already being walked (\(frames.map(\.book.id).joined(separator: " → ")) → \(found.id))"
+            } else if found == nil {
                 problem = "no runbook \(r.id)"
             } else {
                 problem = nil
@@ -83,7 +85,7 @@ extension RunbookSession {
                 records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: found))
                 return advance(from: index)
             }
-            guard let book = resolve(r.id) else { return finish() }
+            guard let book = found else { return finish() }
             records.append(.runbookStarted(id: book.id, title: book.title))
             push(book, prefix: qualified + "/", caller: (index, r.mode))
             return enter(0)

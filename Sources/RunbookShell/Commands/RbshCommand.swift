@@ -9,14 +9,15 @@ public struct RbshCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "rbsh",
         abstract: "The runbook shell: walks the troubleshooting guide with you, for real.",
-        discussion: """
-            With no command, opens the interactive shell. Exit status of `run`: 0 no findings,
-            1 worst finding a warning, 2 critical, 3 rbsh could not do its job, 64 bad usage.
-            """,
+        // One paragraph: argument-parser wraps it to the terminal.
+        discussion:
+            "With no command, opens the interactive shell. When paged, `rbsh run triage` (or `start triage` in the shell) walks "
+            + "the guide from the top, and `rbsh find SYMPTOM` names the runbook for what you see. Exit status of `run`: "
+            + "0 no findings, 1 worst finding a warning, 2 critical, 3 rbsh could not do its job, 64 bad usage.",
         version: version,
         subcommands: [
             Shell.self, Run.self, Replay.self, List.self, Show.self, Graph.self, Lint.self,
-            TranscriptCommand.self, TestCommand.self, LabCommand.self,
+            Find.self, TranscriptCommand.self, TestCommand.self, LabCommand.self,
         ],
         defaultSubcommand: Shell.self
     )

@@ -56,7 +56,7 @@ extension RbshCommand {
             let book: Runbook
             do {
                 book = try catalogue.resolve(runbook)
-            } catch .notFound(let message) {
+            } catch .notFound(let message), .ambiguous(let message) {
                 throw fail(message, code: 64)
             } catch {
                 console.error(error.description)

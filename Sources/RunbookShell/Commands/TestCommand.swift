@@ -27,8 +27,15 @@ extension RbshCommand {
                 }
             }
             if !runbooks.isEmpty {
-                for id in runbooks where !files.contains(where: { $0.runbook == id }) { throw fail("no cases for runbook \(id)", code: 64) }
-                files = files.filter { runbooks.contains($0.runbook) }
+                // Named as anywhere else: an id, an alias, a unique prefix.
+                var ids: [String] = []
+                for name in runbooks {
+                    let id: String
+                    do { id = try catalogue.resolve(name).id } catch { throw fail(error.description, code: 64) }
+                    guard files.contains(where: { $0.runbook == id }) else { throw fail("no cases for runbook \(id)", code: 64) }
+                    ids.append(id)
+                }
+                files = files.filter { ids.contains($0.runbook) }
             }
             let work = NSTemporaryDirectory() + "rbsh-test-\(getpid())"
             try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
