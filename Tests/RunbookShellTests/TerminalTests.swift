@@ -8,13 +8,44 @@ import TestSupport
 /// The shell on a real terminal, driven through tmux.
 @Suite(.enabled(if: TmuxSession.isAvailable && (LabFixture.isUp || LabFixture.isRequired)))
 struct TerminalTests {
-    static func shell(_ extra: [String] = [], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)") throws
-        -> TmuxSession
-    {
+    static func shell(
+        _ extra: [String] = [], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)", width: Int = 150
+    ) throws -> TmuxSession {
         let transcript = NSTemporaryDirectory() + "rbsh-tty-\(UUID().uuidString).jsonl"
         return try TmuxSession(
             [LabFixture.binary, "shell", "--transcript", transcript] + extra,
-            environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"])
+            environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"], width: width)
+    }
+
+    @Test(arguments: [60, 80, 120])
+    func helpIsInAlignedColumnsAtAnyWidth(width: Int) async throws {
+        try await LabAccess.sharing {
+            let t = try Self.shell(width: width)
+            t.waitFor("rbsh>")
+            try t.type("help")
+            try t.send("Enter")
+            t.waitFor("Ctrl-C stops a running step")
+            let lines = t.screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let first = lines.firstIndex(where: { $0.hasPrefix("  help [COMMAND]") }),
+                let last = lines.firstIndex(where: { $0.hasPrefix("Ctrl-C stops") })
+            else {
+                Issue.record("no help on the screen:\n\(t.screen())")
+                return
+            }
+            let table = lines[first..<last]
+            // Every summary, and every wrapped line of one, starts in the same column.
+            let column = try #require(table.first.flatMap { $0.range(of: "list commands")?.lowerBound }).utf16Offset(in: table.first ?? "")
+            for line in table {
+                #expect(line.count <= width, "wider than the terminal: \(line)")
+                // The two usages wider than the column stand alone; their summaries follow below.
+                if line.hasPrefix("  check ") || line.hasPrefix("  transcript ") { continue }
+                let chars = Array(line)
+                #expect(chars.count > column && chars[column - 1] == " " && chars[column] != " ", "misaligned: \(line)")
+            }
+            #expect(
+                table.contains { $0.hasPrefix("  check system|tcp|listen|tls|ws ...") && !$0.contains("CPU") },
+                "a usage wider than the column has its line to itself")
+        }
     }
 
     // capture-pane drops trailing spaces: the prompt reads `rbsh>` there.

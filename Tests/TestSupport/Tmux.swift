@@ -9,12 +9,12 @@ public final class TmuxSession: @unchecked Sendable {
 
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
-    /// Starts `argv` in a new detached tmux session, 150x50, with `environment` added.
-    public init(_ argv: [String], environment: [String: String] = [:]) throws {
+    /// Starts `argv` in a new detached tmux session, `width`x50, with `environment` added.
+    public init(_ argv: [String], environment: [String: String] = [:], width: Int = 150) throws {
         name = "rbsh-test-\(UUID().uuidString.prefix(8))"
         let env = environment.map { "\($0.key)=\($0.value)" }
         let command = (["env"] + env + argv).map(Self.quote).joined(separator: " ")
-        try Self.tmux(["new-session", "-d", "-s", name, "-x", "150", "-y", "50", command])
+        try Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", "50", command])
         // Keep the pane when the program exits, to read what it said last.
         try Self.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
     }

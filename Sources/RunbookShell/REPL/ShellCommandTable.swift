@@ -12,7 +12,12 @@ enum ShellCommandTable {
     static let entries: [Entry] = [
         Entry(name: "help", usage: "help [COMMAND]", summary: "list commands, or explain one", example: "help fix"),
         Entry(name: "list", usage: "list", summary: "the runbooks", example: "list"),
-        Entry(name: "start", usage: "start RUNBOOK", summary: "begin walking a runbook", example: "start db-connection-failure"),
+        Entry(
+            name: "find", usage: "find SYMPTOM", summary: "the runbooks for what you see, best first (English or Chinese)",
+            example: "find API接口无响应"),
+        Entry(
+            name: "start", usage: "start RUNBOOK", summary: "begin walking a runbook: its id, an alias (the guide's heading) or a prefix",
+            example: "start 数据库连接失败"),
         Entry(name: "next", usage: "next  (or an empty line)", summary: "run the pending step", example: "next"),
         Entry(name: "skip", usage: "skip", summary: "skip the pending step (or decline the pending fix)", example: "skip"),
         Entry(name: "retry", usage: "retry", summary: "run the last step again", example: "retry"),
@@ -49,5 +54,40 @@ enum ShellCommandTable {
     ]
 
     static var names: [String] { entries.map(\.name) }
+
+    /// `help`: usages in a column, summaries beside them, wrapped to
+    /// `width`. A usage wider than the column gets a line of its own and its
+    /// summary starts on the next, at the column, so nothing runs together.
+    static func help(width: Int) -> String {
+        let column = min(entries.map(\.usage.count).max() ?? 0, 26)
+        let indent = 2 + column + 2
+        let room = max(20, width - indent - 1)
+        var out = ""
+        for e in entries {
+            let lines = wrap(e.summary, to: room)
+            if e.usage.count <= column {
+                out += "  " + e.usage.padding(toLength: column, withPad: " ", startingAt: 0) + "  " + (lines.first ?? "") + "\n"
+            } else {
+                out += "  " + e.usage + "\n" + String(repeating: " ", count: indent) + (lines.first ?? "") + "\n"
+            }
+            for line in lines.dropFirst() { out += String(repeating: " ", count: indent) + line + "\n" }
+        }
+        return out
+    }
+
+    /// Words to lines of at most `width` characters (a longer word alone on its line).
+    static func wrap(_ text: String, to width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
     static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 }

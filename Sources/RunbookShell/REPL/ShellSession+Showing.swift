@@ -47,9 +47,7 @@ extension ShellSession {
             console.line("\(e.usage)\n  \(e.summary)\n  example: \(e.example)")
             return
         }
-        for e in ShellCommandTable.entries {
-            console.line("  " + e.usage.padding(toLength: 26, withPad: " ", startingAt: 0) + e.summary)
-        }
+        console.out(ShellCommandTable.help(width: Int(Spinner.terminalColumns())))
         console.line("Ctrl-C stops a running step; at the prompt it clears the line.")
     }
 
@@ -90,7 +88,7 @@ extension ShellSession {
         let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         if words.count <= 1 { return ShellCommandTable.names }
         switch words[0] {
-        case "start": return catalogue.ids
+        case "start": return catalogue.names.map(\.name)
         case "goto": return session?.currentRunbook.steps.map(\.id) ?? []
         case "fix": return session?.allRemediations.map(\.id) ?? []
         case "help": return ShellCommandTable.names

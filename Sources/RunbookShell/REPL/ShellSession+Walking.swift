@@ -6,24 +6,50 @@ import RunbookKit
 /// confirms remediations.
 extension ShellSession: StepperHost {
     func start(_ name: String) {
-        guard !name.isEmpty else { return fail("start which runbook? `list` shows them") }
+        guard !name.isEmpty else { return fail("start which runbook? `list` shows them, `find SYMPTOM` searches them") }
         let book: Runbook
-        do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
+        do {
+            book = try catalogue.resolve(name)
+        } catch .notFound(let message) {
+            // Not a name: perhaps what the operator sees. Offer the runbook for it.
+            guard let hit = RunbookFinder(catalogue.summaries).find(name, limit: 1).first, hit.score >= 0.5,
+                let found = try? catalogue.resolve(hit.id)
+            else { return fail(message) }
+            console.line("`\(name)` names no runbook; it reads like " + style.bold(hit.id) + " — \(hit.title) (matched: \(hit.matched))")
+            guard readAnswer("Start it? [y/N] ")?.lowercased().hasPrefix("y") == true else {
+                console.line(style.dim("not started; `find \(name)` lists the closest runbooks"))
+                return
+            }
+            book = found
+        } catch {
+            return fail(error.description)
+        }
         let catalogue = self.catalogue
         let session = RunbookSession(
             runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
             resolve: { try? catalogue.resolve($0) })
         let walk = Stepper(session: session, execution: execution, host: self, concurrent: false)
         stepper = walk
+        finishAnnounced = false
         console.line(style.bold(book.id) + " — \(book.title)" + (book.aliases.isEmpty ? "" : " (\(book.aliases.joined(separator: ", ")))"))
         if let first = walk.start() { present(first) }
     }
 
-    /// Runs (or asks) what is pending.
+    /// Runs (or asks) what is pending; once the walk has ended, nothing.
     func stepForward() {
         guard let walk = stepper else { return fail(Self.noRunbook) }
         guard let pending = walk.session.pending else { return }
+        if case .finished = pending, finishAnnounced { return }
         present(walk.advance(pending))
+    }
+
+    /// `find TEXT`: the runbooks for a symptom, best first.
+    func find(_ text: String) {
+        guard !text.isEmpty else { return fail("find what? a symptom, an error, a heading: `find API接口无响应`") }
+        let hits = RunbookFinder(catalogue.summaries).find(text)
+        guard !hits.isEmpty else { return fail("no runbook matches `\(text)`; `list` shows them all") }
+        console.out(FindRendering.lines(hits))
+        console.line(style.dim("`start \(hits[0].id)` walks the first"))
     }
 
     /// Applies an operator's move (skip, back, goto, retry); `refused` is
@@ -62,6 +88,8 @@ extension ShellSession: StepperHost {
         case .ask, .confirm:
             present(walk.advance(action))
         case .finished(let status):
+            guard !finishAnnounced else { return }
+            finishAnnounced = true
             console.line("\(style.outcome(status)) — \(s.runbook.id) finished. `findings` lists what it found; `fix` offers remediations.")
         }
     }

@@ -31,6 +31,8 @@ final class ShellSession: Completer {
     var adHocCount = 0
     /// The status of the last command, for `--on-error stop`.
     var lastFailed = false
+    /// The walk's end has been said; saying it again on every Enter is noise.
+    var finishAnnounced = false
     private var transcriptFailureShown = false
 
     init(
@@ -137,6 +139,7 @@ final class ShellSession: Completer {
         case "help", "?": help(rest)
         case "list": listRunbooks()
         case "start": start(rest)
+        case "find": find(rest)
         case "skip": walk { $0.skip() }
         case "retry": walk(runNow: true, refused: "nothing to retry yet") { $0.retry() }
         case "back": walk(refused: "no step before this one") { $0.back() }
