@@ -32,11 +32,11 @@ public final class APIStub: @unchecked Sendable {
         if let tls {
             let context = ServerTLSContext(try Self.serverContext(certificate: tls.certificate, key: tls.key))
             let secure = try listenSocket(tls.port)
-            FileHandle.standardOutput.write(Data("API stub listening on 127.0.0.1:\(tls.port) (TLS)\n".utf8))
+            try? FileHandle.standardOutput.write(contentsOf: Data("API stub listening on 127.0.0.1:\(tls.port) (TLS)\n".utf8))
             let acceptor = Thread { [self] in self.acceptLoop(secure) { fd in TLSServerConnection(fd: fd, context: context.pointer) } }
             acceptor.start()
         }
-        FileHandle.standardOutput.write(Data("API stub listening on 127.0.0.1:\(port)\n".utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data("API stub listening on 127.0.0.1:\(port)\n".utf8))
         acceptLoop(plain) { fd in PlainConnection(fd: fd) }
     }
 

@@ -36,8 +36,8 @@ import Testing
         .note("paged at 03:12"),
         .variableSet(name: "idle_minutes", value: "5"),
         .targetChanged(name: "redis", url: "redis://127.0.0.1:6379"),
-        .interrupted(step: "adhoc-1"),
-        .interrupted(step: nil),
+        .interrupted(step: "adhoc-1", signal: "SIGINT"),
+        .interrupted(step: nil, signal: nil),
         .sessionEnded(status: .warning, reason: nil),
         .sessionEnded(status: .unknown, reason: "stopped on error"),
     ]
@@ -112,7 +112,7 @@ import Testing
             })
         #expect(RecordedRun(run).answers["kind"] == "service-down")
         let cut = try Transcript.read(path: Self.fixture("interrupt-v0.1.0.jsonl"))
-        #expect(cut.events.contains(.interrupted(step: "adhoc-1")))
+        #expect(cut.events.contains(.interrupted(step: "adhoc-1", signal: nil)))
         #expect(TranscriptSummary(cut).interrupts == 1)
         #expect(TranscriptRendering.markdown(cut).contains("1 run, 1 interrupted"))
     }

@@ -50,6 +50,9 @@ public final class TmuxSession: @unchecked Sendable {
         return nil
     }
 
+    /// Closes the terminal, as a dropped SSH connection does: the program gets SIGHUP.
+    public func close() throws { try Self.tmux(["kill-session", "-t", name]) }
+
     public var isRunning: Bool { (try? Self.tmux(["has-session", "-t", name])) != nil }
 
     public struct TmuxError: Error, CustomStringConvertible { public var description: String }

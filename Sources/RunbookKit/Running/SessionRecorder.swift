@@ -20,6 +20,7 @@ public final class SessionRecorder: @unchecked Sendable {
     public let presenter: (any SessionPresenter)?
     private let lock = NSLock()
     private var firstFailure: TranscriptError?
+    private var lastSignal: String?
 
     public init(transcript: TranscriptWriter?, presenter: (any SessionPresenter)?) {
         self.transcript = transcript
@@ -33,9 +34,22 @@ public final class SessionRecorder: @unchecked Sendable {
         return firstFailure
     }
 
+    /// The signal of the last `interrupt` event that named one: a session
+    /// ended by a signal records its interruption once.
+    public var lastInterruptSignal: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastSignal
+    }
+
     /// Writes the event, then shows it. A failed write is kept (`failure`)
     /// and the session goes on.
     public func record(_ event: TranscriptEvent) {
+        if case .interrupted(_, .some(let signal)) = event {
+            lock.lock()
+            lastSignal = signal
+            lock.unlock()
+        }
         if let transcript {
             do { try transcript.write(event) } catch {
                 lock.lock()

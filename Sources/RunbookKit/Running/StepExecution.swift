@@ -5,10 +5,13 @@ import Foundation
 public final class StepExecution: @unchecked Sendable {
     public let runner: any StepRunner
     public let recorder: SessionRecorder
+    /// Names the signal that stopped a step (`SIGINT`, `SIGHUP`...), for its `interrupt` event.
+    public let signal: @Sendable () -> String?
 
-    public init(runner: any StepRunner, recorder: SessionRecorder) {
+    public init(runner: any StepRunner, recorder: SessionRecorder, signal: @escaping @Sendable () -> String? = { nil }) {
         self.runner = runner
         self.recorder = recorder
+        self.signal = signal
     }
 
     public func run(_ pending: PendingStep, host: any StepperHost) -> StepResult {
@@ -28,7 +31,7 @@ public final class StepExecution: @unchecked Sendable {
             let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
             control.pause(pending.delaySeconds)
             let result = runner.run(pending, control: control)
-            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id)) }
+            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id, signal: signal())) }
             return result
         }
     }

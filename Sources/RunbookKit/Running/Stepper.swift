@@ -23,6 +23,8 @@ public protocol StepperHost: AnyObject {
     func interruption() -> @Sendable () -> Bool
     /// True once the whole walk should stop: the remaining steps are skipped.
     var walkInterrupted: Bool { get }
+    /// True once the session is ending (a hang-up, SIGTERM): nothing more runs or is asked.
+    var sessionEnding: Bool { get }
 }
 
 /// The one stepping loop: runs what the session asks for, records each
@@ -92,10 +94,11 @@ public final class Stepper: @unchecked Sendable {
         var action = first
         var isFirst = true
         while true {
+            if host.sessionEnding { return action }
             if host.walkInterrupted, case .run = action {
                 if !walkInterruptionRecorded {
                     walkInterruptionRecorded = true
-                    recorder.record(.interrupted(step: nil))
+                    recorder.record(.interrupted(step: nil, signal: execution.signal()))
                 }
                 action = session.skip(reason: "interrupted")
                 flush()

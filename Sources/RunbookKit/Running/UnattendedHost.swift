@@ -6,13 +6,19 @@ import Foundation
 public final class UnattendedHost: StepperHost, @unchecked Sendable {
     private let notice: (String) -> Void
     private let interrupted: @Sendable () -> Bool
+    private let ending: @Sendable () -> Bool
     /// Answers confirmations nobody is there to answer (replay uses the
     /// recorded decisions); without it they are declined.
     public var decide: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
 
-    public init(notice: @escaping (String) -> Void = { _ in }, interrupted: @escaping @Sendable () -> Bool = { false }) {
+    /// `interrupted`: skip the steps left (Ctrl-C); `ending`: stop now (the session is ending).
+    public init(
+        notice: @escaping (String) -> Void = { _ in }, interrupted: @escaping @Sendable () -> Bool = { false },
+        ending: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.notice = notice
         self.interrupted = interrupted
+        self.ending = ending
     }
 
     public func answer(_ question: Question) -> Reply {
@@ -32,4 +38,5 @@ public final class UnattendedHost: StepperHost, @unchecked Sendable {
     public func pauses(before step: PendingStep) -> Bool { false }
     public func interruption() -> @Sendable () -> Bool { interrupted }
     public var walkInterrupted: Bool { interrupted() }
+    public var sessionEnding: Bool { ending() }
 }

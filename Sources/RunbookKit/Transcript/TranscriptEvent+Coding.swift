@@ -20,7 +20,7 @@ public struct TranscriptEntry: Sendable, Hashable {
 enum TranscriptField: String, CodingKey {
     case type, time, runbook, title, name, value, by, step, kind, purpose, detail, status, error, output
     case findings, values, text, choices, remediation, risk, fixes, reason, verified, url
-    case mode, allow, script, replaying
+    case mode, allow, script, replaying, signal
     case monoMilliseconds = "mono_ms", durationMilliseconds = "duration_ms", exitCode = "exit_code"
     case outputElidedBytes = "output_elided_bytes", stillOpen = "still_open", dryRun = "dry_run"
 }
@@ -108,7 +108,8 @@ extension TranscriptEvent: Codable {
         case "target":
             self = .targetChanged(name: try string(.name), url: try string(.url))
         case "interrupt":
-            self = .interrupted(step: try c.decodeIfPresent(String.self, forKey: .step))
+            self = .interrupted(
+                step: try c.decodeIfPresent(String.self, forKey: .step), signal: try c.decodeIfPresent(String.self, forKey: .signal))
         default:
             self = .unrecognized(type: type)
         }
@@ -182,8 +183,9 @@ extension TranscriptEvent: Codable {
         case .targetChanged(let name, let url):
             try c.encode(name, forKey: .name)
             try c.encode(url, forKey: .url)
-        case .interrupted(let step):
+        case .interrupted(let step, let signal):
             try c.encodeIfPresent(step, forKey: .step)
+            try c.encodeIfPresent(signal, forKey: .signal)
         case .unrecognized:
             break
         }

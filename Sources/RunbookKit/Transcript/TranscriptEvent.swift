@@ -100,8 +100,9 @@ public enum TranscriptEvent: Sendable, Hashable {
     case variableSet(name: String, value: String)
     /// `target NAME URL` in the shell.
     case targetChanged(name: String, url: String)
-    /// The operator stopped the step (Ctrl-C), or the whole run.
-    case interrupted(step: String?)
+    /// A signal stopped the step (Ctrl-C, a hang-up...), or the whole walk
+    /// (`step` nil); `signal` names it (`SIGINT`, `SIGHUP`, `SIGTERM`) where known.
+    case interrupted(step: String?, signal: String?)
     /// A type a later version writes; kept so the timeline can name it.
     case unrecognized(type: String)
 
@@ -134,7 +135,7 @@ public enum TranscriptEvent: Sendable, Hashable {
         switch self {
         case .stepStarted(let step, _, _, _, _), .stepEnded(let step, _, _, _), .question(let step, _, _), .answer(let step, _, _):
             return step
-        case .interrupted(let step): return step
+        case .interrupted(let step, _): return step
         default: return nil
         }
     }

@@ -53,7 +53,9 @@ public enum TranscriptRendering {
         case .remediationVerified(let id, let verified, let stillOpen):
             return "fix verified: \(id): " + (verified ? "fixed" : "still open: \(stillOpen.joined(separator: ", "))")
         case .note(let text): return "note: \(text)"
-        case .interrupted(let step): return "interrupted (Ctrl-C)\(step.map { " during \($0)" } ?? "")"
+        case .interrupted(let step, let signal):
+            let by = signal.map { $0 == "SIGINT" ? "Ctrl-C" : $0 } ?? "Ctrl-C"
+            return "interrupted (\(by))\(step.map { " during \($0)" } ?? "")"
         case .variableSet(let name, let value): return "set \(name)=\(value)"
         case .targetChanged(let name, let url): return "target \(name) → \(url)"
         case .unrecognized(let type): return type

@@ -25,7 +25,8 @@ extension RbshCommand {
                 print(String(decoding: (try? encoder.encode(lines)) ?? Data("[]".utf8), as: UTF8.self))
             case .text:
                 if hits.isEmpty {
-                    FileHandle.standardError.write(Data("rbsh: no runbook matches `\(query)`; `rbsh list` shows them all\n".utf8))
+                    try? FileHandle.standardError.write(
+                        contentsOf: Data("rbsh: no runbook matches `\(query)`; `rbsh list` shows them all\n".utf8))
                 }
                 print(FindRendering.lines(hits), terminator: "")
             }

@@ -22,7 +22,7 @@ extension RbshCommand.LabCommand {
 
     static func requireState() throws -> LabState {
         guard let state = LabState.load() else {
-            FileHandle.standardError.write(Data("rbsh: the lab is not up; start it with `rbsh lab up`\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("rbsh: the lab is not up; start it with `rbsh lab up`\n".utf8))
             throw ExitCode(3)
         }
         return state

@@ -28,7 +28,7 @@ public struct RbshCommand: ParsableCommand {
 extension ParsableCommand {
     /// Prints a one-line error and exits with `code` (3: rbsh could not do its job).
     func fail(_ message: String, code: Int32 = 3) -> ExitCode {
-        FileHandle.standardError.write(Data("rbsh: \(message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("rbsh: \(message)\n".utf8))
         return ExitCode(code)
     }
 }

@@ -64,7 +64,7 @@ extension RbshCommand {
             var answers: [String: (value: String, by: Decider)] = [:]
             for (k, v) in recorded.answers { answers[k] = (v, .replay) }
             let mark = Interrupts.mark
-            let host = UnattendedHost(interrupted: { Interrupts.since(mark) })
+            let host = UnattendedHost(interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
             let allow = self.allow
             host.decide = { c in
                 guard let d = recorded.decisions[c.remediation], d.confirmed else {
@@ -87,7 +87,7 @@ extension RbshCommand {
             for d in divergences { print("  DIVERGES \(d)") }
             print(divergences.isEmpty ? "no divergence" : "\(divergences.count) divergence\(divergences.count == 1 ? "" : "s")")
             print("transcript: \(path)")
-            if let failure { FileHandle.standardError.write(Data("rbsh: \(failure)\n".utf8)) }
+            if let failure { try? FileHandle.standardError.write(contentsOf: Data("rbsh: \(failure)\n".utf8)) }
             throw ExitCode(divergences.isEmpty ? 0 : 1)
         }
     }

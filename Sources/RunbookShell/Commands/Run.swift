@@ -92,7 +92,8 @@ extension RbshCommand {
             let session = setup.session(
                 book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
             let mark = Interrupts.mark
-            let host = UnattendedHost(notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) })
+            let host = UnattendedHost(
+                notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
             let stepper = setup.stepper(session, presenter: presenter, host: host, concurrent: true)
             var status = stepper.run(from: from)
             if Interrupts.since(mark) { status = max(status, .unknown) }
@@ -111,6 +112,10 @@ extension RbshCommand {
                 console.line(RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor).json)
             }
             if let failure { console.error("rbsh: \(failure)") }
+            if let sig = Interrupts.endingSignal {
+                console.error("rbsh: \(Interrupts.reason(sig)); stopped, the transcript says where")
+                throw ExitCode(128 + sig)
+            }
             throw ExitCode(status.exitCode)
         }
 

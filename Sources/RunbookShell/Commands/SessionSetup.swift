@@ -36,14 +36,22 @@ struct SessionSetup {
     /// The stepping loop for a session, recording into this transcript.
     func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {
         let recorder = SessionRecorder(transcript: transcript, presenter: presenter)
-        return Stepper(
-            session: session, execution: StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder),
-            host: host, concurrent: concurrent)
+        let execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
+        return Stepper(session: session, execution: execution, host: host, concurrent: concurrent)
     }
 
-    /// Records the session's end; the first write that failed, if any, as a one-line error.
+    /// Records the session's end; the first write that failed, if any, as a
+    /// one-line error. A signal that ends the session is recorded with it
+    /// (unless the step it stopped already was).
     func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder? = nil) -> String? {
         var failure = recorder?.failure
+        var reason = reason
+        if let sig = Interrupts.endingSignal {
+            reason = Interrupts.reason(sig)
+            if recorder?.lastInterruptSignal != Interrupts.name(sig) {
+                do { try transcript.write(.interrupted(step: nil, signal: Interrupts.name(sig))) } catch { failure = failure ?? error }
+            }
+        }
         do { try transcript.write(.sessionEnded(status: status, reason: reason)) } catch { failure = failure ?? error }
         return failure.map { "the transcript \(transcript.path) is incomplete: \($0)" }
     }

@@ -12,18 +12,18 @@ extension RbshCommand {
 
     static func readTranscript(_ path: String) throws -> (Transcript, Data) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            FileHandle.standardError.write(Data("rbsh: cannot read \(path)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("rbsh: cannot read \(path)\n".utf8))
             throw ExitCode(64)
         }
         do {
             let t = try Transcript.parse(data, path: path)
             if t.truncatedBytes > 0 {
-                FileHandle.standardError.write(
-                    Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))
+                try? FileHandle.standardError.write(
+                    contentsOf: Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))
             }
             return (t, data)
         } catch {
-            FileHandle.standardError.write(Data("rbsh: \(error)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("rbsh: \(error)\n".utf8))
             throw ExitCode(3)
         }
     }

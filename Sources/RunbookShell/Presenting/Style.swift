@@ -53,10 +53,12 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     private let sink: @Sendable (String, Bool) -> Void
 
-    /// `sink(text, isError)`.
+    /// `sink(text, isError)`; by default standard output and error, where a
+    /// write that fails (the terminal went away, a closed pipe) is dropped,
+    /// never a crash: the transcript, not the screen, is the record.
     init(
         sink: @escaping @Sendable (String, Bool) -> Void = { text, isError in
-            (isError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+            try? (isError ? FileHandle.standardError : FileHandle.standardOutput).write(contentsOf: Data(text.utf8))
         }
     ) {
         self.sink = sink

@@ -85,7 +85,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .remediationVerified(let id, let verified, let stillOpen):
             console.line(
                 "  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
-        case .interrupted(let step):
+        case .interrupted(let step, _):
             if isShell, step != nil { console.line("") }
         case .note:
             if isShell { console.line(style.dim("noted")) }

@@ -67,7 +67,7 @@ extension ShellSession {
         default: targets.api = url
         }
         for s in targets.secrets { redactor.add(secret: s) }
-        execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder)
+        execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
         stepper?.execution = execution
         recorder.record(.targetChanged(name: name, url: url))
         console.line("\(name) → \(targets.redacted[name] ?? "")")

@@ -151,6 +151,9 @@ extension ShellSession: StepperHost {
     /// Ctrl-C stops the running step, never the walk.
     var walkInterrupted: Bool { false }
 
+    /// A hang-up or SIGTERM: nothing more runs or is asked.
+    var sessionEnding: Bool { Interrupts.endingSignal != nil }
+
     func targetFor(kind: String) -> String {
         let t = targets.redacted
         switch StepKind.named(kind)?.target {

@@ -52,7 +52,7 @@ final class ShellSession: Completer {
             spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
             autoExpands: reader.isInteractive)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
-        execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder)
+        execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
         self.stopOnError = stopOnError
         self.presets = presets
     }
@@ -67,7 +67,9 @@ final class ShellSession: Completer {
                 style.bold("rbsh") + " \(RbshCommand.version) — type `help`, or `start RUNBOOK` (`list` shows them). Ctrl-D quits.")
         }
         while true {
-            switch reader.readLine(prompt: prompt) {
+            let read = reader.readLine(prompt: prompt)
+            if let sig = Interrupts.endingSignal { return end(by: sig) }
+            switch read {
             case .endOfInput:
                 if reader.isInteractive { console.line("") }
                 return finish()
@@ -83,6 +85,7 @@ final class ShellSession: Completer {
                 lastFailed = false
                 let outcome = execute(line)
                 reportTranscriptFailure()
+                if let sig = Interrupts.endingSignal { return end(by: sig) }
                 if outcome == .quit { return finish() }
                 if lastFailed && stopOnError {
                     recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: "stopped on error"))
@@ -101,6 +104,16 @@ final class ShellSession: Completer {
         reportTranscriptFailure()
         console.line(style.dim("transcript: \(transcript.path)"))
         return 0
+    }
+
+    /// A signal ends the session: the step it stopped was recorded as
+    /// interrupted; the end is recorded with its reason; the exit status is 128 + the signal.
+    func end(by sig: Int32) -> Int32 {
+        if recorder.lastInterruptSignal != Interrupts.name(sig) { recorder.record(.interrupted(step: nil, signal: Interrupts.name(sig))) }
+        recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: Interrupts.reason(sig)))
+        stepper = nil
+        console.error("rbsh: \(Interrupts.reason(sig)); the session is recorded in \(transcript.path)")
+        return 128 + sig
     }
 
     /// Says once that the transcript could not be written; the shell goes on.

@@ -43,7 +43,7 @@ final class Spinner: @unchecked Sendable {
         let columns = Int(Self.terminalColumns())
         var line = "\(symbol) \(elapsed)  \(title)  (Ctrl-C stops it)"
         if line.count > columns - 1 { line = String(line.prefix(max(10, columns - 2))) }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\u{1B}[2m\(line)\u{1B}[0m".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[2K\u{1B}[2m\(line)\u{1B}[0m".utf8))
         shown = true
     }
 
@@ -52,7 +52,7 @@ final class Spinner: @unchecked Sendable {
         guard enabled else { return }
         lock.lock()
         if shown {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[2K".utf8))
             shown = false
         }
         lock.unlock()
@@ -62,7 +62,7 @@ final class Spinner: @unchecked Sendable {
         guard enabled else { return }
         lock.lock()
         running = false
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if shown { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[2K".utf8)) }
         shown = false
         lock.unlock()
     }

@@ -1,0 +1,134 @@
+import Clients
+import Foundation
+import Lab
+import RunbookKit
+import Testing
+import TestSupport
+
+/// A session lives through a dropped terminal or a SIGTERM: the running step
+/// and everything it started stop, the transcript is closed with the reason.
+@Suite(.enabled(if: TmuxSession.isAvailable && (LabFixture.isUp || LabFixture.isRequired)))
+struct SignalTests {
+    /// Waits for `condition`, up to `timeout` seconds.
+    static func eventually(_ timeout: Double = 15, _ condition: () -> Bool) -> Bool {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
+
+    static func processes(matching text: String) -> String {
+        ShellRunner().run(argv: ["/usr/bin/pgrep", "-f", text], timeout: 5).output.text
+    }
+
+    static func endOf(_ path: String) -> [TranscriptEvent] {
+        (try? Transcript.read(path: path).events) ?? []
+    }
+
+    static func endsWithHangup(_ path: String) -> Bool {
+        if case .sessionEnded(_, let reason) = endOf(path).last { return reason?.contains("SIGHUP") == true }
+        return false
+    }
+
+    static func shell(_ transcript: String) throws -> TmuxSession {
+        try TmuxSession(
+            [LabFixture.binary, "shell", "--transcript", transcript],
+            environment: [
+                "XDG_STATE_HOME": NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)", "RBSH_LAB_DIR": LabState.defaultDirectory,
+                "TERM": "xterm-256color",
+            ])
+    }
+
+    @Test func aHangUpDuringAShellStepLeavesNoProcessAndClosesTheTranscript() async throws {
+        try await LabAccess.sharing {
+            let transcript = NSTemporaryDirectory() + "rbsh-hup-\(UUID().uuidString).jsonl"
+            defer { try? FileManager.default.removeItem(atPath: transcript) }
+            let t = try Self.shell(transcript)
+            t.waitFor("rbsh>")
+            let marker = "42.\(Int.random(in: 100...999))"
+            try t.type("sh sleep \(marker) | cat")
+            try t.send("Enter")
+            t.waitFor("running adhoc-1")
+            #expect(Self.eventually(5) { !Self.processes(matching: "sleep \(marker)").isEmpty })
+            try t.close()
+            #expect(Self.eventually { Self.endsWithHangup(transcript) }, "\(Self.endOf(transcript).suffix(3))")
+            #expect(Self.eventually(5) { Self.processes(matching: "sleep \(marker)").isEmpty }, "left behind")
+            let events = Self.endOf(transcript)
+            #expect(events.contains(.interrupted(step: "adhoc-1", signal: "SIGHUP")), "\(events.suffix(4))")
+            #expect(events.contains { if case .stepEnded("adhoc-1", _, let r, _) = $0 { r.status == .interrupted } else { false } })
+        }
+    }
+
+    @Test func aHangUpDuringAQueryCancelsItOnTheServer() async throws {
+        try await LabAccess.sharing {
+            let lab = try LabFixture.require()
+            let transcript = NSTemporaryDirectory() + "rbsh-hup-\(UUID().uuidString).jsonl"
+            defer { try? FileManager.default.removeItem(atPath: transcript) }
+            let t = try Self.shell(transcript)
+            t.waitFor("rbsh>")
+            try t.type("sql select pg_sleep(30) as hangup_test_sleep")
+            try t.send("Enter")
+            t.waitFor("running adhoc-1")
+            usleep(300_000)
+            try t.close()
+            #expect(Self.eventually { Self.endsWithHangup(transcript) }, "\(Self.endOf(transcript).suffix(3))")
+            let c = try PostgresConnection.connect(lab.postgresURL)
+            let running = try c.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%hangup_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            #expect(running.rows == [["0"]], "the query is still running on the server")
+        }
+    }
+
+    @Test func sigtermStopsARunItsQueryAndEndsTheTranscript() async throws {
+        try await LabAccess.sharing {
+            let lab = try LabFixture.require()
+            let dir = NSTemporaryDirectory() + "rbsh-term-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try """
+            id: slow
+            title: A slow query
+            category: tool
+            steps:
+              - id: sleep
+                postgres: select pg_sleep(30) as sigterm_test_sleep
+                timeout: 60s
+              - id: after
+                shell: "echo never"
+            """.write(toFile: dir + "/slow.yaml", atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: LabFixture.binary)
+            process.arguments = ["run", dir + "/slow.yaml", "--transcript", dir + "/t.jsonl"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["RBSH_LAB_DIR": LabState.defaultDirectory]) { _, b in b }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            #expect(
+                Self.eventually(10) {
+                    (try? Transcript.read(path: dir + "/t.jsonl").events.contains { $0.step == "sleep" }) == true
+                })
+            usleep(500_000)
+            let sent = Date()
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(Date().timeIntervalSince(sent) < 3, "it took \(Date().timeIntervalSince(sent)) s to stop")
+            #expect(process.terminationStatus == 128 + SIGTERM)
+            let events = Self.endOf(dir + "/t.jsonl")
+            guard case .sessionEnded(_, let reason) = events.last else {
+                Issue.record("no session_end: \(events.suffix(3))")
+                return
+            }
+            #expect(reason?.contains("SIGTERM") == true)
+            #expect(events.contains(.interrupted(step: "sleep", signal: "SIGTERM")))
+            #expect(!events.contains { $0.step == "after" }, "nothing runs after the signal")
+            let c = try PostgresConnection.connect(lab.postgresURL)
+            let running = try c.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sigterm_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            #expect(running.rows == [["0"]], "the query is still running on the server")
+        }
+    }
+}
