@@ -208,3 +208,18 @@ import Testing
             ])
     }
 }
+
+@Suite struct TranscriptNameTests {
+    @Test func defaultNamesNeverCollideAndAnExplicitPathIsNeverReused() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-names-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writers = try (1...5).map { _ in
+            try TranscriptWriter.unique(runbook: "db", directory: dir, redactor: Redactor(), header: TranscriptHeader())
+        }
+        #expect(Set(writers.map(\.path)).count == 5)
+        #expect(writers.dropFirst().allSatisfy { $0.path.hasPrefix(String(writers[0].path.dropLast(".jsonl".count)) + "-") })
+        #expect(throws: TranscriptError.self) {
+            try TranscriptWriter(path: writers[0].path, redactor: Redactor(), header: TranscriptHeader())
+        }
+    }
+}

@@ -132,3 +132,32 @@ struct SignalTests {
         }
     }
 }
+
+/// Sessions started at once in one folder each get a transcript of their own.
+@Suite struct ConcurrentRunTests {
+    @Test func fiftyRunsStartedAtOnceWriteFiftyTranscripts() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-burst-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "id: quick\ntitle: Quick\ncategory: tool\nsteps:\n  - id: one\n    shell: \"true\"\n"
+            .write(toFile: dir + "/quick.yaml", atomically: true, encoding: .utf8)
+        let runs = (1...50).map { _ in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: LabFixture.binary)
+            p.arguments = ["run", "./quick.yaml"]
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for p in runs { try p.run() }
+        for p in runs { p.waitUntilExit() }
+        #expect(runs.allSatisfy { (0...2).contains($0.terminationStatus) }, "\(runs.map(\.terminationStatus))")
+        let transcripts = try FileManager.default.contentsOfDirectory(atPath: dir + "/transcripts")
+        #expect(transcripts.count == 50)
+        for name in transcripts {
+            let t = try Transcript.read(path: dir + "/transcripts/" + name)
+            #expect(t.events.count >= 4, "\(name) holds one whole session")
+        }
+    }
+}

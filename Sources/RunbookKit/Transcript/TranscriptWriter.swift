@@ -31,7 +31,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         let isDevice = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (isDevice ? 0 : O_EXCL), 0o600)
         guard fd >= 0 else {
-            if errno == EEXIST { throw TranscriptError("the transcript \(path) already exists; give another path") }
+            if errno == EEXIST { throw TranscriptError("the transcript \(path) already exists; give another path", alreadyExists: true) }
             throw TranscriptError("cannot write the transcript \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
@@ -92,6 +92,24 @@ public final class TranscriptWriter: @unchecked Sendable {
         fsync(fd)
     }
 
+    /// A new transcript with the default name for `runbook` (`defaultPath`),
+    /// or, when another session took that name in the same second (a cron
+    /// job, an alert burst, two operators), the same name with `-2`, `-3`...:
+    /// each open is exclusive, so no two sessions ever share a file.
+    public static func unique(
+        runbook: String, directory: String = "transcripts", redactor: Redactor, header: TranscriptHeader
+    ) throws(TranscriptError) -> TranscriptWriter {
+        let base = String(defaultPath(runbook: runbook, directory: directory).dropLast(".jsonl".count))
+        for n in 1...10_000 {
+            do {
+                return try TranscriptWriter(path: n == 1 ? base + ".jsonl" : "\(base)-\(n).jsonl", redactor: redactor, header: header)
+            } catch  where error.alreadyExists {
+                continue
+            }
+        }
+        throw TranscriptError("no free transcript name for \(base).jsonl")
+    }
+
     /// `transcripts/20261126-231502-db-connection-failure.jsonl`.
     public static func defaultPath(runbook: String, directory: String = "transcripts", date: Date = Date()) -> String {
         let f = DateFormatter()
@@ -104,5 +122,10 @@ public final class TranscriptWriter: @unchecked Sendable {
 
 public struct TranscriptError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The path was taken: a transcript is never written into another.
+    public var alreadyExists: Bool
+    public init(_ description: String, alreadyExists: Bool = false) {
+        self.description = description
+        self.alreadyExists = alreadyExists
+    }
 }

@@ -57,7 +57,7 @@ extension RbshCommand {
             do {
                 setup = try SessionSetup(
                     command: "replay", runbook: id, targets: resolved.targets, secrets: resolved.secrets,
-                    transcript: transcriptOut ?? TranscriptWriter.defaultPath(runbook: "replay-\(id)"),
+                    transcript: transcriptOut, defaultName: "replay-\(id)",
                     start: SessionStart(mode: "replay", allow: allow?.rawValue ?? "none", replaying: transcript))
             } catch { throw fail("\(error)") }
 

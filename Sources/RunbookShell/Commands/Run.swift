@@ -72,7 +72,7 @@ extension RbshCommand {
             do {
                 setup = try SessionSetup(
                     command: "run", runbook: book.id, targets: resolved.targets, secrets: resolved.secrets,
-                    transcript: transcript ?? TranscriptWriter.defaultPath(runbook: book.id),
+                    transcript: transcript, defaultName: book.id,
                     start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun))
             } catch {
                 throw fail("\(error)")

@@ -10,16 +10,20 @@ struct SessionSetup {
     let redactor: Redactor
     let transcript: TranscriptWriter
 
-    /// Opens the transcript at `path` and records the session's start.
+    /// Opens the transcript at `path`, or (nil) a new one named after
+    /// `defaultName` under transcripts/, and records the session's start.
     init(
         command: String, runbook: String?, targets: Targets, secrets: [String],
-        transcript path: String, start: SessionStart
+        transcript path: String?, defaultName: String, start: SessionStart
     ) throws(TranscriptError) {
         self.targets = targets
         redactor = Redactor(secrets: secrets)
-        transcript = try TranscriptWriter(
-            path: path, redactor: redactor,
-            header: .current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version))
+        let header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version)
+        if let path {
+            transcript = try TranscriptWriter(path: path, redactor: redactor, header: header)
+        } else {
+            transcript = try TranscriptWriter.unique(runbook: defaultName, redactor: redactor, header: header)
+        }
         try transcript.write(.sessionStarted(start))
     }
 

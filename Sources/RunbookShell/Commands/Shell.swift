@@ -53,7 +53,7 @@ extension RbshCommand {
             do {
                 setup = try SessionSetup(
                     command: "shell", runbook: nil, targets: resolved.targets, secrets: resolved.secrets,
-                    transcript: transcript ?? TranscriptWriter.defaultPath(runbook: "shell"),
+                    transcript: transcript, defaultName: "shell",
                     start: SessionStart(
                         mode: reader.isInteractive ? "interactive" : "script",
                         script: file ?? (reader.isInteractive ? "" : "stdin")))

@@ -84,7 +84,7 @@ extension RbshCommand {
             do {
                 setup = try SessionSetup(
                     command: "test", runbook: book.id, targets: targets, secrets: lab.targets.secrets,
-                    transcript: path, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
+                    transcript: path, defaultName: book.id, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
             } catch {
                 return (["\(error)"], 0, path)
             }
