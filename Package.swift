@@ -26,7 +26,7 @@ let package = Package(
         .target(
             name: "RunbookShell",
             dependencies: [
-                "RunbookKit", "Probes", "LineEditing", "Lab",
+                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

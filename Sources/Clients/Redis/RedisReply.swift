@@ -88,6 +88,7 @@ public struct RedisURL: Sendable, Hashable {
         host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         port = components.port ?? 6379
+        guard (1...65535).contains(port) else { throw .badURL("port \(port) is not between 1 and 65535") }
         username = components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
         password = components.password.flatMap { $0.removingPercentEncoding }
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))

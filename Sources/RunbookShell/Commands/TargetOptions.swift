@@ -1,4 +1,5 @@
 import ArgumentParser
+import Clients
 import Foundation
 import Lab
 import RunbookKit
@@ -53,6 +54,13 @@ struct TargetOptions: ParsableArguments {
         }
         var secrets = config.secrets + targets.secrets
         if let pw = environment["PGPASSWORD"], !pw.isEmpty { secrets.append(pw) }
+        // A value that cannot be a target is a mistake in how rbsh was called, not an outage to diagnose.
+        let redactor = Redactor(secrets: secrets)
+        for (name, value, source) in [("postgres", pg.0, pg.1), ("redis", rd.0, rd.1), ("api", ap.0, ap.1)] {
+            guard let value, let problem = TargetCheck.problem(name, value) else { continue }
+            let from = TargetCheck.describe(source: source, target: name, config: config.path)
+            throw ValidationError("the \(name) target from \(from) cannot be used: \(redactor.redact(problem))")
+        }
         return ResolvedTargets(
             targets: targets, sources: ["postgres": pg.1, "redis": rd.1, "api": ap.1],
             secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"))
@@ -77,6 +85,8 @@ struct ResolvedTargets {
 ///       api: http://mgmt.internal:8000
 ///     secrets: [the-api-token]
 struct RbshConfig {
+    /// The file it was read from, if any.
+    var path: String?
     var postgres: String?
     var redis: String?
     var api: String?
@@ -97,6 +107,7 @@ struct RbshConfig {
             let node: Node?
             do { node = try Yams.compose(yaml: text) } catch { throw ValidationError("\(path): not valid YAML") }
             var config = RbshConfig()
+            config.path = path
             let targets = node?["targets"]
             config.postgres = targets?["postgres"]?.string
             config.redis = targets?["redis"]?.string
@@ -105,5 +116,38 @@ struct RbshConfig {
             return config
         }
         return RbshConfig()
+    }
+}
+
+/// Whether a target URL can be used at all, before anything connects.
+enum TargetCheck {
+    /// Why `value` cannot be the `target` (postgres, redis, api), or nil.
+    static func problem(_ target: String, _ value: String) -> String? {
+        switch target {
+        case "postgres":
+            return PostgresConnectionString.problem(value)
+        case "redis":
+            do { _ = try RedisURL(parsing: value) } catch { return error.description }
+            return nil
+        default:
+            guard let c = URLComponents(string: value), let scheme = c.scheme?.lowercased() else {
+                return "not a URL such as http://127.0.0.1:8000"
+            }
+            guard scheme == "http" || scheme == "https" else { return "scheme `\(scheme)` is not http or https" }
+            guard let host = c.host, !host.isEmpty else { return "no host" }
+            if let port = c.port, !(1...65535).contains(port) { return "port \(port) is not between 1 and 65535" }
+            return nil
+        }
+    }
+
+    /// Where a value came from, as the operator would look for it.
+    static func describe(source: String, target: String, config: String?) -> String {
+        switch source {
+        case "flag": return "--\(target)"
+        case "config": return "the config file \(config ?? "rbsh.yaml") (targets.\(target))"
+        case "lab": return "the lab"
+        case "default": return "the default"
+        default: return "the environment variable \(source)"
+        }
     }
 }

@@ -61,6 +61,7 @@ extension ShellSession {
             console.line(targets.redacted[name] ?? "")
             return
         }
+        if let problem = TargetCheck.problem(name, url) { return fail("\(name) \(redactor.redact(problem)); the target is unchanged") }
         switch name {
         case "postgres": targets.postgres = url
         case "redis": targets.redis = url
