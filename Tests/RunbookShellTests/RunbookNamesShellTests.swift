@@ -119,3 +119,21 @@ import TestSupport
         #expect(none.stderr.contains("no runbook matches `qwertyuiop`"))
     }
 }
+
+@Suite struct GreetingTests {
+    @Test func theGreetingNamesWhatToDoWhenPaged() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-greet-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let buffer = HeadlessShellTests.Buffer()
+        let shell = ShellSession(
+            reader: ScriptedLineReader(["quit"], interactive: true), console: Console(sink: { text, _ in buffer.append(text) }),
+            style: Style(enabled: false), targets: Targets(), redactor: Redactor(),
+            catalogue: RunbookCatalogue(directories: [], includeBuiltins: false),
+            transcript: try TranscriptWriter(path: dir + "/t.jsonl", redactor: Redactor(), header: TranscriptHeader()), stopOnError: false,
+            presets: [:])
+        _ = shell.loop()
+        let greeting = buffer.value.split(separator: "\n").prefix(2).joined(separator: " ")
+        #expect(greeting.contains("`start triage`") && greeting.contains("`find SYMPTOM`"), "\(greeting)")
+    }
+}

@@ -18,6 +18,7 @@ final class ShellSession: Completer {
     /// Loaded on first use (`start`, `list`, Tab), not before the first prompt.
     private let loadCatalogue: () -> RunbookCatalogue
     private(set) lazy var catalogue: RunbookCatalogue = loadCatalogue()
+    /// The transcript the session began with; `transcriptPath` is where it is recorded now.
     let transcript: TranscriptWriter
     let presenter: TextPresenter
     let recorder: SessionRecorder
@@ -33,7 +34,6 @@ final class ShellSession: Completer {
     var lastFailed = false
     /// The walk's end has been said; saying it again on every Enter is noise.
     var finishAnnounced = false
-    private var transcriptFailureShown = false
 
     init(
         reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
@@ -63,8 +63,8 @@ final class ShellSession: Completer {
     /// Runs until quit or end of input; returns the exit status.
     func loop() -> Int32 {
         if reader.isInteractive {
-            console.line(
-                style.bold("rbsh") + " \(RbshCommand.version) — type `help`, or `start RUNBOOK` (`list` shows them). Ctrl-D quits.")
+            console.line(style.bold("rbsh") + " \(RbshCommand.version) — paged? `start triage` walks the guide from the top;")
+            console.line("`find SYMPTOM` names the runbook for what you see (`find API接口无响应`). `help` lists commands; Ctrl-D quits.")
         }
         while true {
             let read = reader.readLine(prompt: prompt)
@@ -84,7 +84,7 @@ final class ShellSession: Completer {
                 if line.hasPrefix("#") { continue }
                 lastFailed = false
                 let outcome = execute(line)
-                reportTranscriptFailure()
+                if recorder.failure != nil, !recoverTranscript() { return 3 }
                 if let sig = Interrupts.endingSignal { return end(by: sig) }
                 if outcome == .quit { return finish() }
                 if lastFailed && stopOnError {
@@ -101,8 +101,8 @@ final class ShellSession: Completer {
         recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: nil))
         // The stepper holds the shell as its host: let go of it.
         stepper = nil
-        reportTranscriptFailure()
-        console.line(style.dim("transcript: \(transcript.path)"))
+        if let failure = recorder.failure { console.error("rbsh: \(failure)") }
+        console.line(style.dim("transcript: \(transcriptPath)"))
         return 0
     }
 
@@ -112,15 +112,35 @@ final class ShellSession: Completer {
         if recorder.lastInterruptSignal != Interrupts.name(sig) { recorder.record(.interrupted(step: nil, signal: Interrupts.name(sig))) }
         recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: Interrupts.reason(sig)))
         stepper = nil
-        console.error("rbsh: \(Interrupts.reason(sig)); the session is recorded in \(transcript.path)")
+        console.error("rbsh: \(Interrupts.reason(sig)); the session is recorded in \(transcriptPath)")
         return 128 + sig
     }
 
-    /// Says once that the transcript could not be written; the shell goes on.
-    private func reportTranscriptFailure() {
-        guard !transcriptFailureShown, let failure = recorder.failure else { return }
-        transcriptFailureShown = true
-        console.error("rbsh: transcript: \(failure)")
+    /// Where the session is recorded now.
+    var transcriptPath: String { recorder.transcript?.path ?? transcript.path }
+
+    /// The transcript could not be written: nothing more runs. A person may
+    /// name another file, which the transcript so far is copied to, and go
+    /// on; a script (nobody to ask) or an empty answer ends the session,
+    /// and the caller exits 3.
+    func recoverTranscript() -> Bool {
+        while let failure = recorder.failure {
+            console.error("rbsh: \(failure); nothing more runs until the session is recorded again")
+            guard reader.isInteractive, let path = readAnswer("Copy the transcript to (a new file; Enter ends the session): "),
+                !path.isEmpty
+            else {
+                console.error("rbsh: the session ends here; what was recorded is in \(transcriptPath)")
+                stepper = nil
+                return false
+            }
+            do {
+                let now = try recorder.relocate(to: (path as NSString).expandingTildeInPath)
+                console.line(style.dim("the transcript goes on in \(now), with what came before"))
+            } catch {
+                console.error("rbsh: \(error)")
+            }
+        }
+        return true
     }
 
     var prompt: String {
