@@ -13,51 +13,80 @@ public protocol SessionPresenter: AnyObject, Sendable {
 /// Where a session's events go: the transcript first, then whoever shows
 /// them, so whatever the operator saw done is on disk.
 ///
-/// `@unchecked Sendable`: the failure is guarded by a lock, the writer and
+/// When an event cannot be written, it is not shown either, and neither is
+/// anything after it: `failure` says why, the stepping loop runs nothing
+/// more, and `relocate(to:)` copies the transcript elsewhere and records
+/// (and shows) the events held back.
+///
+/// `@unchecked Sendable`: its state is guarded by a lock, the writer and
 /// presenter are thread-safe; concurrent steps record from their threads.
 public final class SessionRecorder: @unchecked Sendable {
-    public let transcript: TranscriptWriter?
     public let presenter: (any SessionPresenter)?
     private let lock = NSLock()
+    private var writer: TranscriptWriter?
     private var firstFailure: TranscriptError?
+    private var heldBack: [TranscriptEvent] = []
     private var lastSignal: String?
 
     public init(transcript: TranscriptWriter?, presenter: (any SessionPresenter)?) {
-        self.transcript = transcript
+        writer = transcript
         self.presenter = presenter
     }
 
-    /// The first write to the transcript that failed, if any.
-    public var failure: TranscriptError? {
+    private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        return firstFailure
+        return body()
     }
+
+    /// Where the session is recorded now.
+    public var transcript: TranscriptWriter? { locked { writer } }
+
+    /// Why the transcript cannot be written, once a write failed.
+    public var failure: TranscriptError? { locked { firstFailure } }
 
     /// The signal of the last `interrupt` event that named one: a session
     /// ended by a signal records its interruption once.
-    public var lastInterruptSignal: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return lastSignal
-    }
+    public var lastInterruptSignal: String? { locked { lastSignal } }
 
-    /// Writes the event, then shows it. A failed write is kept (`failure`)
-    /// and the session goes on.
+    /// Writes the event, then shows it. One that cannot be written is held
+    /// back, not shown, and so is every event after it.
     public func record(_ event: TranscriptEvent) {
-        if case .interrupted(_, .some(let signal)) = event {
-            lock.lock()
-            lastSignal = signal
+        lock.lock()
+        if firstFailure != nil {
+            heldBack.append(event)
             lock.unlock()
+            return
         }
-        if let transcript {
-            do { try transcript.write(event) } catch {
-                lock.lock()
-                if firstFailure == nil { firstFailure = error }
-                lock.unlock()
+        let writer = self.writer
+        lock.unlock()
+        if let writer {
+            do { try writer.write(event) } catch {
+                locked {
+                    if firstFailure == nil { firstFailure = error }
+                    heldBack.append(event)
+                }
+                return
             }
         }
+        if case .interrupted(_, .some(let signal)) = event { locked { lastSignal = signal } }
         presenter?.present(event)
+    }
+
+    /// Copies the transcript so far to `path` and records there from now
+    /// on, starting with the events held back; returns the new path.
+    @discardableResult
+    public func relocate(to path: String) throws(TranscriptError) -> String {
+        guard let old = transcript else { throw TranscriptError("there is no transcript to copy") }
+        let next = try old.continuing(at: path)
+        let pending = locked {
+            writer = next
+            firstFailure = nil
+            defer { heldBack = [] }
+            return heldBack
+        }
+        for event in pending { record(event) }
+        return next.path
     }
 
     public func notice(_ text: String) { presenter?.notice(text) }

@@ -94,7 +94,8 @@ public final class Stepper: @unchecked Sendable {
         var action = first
         var isFirst = true
         while true {
-            if host.sessionEnding { return action }
+            // Nothing runs that cannot be recorded, and nothing more once the session is ending.
+            if host.sessionEnding || recorder.failure != nil { return action }
             if host.walkInterrupted, case .run = action {
                 if !walkInterruptionRecorded {
                     walkInterruptionRecorded = true
@@ -129,12 +130,14 @@ public final class Stepper: @unchecked Sendable {
         guard group.count > 1 else {
             session.begin()
             flush()
+            guard recorder.failure == nil else { return .run(pending) }
             let result = execution.run(pending, host: host)
             durations.append((pending.step.id, result.status, result.durationMilliseconds))
             return session.stepFinished(result)
         }
         session.begin(group: group)
         flush()
+        guard recorder.failure == nil else { return .run(pending) }
         let results = ResultSlots(count: group.count)
         // A thread each: probes block on sockets and processes, and a shared
         // pool may run them one after another when it is busy.

@@ -4,6 +4,11 @@ import OutputCapture
 /// Appends a session's events to a JSON Lines file, each flushed to disk
 /// (fsync) as it happens, so a killed shell loses at most the event being
 /// written. Every string is redacted before it reaches the file.
+///
+/// A write that fails (a full disk, an I/O error, a read-only file system)
+/// is cut back off the file, so it parses up to the failure, and every write
+/// after it fails too: nothing is recorded out of order. `continuing(at:)`
+/// copies what was recorded to another file and goes on there.
 public final class TranscriptWriter: @unchecked Sendable {
     public let path: String
     private let fd: Int32
@@ -11,15 +16,33 @@ public final class TranscriptWriter: @unchecked Sendable {
     /// Guards the encoder, the clock and the file: concurrent steps record from their own threads.
     private let lock = NSLock()
     private let encoder: JSONEncoder
-    private let started = ContinuousClock.now
+    private let started: ContinuousClock.Instant
     private let clock = ISO8601DateFormatter()
     /// Output kept per step, head and tail.
     public let outputCap: Int
+    /// Bytes known to be on disk, whole lines.
+    private var committed: Int = 0
+    /// The write that failed; every later one fails with it.
+    private var failed: TranscriptError?
+    /// A device (/dev/null): nothing to cut back or sync.
+    private let isDevice: Bool
 
-    public init(path: String, redactor: Redactor, outputCap: Int = 64 << 10, header: TranscriptHeader) throws(TranscriptError) {
+    public convenience init(path: String, redactor: Redactor, outputCap: Int = 64 << 10, header: TranscriptHeader) throws(TranscriptError) {
+        try self.init(opening: path, redactor: redactor, outputCap: outputCap, started: .now)
+        var head = header
+        head.format = TranscriptHeader.format
+        head.version = TranscriptHeader.version
+        head.started = clock.string(from: Date())
+        if let targets = head.targets { head.targets = targets.mapValues(redactor.redact) }
+        try append(head)
+    }
+
+    /// Opens `path` for a transcript of its own: never a file that exists (a device may be written to).
+    private init(opening path: String, redactor: Redactor, outputCap: Int, started: ContinuousClock.Instant) throws(TranscriptError) {
         self.path = path
         self.redactor = redactor
         self.outputCap = outputCap
+        self.started = started
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
@@ -28,7 +51,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         }
         // A transcript is one session: never appended to another one.
         var st = stat()
-        let isDevice = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
+        isDevice = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (isDevice ? 0 : O_EXCL), 0o600)
         guard fd >= 0 else {
             if errno == EEXIST { throw TranscriptError("the transcript \(path) already exists; give another path", alreadyExists: true) }
@@ -38,15 +61,26 @@ public final class TranscriptWriter: @unchecked Sendable {
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         clock.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var head = header
-        head.format = TranscriptHeader.format
-        head.version = TranscriptHeader.version
-        head.started = clock.string(from: Date())
-        if let targets = head.targets { head.targets = targets.mapValues(redactor.redact) }
-        try append(head)
     }
 
     deinit { close(fd) }
+
+    /// The same session, recorded from now on at `newPath`: what this
+    /// transcript holds is copied there first, and its times go on.
+    public func continuing(at newPath: String) throws(TranscriptError) -> TranscriptWriter {
+        let next = try TranscriptWriter(opening: newPath, redactor: redactor, outputCap: outputCap, started: started)
+        lock.lock()
+        let length = committed
+        lock.unlock()
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscriptError("cannot read \(path) to copy it") }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: length) ?? Data() } catch {
+            throw TranscriptError("cannot read \(path) to copy it: \(error)")
+        }
+        try next.appendRaw(data)
+        return next
+    }
 
     /// Writes one event, redacted, with wall-clock and monotonic times. A
     /// step's output is kept up to the cap, head and tail; its table is not
@@ -73,9 +107,21 @@ public final class TranscriptWriter: @unchecked Sendable {
     private func append(_ line: some Encodable) throws(TranscriptError) {
         lock.lock()
         defer { lock.unlock() }
+        if let failed { throw failed }
         var data: Data
         do { data = try encoder.encode(line) } catch { throw TranscriptError("an event could not be written as JSON: \(error)") }
         data.append(0x0A)
+        try writeLocked(data)
+    }
+
+    private func appendRaw(_ data: Data) throws(TranscriptError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try writeLocked(data)
+    }
+
+    /// Writes and syncs `data`, or cuts the file back to its last whole line and fails for good.
+    private func writeLocked(_ data: Data) throws(TranscriptError) {
         let ok = data.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
@@ -88,8 +134,14 @@ public final class TranscriptWriter: @unchecked Sendable {
             }
             return true
         }
-        guard ok else { throw TranscriptError("writing the transcript failed: \(String(cString: strerror(errno)))") }
-        fsync(fd)
+        // A device cannot be synced (EINVAL); a file that cannot be has not been written.
+        guard ok, isDevice || fsync(fd) == 0 else {
+            let error = TranscriptError("writing the transcript \(path) failed: \(String(cString: strerror(errno)))")
+            if !isDevice { _ = ftruncate(fd, off_t(committed)) }
+            failed = error
+            throw error
+        }
+        committed += data.count
     }
 
     /// A new transcript with the default name for `runbook` (`defaultPath`),

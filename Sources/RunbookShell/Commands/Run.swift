@@ -99,6 +99,10 @@ extension RbshCommand {
             if Interrupts.since(mark) { status = max(status, .unknown) }
             let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: stepper.recorder)
 
+            if let broken = stepper.recorder.failure {
+                console.error("rbsh: \(broken); stopped: nothing runs unrecorded (what was recorded is in \(setup.transcript.path))")
+                throw ExitCode(3)
+            }
             let path = setup.transcript.path
             switch format {
             case .text:

@@ -12,6 +12,8 @@ extension ShellSession {
         let step = Step(id: "adhoc-\(adHocCount)", title: title, action: action, timeout: 60)
         let pending = PendingStep(step: step, purpose: .adHoc, missing: [])
         recorder.record(.stepStarted(step: step.id, title: title, kind: action.kind, purpose: .adHoc, detail: action.summary))
+        // Nothing runs that cannot be recorded.
+        guard recorder.failure == nil else { return }
         let result = execution.run(pending, host: self)
         recorder.record(.stepEnded(step: step.id, purpose: .adHoc, result: result, findings: []))
         if result.status != .ok { lastFailed = true }

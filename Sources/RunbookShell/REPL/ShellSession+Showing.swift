@@ -20,15 +20,15 @@ extension ShellSession {
     func exportTranscript(_ rest: String) {
         let words = rest.split(separator: " ").map(String.init)
         guard let verb = words.first else {
-            console.line(transcript.path)
+            console.line(transcriptPath)
             return
         }
         guard verb == "export" else { return fail("transcript [export markdown|json [FILE]]") }
         let format = words.count > 1 ? words[1] : "markdown"
         guard format == "markdown" || format == "json" else { return fail("export as markdown or json") }
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: transcript.path))
-            let t = try Transcript.parse(data, path: transcript.path)
+            let data = try Data(contentsOf: URL(fileURLWithPath: transcriptPath))
+            let t = try Transcript.parse(data, path: transcriptPath)
             let text = format == "markdown" ? TranscriptRendering.markdown(t) : TranscriptRendering.json(t, raw: data)
             if words.count > 2 {
                 try text.write(toFile: words[2], atomically: true, encoding: .utf8)
@@ -37,7 +37,7 @@ extension ShellSession {
                 console.out(text)
             }
         } catch {
-            fail("cannot export \(transcript.path): \(error)")
+            fail("cannot export \(transcriptPath): \(error)")
         }
     }
 
