@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 /// SNI: SSL_set_tlsext_host_name is a macro over SSL_ctrl.

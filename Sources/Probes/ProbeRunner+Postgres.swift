@@ -43,6 +43,13 @@ extension ProbeRunner {
                     let r = try execute(a, on: conn, timeout: timeout, control: control)
                     result.table = r.columns.isEmpty ? nil : ResultTable(columns: r.columns, rows: r.rows, numericColumns: r.numericColumns)
                     result.values["row_count"] = .number(Double(r.rows.count))
+                    // The first row's columns are results by name, kept in the transcript with the
+                    // others, so a session resumed from it judges them as the live one did.
+                    if let first = r.rows.first {
+                        for (i, column) in r.columns.enumerated() where i < first.count && result.values[column] == nil {
+                            result.values[column] = Value(parsing: first[i])
+                        }
+                    }
                     if let n = r.rowsAffected { result.values["rows_affected"] = .number(Double(n)) }
                     result.values["command"] = .string(r.commandTag)
                     let notices = conn.takeNotices()

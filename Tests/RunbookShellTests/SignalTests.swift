@@ -161,3 +161,92 @@ struct SignalTests {
         }
     }
 }
+
+/// A session cut short goes on where it stopped, with what it had found.
+@Suite(.enabled(if: TmuxSession.isAvailable && (LabFixture.isUp || LabFixture.isRequired)))
+struct ResumeTests {
+    static let runbook = """
+        id: three
+        title: Three steps
+        category: tool
+        steps:
+          - id: first
+            shell: "echo 7"
+            findings:
+              - id: seven
+                when: exit_code == 0
+                severity: warning
+                message: first said seven
+          - id: slow
+            shell: "sleep 3; echo slept"
+          - id: last
+            shell: "echo last"
+        """
+
+    func folder() throws -> String {
+        let dir = NSTemporaryDirectory() + "rbsh-resume-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.runbook.write(toFile: dir + "/three.yaml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func steps(_ path: String) -> [String] {
+        ((try? Transcript.read(path: path).events) ?? []).compactMap { if case .stepEnded(let s, .diagnose, _, _) = $0 { s } else { nil } }
+    }
+
+    @Test func aRunKilledWithSigkillResumesAtTheStepThatDidNotFinish() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: LabFixture.binary)
+        process.arguments = ["run", dir + "/three.yaml", "--transcript", dir + "/t1.jsonl"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        #expect(SignalTests.eventually(10) { Self.steps(dir + "/t1.jsonl") == ["first"] })
+        usleep(300_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let p = try RbshProcess.run([
+            "run", "--resume", dir + "/t1.jsonl", "--runbooks", dir, "--transcript", dir + "/t2.jsonl", "--format", "json",
+        ])
+        #expect(p.status == 1, "the earlier warning still stands: \(p.stderr)")
+        #expect(Self.steps(dir + "/t2.jsonl") == ["slow", "last"], "it went on at the step that did not finish")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+        #expect((report["findings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["seven"])
+        let header = try Transcript.read(path: dir + "/t2.jsonl").header
+        #expect(header.continues == dir + "/t1.jsonl")
+        #expect(header.continuesSHA256?.count == 64)
+        let md = try RbshProcess.run(["transcript", "export", dir + "/t2.jsonl", "--format", "markdown"])
+        #expect(md.stdout.contains("| Transcripts |"))
+        #expect(md.stdout.contains("<code>first</code>") && md.stdout.contains("<code>last</code>"), "one postmortem of both")
+    }
+
+    @Test func aShellHungUpResumesWithItsFindingsAndGoesOn() async throws {
+        try await LabAccess.sharing {
+            let dir = try folder()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let t = try TmuxSession(
+                [LabFixture.binary, "shell", "--runbooks", dir, "--transcript", dir + "/t1.jsonl"],
+                environment: ["XDG_STATE_HOME": dir, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"])
+            t.waitFor("rbsh>")
+            try t.type("start three")
+            try t.send("Enter")
+            t.waitFor("next: [1/3] first")
+            try t.send("Enter")
+            t.waitFor("next: [2/3] slow")
+            try t.send("Enter")
+            t.waitFor("running slow")
+            try t.close()
+            #expect(SignalTests.eventually { SignalTests.endsWithHangup(dir + "/t1.jsonl") })
+            let p = try RbshProcess.run(
+                ["resume", dir + "/t1.jsonl", "--runbooks", dir, "--transcript", dir + "/t2.jsonl"], stdin: "findings\n\n\nquit\n")
+            #expect(p.status == 0, "\(p.stderr)")
+            #expect(p.stdout.contains("resuming three from \(dir)/t1.jsonl"))
+            #expect(p.stdout.contains("open findings: seven (warning)"))
+            #expect(p.stdout.contains("next: [2/3] slow"))
+            #expect(p.stdout.contains("WARNING seven: first said seven"), "findings shows the restored finding")
+            #expect(Self.steps(dir + "/t2.jsonl") == ["slow", "last"])
+        }
+    }
+}

@@ -17,10 +17,14 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
     public var targets: [String: String]?
     public var rbshVersion: String?
     public var pid: Int?
+    /// The transcript this session continues (`rbsh resume`), and its SHA-256 as it was then.
+    public var continues: String?
+    public var continuesSHA256: String?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, started, user, host, command, runbook, targets, pid
+        case format, version, started, user, host, command, runbook, targets, pid, continues
         case rbshVersion = "rbsh_version"
+        case continuesSHA256 = "continues_sha256"
     }
 
     public init(

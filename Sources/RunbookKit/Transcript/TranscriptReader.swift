@@ -10,6 +10,9 @@ public struct Transcript: Sendable {
     /// Lines in the middle that were not events, by line number.
     public var unreadableLines: [Int]
 
+    /// The transcripts this one continues, oldest first, when read as a chain.
+    public var earlier: [String] = []
+
     /// The events alone, in order.
     public var events: [TranscriptEvent] { entries.map(\.event) }
 
@@ -19,6 +22,25 @@ public struct Transcript: Sendable {
             throw TranscriptError("cannot read \(path)")
         }
         return try parse(data, path: path)
+    }
+
+    /// Reads a transcript and every one it continues (`rbsh resume`), as one
+    /// session: the first one's header, all their events in order.
+    public static func readChain(path: String) throws(TranscriptError) -> Transcript {
+        var latest = try read(path: path)
+        var seen: Set<String> = [path]
+        var current = latest
+        while let previous = current.header.continues, seen.insert(previous).inserted, seen.count <= 100 {
+            guard let older = try? read(path: previous) else {
+                latest.earlier.insert(previous + " (cannot be read)", at: 0)
+                break
+            }
+            latest.entries = older.entries + latest.entries
+            latest.earlier.insert(previous, at: 0)
+            latest.header = older.header
+            current = older
+        }
+        return latest
     }
 
     public static func parse(_ data: Data, path: String) throws(TranscriptError) -> Transcript {
@@ -46,6 +68,6 @@ public struct Transcript: Sendable {
         for (n, line) in lines.enumerated().dropFirst() {
             do { entries.append(try decoder.decode(TranscriptEntry.self, from: Data(line))) } catch { unreadable.append(n + 1) }
         }
-        return Transcript(path: path, header: header, entries: entries, truncatedBytes: truncated, unreadableLines: unreadable)
+        return Transcript(path: path, header: header, entries: entries, truncatedBytes: truncated, unreadableLines: unreadable, earlier: [])
     }
 }

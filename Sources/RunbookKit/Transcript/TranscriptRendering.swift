@@ -15,6 +15,9 @@ public enum TranscriptRendering {
         if let targets = h.targets {
             lines.append("targets: " + targets.keys.sorted().map { "\($0) \(targets[$0] ?? "")" }.joined(separator: " · "))
         }
+        if !t.earlier.isEmpty {
+            lines.append("one session in \(t.earlier.count + 1) transcripts: " + (t.earlier + [t.path]).joined(separator: " → "))
+        }
         for entry in t.entries {
             guard let line = describe(entry.event) else { continue }
             lines.append(String(format: "%9.3fs  ", (entry.monoMilliseconds ?? 0) / 1000) + line)
@@ -80,6 +83,7 @@ public enum TranscriptRendering {
         md.append("| Started | \(cell(h.started ?? "?")) |")
         md.append("| Ended | \(cell(s.ended ?? "(not recorded: the session did not end cleanly)")) |")
         md.append("| Runbooks | \(cell(s.runbooks.joined(separator: ", "))) |")
+        if !t.earlier.isEmpty { md.append("| Transcripts | \(cell((t.earlier + [t.path]).joined(separator: " → "))) (resumed) |") }
         if let targets = h.targets {
             md.append("| Targets | \(cell(targets.keys.sorted().map { "\($0): \(targets[$0] ?? "")" }.joined(separator: "; "))) |")
         }
@@ -163,8 +167,18 @@ public enum TranscriptRendering {
 
     // MARK: - JSON
 
-    /// `{"header": ..., "summary": ..., "events": [...]}`; events as written.
+    /// `{"header": ..., "summary": ..., "events": [...]}`; events as written
+    /// (a chain of resumed transcripts: as read, each file's in turn).
     public static func json(_ t: Transcript, raw: Data) -> String {
+        if !t.earlier.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            func text(_ value: some Encodable) -> String {
+                (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            }
+            let summary = text(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes))
+            return "{\"header\":\(text(t.header)),\"summary\":\(summary),\"events\":[\(t.entries.map(text).joined(separator: ","))]}\n"
+        }
         var lines = raw.split(separator: 0x0A, omittingEmptySubsequences: true)
         if t.truncatedBytes > 0, !lines.isEmpty { lines.removeLast() }
         let header = lines.first.map { String(decoding: $0, as: UTF8.self) } ?? "{}"

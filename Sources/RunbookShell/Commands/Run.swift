@@ -12,8 +12,11 @@ extension RbshCommand {
             discussion: "Exit status: 0 no findings, 1 warning, 2 critical, 3 rbsh could not do its job, 64 bad usage."
         )
 
-        @Argument(help: "A runbook id, or a path to a runbook file.")
-        var runbook: String
+        @Argument(help: "A runbook id, alias or path (not with --resume).")
+        var runbook: String?
+
+        @Option(help: ArgumentHelp("Go on with the session this transcript left unfinished.", valueName: "transcript"))
+        var resume: String?
 
         @Option(name: .customLong("answer"), help: ArgumentHelp("An answer to a question or input.", valueName: "key=value"))
         var answers: [String] = []
@@ -42,6 +45,10 @@ extension RbshCommand {
         @OptionGroup var targets: TargetOptions
 
         func validate() throws {
+            guard (runbook == nil) != (resume == nil) else { throw ValidationError("give a runbook, or --resume TRANSCRIPT (not both)") }
+            if resume != nil, from != nil {
+                throw ValidationError("--from and --resume cannot go together: resume goes on where the walk stopped")
+            }
             for a in answers where !a.contains("=") {
                 throw ValidationError("--answer takes key=value, got `\(a)`")
             }
@@ -53,27 +60,33 @@ extension RbshCommand {
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            var resumed: ResumedWalk?
+            if let resume {
+                do { resumed = try ResumedWalk.load(resume, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
+            }
+            let name = resumed?.book.id ?? runbook ?? ""
             let book: Runbook
             do {
-                book = try catalogue.resolve(runbook)
+                book = try catalogue.resolve(name)
             } catch .notFound(let message), .ambiguous(let message) {
                 throw fail(message, code: 64)
             } catch {
                 console.error(error.description)
-                throw fail("runbook \(runbook) is broken; `rbsh lint` shows every problem", code: 3)
+                throw fail("runbook \(name) is broken; `rbsh lint` shows every problem", code: 3)
             }
             if let from, book.step(from) == nil {
                 throw fail("\(book.id) has no step `\(from)`\(Suggestion.hint(for: from, in: book.steps.map(\.id)))", code: 64)
             }
-            let presets: [String: (value: String, by: Decider)]
+            var presets: [String: (value: String, by: Decider)]
             do { presets = try loadAnswers() } catch { throw fail("\(error)", code: 64) }
+            if let resumed { presets = resumed.presets(adding: presets) }
 
             let setup: SessionSetup
             do {
                 setup = try SessionSetup(
                     command: "run", runbook: book.id, targets: resolved.targets, secrets: resolved.secrets,
                     transcript: transcript, defaultName: book.id,
-                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun))
+                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun), continuing: resumed)
             } catch {
                 throw fail("\(error)")
             }
@@ -89,13 +102,25 @@ extension RbshCommand {
                 let t = resolved.targets.redacted
                 console.line(style.dim("targets: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
             }
-            let session = setup.session(
+            var session = setup.session(
                 book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
+            var next: SessionAction?
+            if let resumed {
+                let restored = resumed.restore(&session)
+                next = restored.next
+                if format == .text { for line in restored.recap { console.line(style.dim(line)) } }
+                presenter?.ordinal = session.trail.count
+            }
             let mark = Interrupts.mark
             let host = UnattendedHost(
                 notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
             let stepper = setup.stepper(session, presenter: presenter, host: host, concurrent: true)
-            var status = stepper.run(from: from)
+            var status: OutcomeStatus
+            if let next {
+                if case .finished(let done) = stepper.advance(next) { status = done } else { status = stepper.session.outcome }
+            } else {
+                status = stepper.run(from: from)
+            }
             if Interrupts.since(mark) { status = max(status, .unknown) }
             let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: stepper.recorder)
 

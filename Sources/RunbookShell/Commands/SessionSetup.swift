@@ -14,11 +14,13 @@ struct SessionSetup {
     /// `defaultName` under transcripts/, and records the session's start.
     init(
         command: String, runbook: String?, targets: Targets, secrets: [String],
-        transcript path: String?, defaultName: String, start: SessionStart
+        transcript path: String?, defaultName: String, start: SessionStart, continuing: ResumedWalk? = nil
     ) throws(TranscriptError) {
         self.targets = targets
         redactor = Redactor(secrets: secrets)
-        let header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version)
+        var header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version)
+        header.continues = continuing?.earlier
+        header.continuesSHA256 = continuing?.digest
         if let path {
             transcript = try TranscriptWriter(path: path, redactor: redactor, header: header)
         } else {

@@ -29,13 +29,21 @@ extension RbshCommand {
 
         enum OnError: String, ExpressibleByArgument { case `continue`, stop }
 
-        func run() throws {
+        func run() throws { try launch(resuming: nil) }
+
+        /// Opens the shell; with `resuming`, on the walk that transcript left unfinished.
+        func launch(resuming: String?) throws {
             Interrupts.install()
             let console = Console()
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
-            let presets: [String: (value: String, by: Decider)]
+            var presets: [String: (value: String, by: Decider)]
             do { presets = try AnswerSources.load(file: answersFile, flags: answers) } catch { throw fail("\(error)", code: 64) }
+            let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            var resumed: ResumedWalk?
+            if let resuming {
+                do { resumed = try ResumedWalk.load(resuming, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
+            }
             let reader: any LineReader
             var editor: EditLineReader?
             if let file {
@@ -56,7 +64,7 @@ extension RbshCommand {
                     transcript: transcript, defaultName: "shell",
                     start: SessionStart(
                         mode: reader.isInteractive ? "interactive" : "script",
-                        script: file ?? (reader.isInteractive ? "" : "stdin")))
+                        script: file ?? (reader.isInteractive ? "" : "stdin")), continuing: resumed)
             } catch {
                 throw fail("\(error)")
             }
@@ -64,7 +72,8 @@ extension RbshCommand {
             let shell = ShellSession(
                 reader: reader, console: console, style: reader.isInteractive ? Style.forStandardOutput() : Style(enabled: false),
                 targets: resolved.targets, redactor: setup.redactor,
-                catalogue: RunbookCatalogue(directories: targets.runbookDirectories),
+                // A resumed walk has its catalogue already; a new one loads it on first use.
+                catalogue: resumed == nil ? RunbookCatalogue(directories: targets.runbookDirectories) : catalogue,
                 transcript: setup.transcript, stopOnError: onError == .stop, presets: presets)
             editor?.completer = shell
             if reader.isInteractive, resolved.usingLab {
@@ -73,6 +82,7 @@ extension RbshCommand {
                         + resolved.targets.redacted.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: " · ")
                         + ")")
             }
+            if let resumed { shell.resume(resumed, presets: resumed.presets(adding: presets)) }
             let status = shell.loop()
             withExtendedLifetime(editor) {}
             if status != 0 { throw ExitCode(status) }

@@ -16,7 +16,9 @@ extension RbshCommand {
             throw ExitCode(64)
         }
         do {
-            let t = try Transcript.parse(data, path: path)
+            var t = try Transcript.parse(data, path: path)
+            // A resumed session's transcript is read with those it continues: one session.
+            if t.header.continues != nil { t = try Transcript.readChain(path: path) }
             if t.truncatedBytes > 0 {
                 try? FileHandle.standardError.write(
                     contentsOf: Data("rbsh: \(path): the last line (\(t.truncatedBytes) bytes) was cut short and is left out\n".utf8))

@@ -24,7 +24,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     let layout: Layout
     private let spinner: Spinner
     private let lock = NSLock()
-    private var ordinal = 0
+    /// Diagnostic steps shown so far (a resumed walk starts past those done before).
+    var ordinal = 0
     private var titles: [String: String] = [:]
     private var expandedMode: Expanded = .auto
     /// Whether a table wider than the terminal is drawn expanded (`\x auto`).

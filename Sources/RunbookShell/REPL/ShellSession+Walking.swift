@@ -174,3 +174,19 @@ extension ShellSession: StepperHost {
         }
     }
 }
+
+extension ShellSession {
+    /// Takes up a walk a transcript left unfinished: restored, recapped, and
+    /// the next step shown (not run).
+    func resume(_ walk: ResumedWalk, presets: [String: (value: String, by: Decider)]) {
+        let catalogue = self.catalogue
+        var session = RunbookSession(
+            runbook: walk.book, policy: .person, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
+        let restored = walk.restore(&session)
+        stepper = Stepper(session: session, execution: execution, host: self, concurrent: false)
+        finishAnnounced = false
+        for line in restored.recap { console.line(style.dim(line)) }
+        console.line(style.bold(walk.book.id) + " — \(walk.book.title)")
+        present(restored.next)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Brings a session back to where a recorded one stopped (`rbsh resume`):
+/// the engine walks the runbook again, fed the recorded results, answers
+/// and decisions instead of running anything, so findings, variables and
+/// remediation fates come out as they were. It stops at the first step,
+/// question or confirmation the recording has no outcome for.
+///
+/// A step that was interrupted did not finish: it is where the walk
+/// resumes. A remediation confirmed but never applied is asked again.
+public struct SessionRestore: Sendable {
+    /// What the recording settled, by step and purpose, in order.
+    private var results: [String: [StepResult]] = [:]
+    private var answers: [String: (value: String, by: Decider)] = [:]
+    private var decisions: [String: (confirmed: Bool, by: Decider, reason: String?)] = [:]
+    private var applied: Set<String> = []
+    /// How many recorded outcomes were used.
+    public private(set) var replayed = 0
+
+    /// The events of one walk, from its `runbook_start` on.
+    public init(_ events: [TranscriptEvent]) {
+        for event in events {
+            switch event {
+            case .stepEnded(let step, let purpose, let result, _):
+                results[Self.key(step, purpose), default: []].append(result)
+            case .answer(let step, let value, let by):
+                answers[step] = (value, by)
+            case .remediationDecision(let id, let confirmed, let by, let reason):
+                decisions[id] = (confirmed, by, reason)
+            case .remediationApplied(let id, _):
+                applied.insert(id)
+            default:
+                break
+            }
+        }
+    }
+
+    static func key(_ step: String, _ purpose: StepPurpose) -> String { purpose.label + " " + step }
+
+    /// The events of the last walk of `runbook` in a (chained) transcript.
+    public static func lastWalk(of runbook: String, in events: [TranscriptEvent]) -> [TranscriptEvent] {
+        guard let start = events.lastIndex(of: .runbookStarted(id: runbook, title: titleOf(runbook, in: events) ?? "")) else { return [] }
+        return Array(events[start...])
+    }
+
+    private static func titleOf(_ runbook: String, in events: [TranscriptEvent]) -> String? {
+        for case .runbookStarted(let id, let title) in events where id == runbook { return title }
+        return nil
+    }
+
+    /// Walks `session` through what was recorded; returns what comes next.
+    public mutating func restore(_ session: inout RunbookSession) -> SessionAction {
+        var action = session.start()
+        while true {
+            _ = session.drainRecords()
+            switch action {
+            case .run(let pending):
+                let key = Self.key(pending.step.id, pending.purpose)
+                guard let result = results[key]?.first, result.status != .interrupted else { return action }
+                results[key]?.removeFirst()
+                replayed += 1
+                if result.status == .skipped, pending.purpose == .diagnose {
+                    action = session.skip(reason: result.error ?? "skipped")
+                } else {
+                    session.begin()
+                    action = session.stepFinished(result)
+                }
+            case .ask(let question):
+                guard let answer = answers[question.step] else { return action }
+                replayed += 1
+                action = session.answered(answer.value, by: answer.by)
+            case .confirm(let confirmation):
+                guard let d = decisions[confirmation.remediation], !d.confirmed || applied.contains(confirmation.remediation) else {
+                    return action
+                }
+                replayed += 1
+                action = session.decided(d.confirmed, by: d.by, reason: d.reason)
+            case .finished:
+                return action
+            }
+        }
+    }
+
+    /// The answers and inputs the recording gave, to preset a resumed session with.
+    public static func presets(from events: [TranscriptEvent]) -> [String: (value: String, by: Decider)] {
+        var out: [String: (value: String, by: Decider)] = [:]
+        for event in events {
+            switch event {
+            case .input(let name, let value, let by) where by != .defaultValue: out[name] = (value, by)
+            case .answer(let step, let value, let by):
+                out[step] = (value, by)
+                if let last = step.split(separator: "/").last { out[String(last)] = (value, by) }
+            default: break
+            }
+        }
+        return out
+    }
+}

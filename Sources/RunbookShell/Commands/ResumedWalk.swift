@@ -1,0 +1,74 @@
+import Clients
+import Foundation
+import RunbookKit
+
+/// The walk a transcript left unfinished, ready to go on: `rbsh resume` and
+/// `rbsh run --resume`.
+struct ResumedWalk {
+    /// The transcript continued, as an absolute path, and its digest now.
+    let earlier: String
+    let digest: String?
+    let book: Runbook
+    /// The events of that walk, across the chain of transcripts.
+    let events: [TranscriptEvent]
+
+    /// Reads `path` (and what it continues), finds the last runbook walked in
+    /// it (not one it included), and that runbook in `catalogue`.
+    static func load(_ path: String, catalogue: RunbookCatalogue) throws(ResumeError) -> ResumedWalk {
+        let chain: Transcript
+        do { chain = try Transcript.readChain(path: path) } catch { throw ResumeError(error.description) }
+        let events = chain.events
+        var top: String?
+        for case .runbookStarted(let id, _) in events {
+            if let current = top, includes(current, id, catalogue: catalogue) { continue }
+            top = id
+        }
+        guard let id = top else { throw ResumeError("\(path) walked no runbook: nothing to resume") }
+        let book: Runbook
+        do { book = try catalogue.resolve(id) } catch { throw ResumeError("cannot resume \(id): \(error.description)") }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return ResumedWalk(
+            earlier: (absolute as NSString).standardizingPath, digest: FileDigest.sha256(path: path), book: book,
+            events: SessionRestore.lastWalk(of: id, in: events))
+    }
+
+    /// Whether `outer` includes `inner`, directly or through others.
+    static func includes(_ outer: String, _ inner: String, catalogue: RunbookCatalogue, depth: Int = 0) -> Bool {
+        guard depth < 10, let book = try? catalogue.resolve(outer) else { return false }
+        for step in book.steps {
+            guard case .runbook(let r) = step.action, let named = try? catalogue.resolve(r.id) else { continue }
+            if named.id == inner || includes(named.id, inner, catalogue: catalogue, depth: depth + 1) { return true }
+        }
+        return false
+    }
+
+    /// Answers recorded, under the ones given now.
+    func presets(adding given: [String: (value: String, by: Decider)]) -> [String: (value: String, by: Decider)] {
+        SessionRestore.presets(from: events).merging(given) { _, new in new }
+    }
+
+    /// Restores `session`; what comes next and a recap for the operator.
+    func restore(_ session: inout RunbookSession) -> (next: SessionAction, recap: [String]) {
+        var restore = SessionRestore(events)
+        let next = restore.restore(&session)
+        var recap = [
+            "resuming \(book.id) from \(earlier): \(restore.replayed) recorded outcome\(restore.replayed == 1 ? "" : "s") restored"
+        ]
+        let open = session.findings.filter { $0.state == .open }
+        recap.append(
+            open.isEmpty
+                ? "  no open findings" : "  open findings: " + open.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
+        for (id, r) in session.remediations.sorted(by: { $0.key < $1.key }) {
+            let fate =
+                r.verified
+                ? "applied and verified" : (r.applied ? "applied, not verified" : (r.declined.map { "declined: \($0)" } ?? "offered"))
+            recap.append("  remediation \(id): \(fate)")
+        }
+        return (next, recap)
+    }
+}
+
+struct ResumeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
