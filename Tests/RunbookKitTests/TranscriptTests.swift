@@ -223,3 +223,39 @@ import Testing
         }
     }
 }
+
+/// An event is on disk before anything of it is shown; one that is not shown
+/// waits for the next sync, so a step costs one sync, not two.
+@Suite struct TranscriptSyncTests {
+    final class ShowsEnds: SessionPresenter, @unchecked Sendable {
+        let writer: TranscriptWriter
+        var shownUnsynced = 0
+        var shown = 0
+        init(_ writer: TranscriptWriter) { self.writer = writer }
+        func shows(_ event: TranscriptEvent) -> Bool { if case .stepEnded = event { true } else { false } }
+        func present(_ event: TranscriptEvent) {
+            guard shows(event) else { return }
+            shown += 1
+            if !writer.isSynced { shownUnsynced += 1 }
+        }
+        func output(_ text: String, stream: Int32) {}
+        func notice(_ text: String) {}
+    }
+
+    @Test func whatIsShownIsSyncedAndWhatIsNotWaits() throws {
+        let path = NSTemporaryDirectory() + "rbsh-sync-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try TranscriptWriter(path: path, redactor: Redactor(), header: TranscriptHeader())
+        let presenter = ShowsEnds(writer)
+        let recorder = SessionRecorder(transcript: writer, presenter: presenter)
+        let before = writer.syncCount
+        for i in 1...10 {
+            recorder.record(.stepStarted(step: "s\(i)", title: "t", kind: "shell", purpose: .diagnose, detail: "true"))
+            recorder.record(.stepEnded(step: "s\(i)", purpose: .diagnose, result: StepResult(status: .ok), findings: []))
+        }
+        #expect(presenter.shown == 10)
+        #expect(presenter.shownUnsynced == 0, "an event was shown before it was on disk")
+        #expect(writer.syncCount - before == 10, "one sync a step, not two")
+        #expect(try Transcript.read(path: path).events.count == 20, "nothing is lost by waiting")
+    }
+}

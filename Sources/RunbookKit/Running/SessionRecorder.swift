@@ -8,6 +8,13 @@ public protocol SessionPresenter: AnyObject, Sendable {
     func output(_ text: String, stream: Int32)
     /// A one-line notice that is not an event: "question skipped", say.
     func notice(_ text: String)
+    /// Whether `present` shows anything of this event now: what is shown must
+    /// be on disk first; what is not may wait for the next sync.
+    func shows(_ event: TranscriptEvent) -> Bool
+}
+
+extension SessionPresenter {
+    public func shows(_ event: TranscriptEvent) -> Bool { true }
 }
 
 /// Where a session's events go: the transcript first, then whoever shows
@@ -61,7 +68,13 @@ public final class SessionRecorder: @unchecked Sendable {
         let writer = self.writer
         lock.unlock()
         if let writer {
-            do { try writer.write(event) } catch {
+            // On disk before it is shown; a step's end and the session's end are synced whatever is shown.
+            let sync: Bool
+            switch event {
+            case .stepEnded, .sessionEnded, .runbookEnded: sync = true
+            default: sync = presenter?.shows(event) ?? false
+            }
+            do { try writer.write(event, sync: sync) } catch {
                 locked {
                     if firstFailure == nil { firstFailure = error }
                     heldBack.append(event)

@@ -20,8 +20,17 @@ public final class TranscriptWriter: @unchecked Sendable {
     private let clock = ISO8601DateFormatter()
     /// Output kept per step, head and tail.
     public let outputCap: Int
-    /// Bytes known to be on disk, whole lines.
+    /// Bytes written, whole lines.
     private var committed: Int = 0
+    /// Bytes known to be on disk (synced); those after it were written unsynced.
+    private var synced: Int = 0
+    /// How many times the file was synced, and whether everything written is on disk (for tests).
+    private(set) var syncCount = 0
+    var isSynced: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return synced == committed
+    }
     /// The write that failed; every later one fails with it.
     private var failed: TranscriptError?
     /// A device (/dev/null): nothing to cut back or sync.
@@ -85,7 +94,12 @@ public final class TranscriptWriter: @unchecked Sendable {
     /// Writes one event, redacted, with wall-clock and monotonic times. A
     /// step's output is kept up to the cap, head and tail; its table is not
     /// written (its rows are in the output).
-    public func write(_ event: TranscriptEvent) throws(TranscriptError) {
+    ///
+    /// With `sync` (the default) it is on disk when this returns, with every
+    /// event before it. Without, it is written (a killed process loses
+    /// nothing written) and synced with the next event that is: an event
+    /// need not wait for the disk while nothing of it is shown.
+    public func write(_ event: TranscriptEvent, sync: Bool = true) throws(TranscriptError) {
         var event = event
         if case .stepEnded(let step, let purpose, var result, let findings) = event {
             if !result.output.isEmpty {
@@ -101,17 +115,25 @@ public final class TranscriptWriter: @unchecked Sendable {
         lock.lock()
         let time = clock.string(from: Date())
         lock.unlock()
-        try append(TranscriptEntry(time: time, monoMilliseconds: (ContinuousClock.now - started).milliseconds, event: clean))
+        try append(TranscriptEntry(time: time, monoMilliseconds: (ContinuousClock.now - started).milliseconds, event: clean), sync: sync)
     }
 
-    private func append(_ line: some Encodable) throws(TranscriptError) {
+    /// Puts every event written so far on disk.
+    public func sync() throws(TranscriptError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failed { throw failed }
+        try writeLocked(Data(), sync: true)
+    }
+
+    private func append(_ line: some Encodable, sync: Bool = true) throws(TranscriptError) {
         lock.lock()
         defer { lock.unlock() }
         if let failed { throw failed }
         var data: Data
         do { data = try encoder.encode(line) } catch { throw TranscriptError("an event could not be written as JSON: \(error)") }
         data.append(0x0A)
-        try writeLocked(data)
+        try writeLocked(data, sync: sync)
     }
 
     private func appendRaw(_ data: Data) throws(TranscriptError) {
@@ -120,28 +142,34 @@ public final class TranscriptWriter: @unchecked Sendable {
         try writeLocked(data)
     }
 
-    /// Writes and syncs `data`, or cuts the file back to its last whole line and fails for good.
-    private func writeLocked(_ data: Data) throws(TranscriptError) {
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+    /// Writes (and syncs) `data`, or cuts the file back to what is known to
+    /// be on disk, whole lines, and fails for good. Events cut back were
+    /// never shown: anything shown was synced first.
+    private func writeLocked(_ data: Data, sync: Bool = true) throws(TranscriptError) {
+        let written = data.withUnsafeBytes { raw -> Bool in
+            var done = 0
+            while done < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return false
                 }
-                offset += n
+                done += n
             }
             return true
         }
         // A device cannot be synced (EINVAL); a file that cannot be has not been written.
-        guard ok, isDevice || fsync(fd) == 0 else {
+        let needsSync = sync && !isDevice && synced < committed + data.count
+        guard written, !needsSync || fsync(fd) == 0 else {
             let error = TranscriptError("writing the transcript \(path) failed: \(String(cString: strerror(errno)))")
-            if !isDevice { _ = ftruncate(fd, off_t(committed)) }
+            if !isDevice { _ = ftruncate(fd, off_t(synced)) }
+            committed = synced
             failed = error
             throw error
         }
         committed += data.count
+        if needsSync { syncCount += 1 }
+        if sync { synced = committed }
     }
 
     /// A new transcript with the default name for `runbook` (`defaultPath`),

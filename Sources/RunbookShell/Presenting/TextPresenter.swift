@@ -31,9 +31,17 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     /// Whether a table wider than the terminal is drawn expanded (`\x auto`).
     private let autoExpands: Bool
 
+    /// The shell names each step as it starts (a person watches); a script's
+    /// log names only a step still running after a second.
+    private let announcesSteps: Bool
+    /// Bumped as each step starts and ends: a late "still running" line is for its own step only.
+    private var running = 0
+    /// Puts the transcript on disk before a line is shown late, from another thread.
+    var beforeLateLine: (@Sendable () -> Void)?
+
     init(
         console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
-        autoExpands: Bool = false
+        autoExpands: Bool = false, announcesSteps: Bool = true
     ) {
         self.console = console
         self.style = style
@@ -41,6 +49,19 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         self.layout = layout
         self.spinner = spinner
         self.autoExpands = autoExpands
+        self.announcesSteps = announcesSteps
+    }
+
+    /// What `present` shows at once; the rest need not wait for the disk.
+    func shows(_ event: TranscriptEvent) -> Bool {
+        switch (layout, event) {
+        case (.shell, .stepStarted): return announcesSteps
+        case (.shell, _): return true
+        case (.run, .stepStarted), (.run, .sessionStarted), (.run, .sessionEnded), (.run, .input), (.run, .runbookEnded),
+            (.run, .variableSet), (.run, .targetChanged), (.run, .interrupted), (.run, .note), (.run, .unrecognized):
+            return false
+        case (.run, _): return true
+        }
     }
 
     var expanded: Expanded {
@@ -60,12 +81,28 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .stepStarted(let step, let title, let kind, _, let detail):
             lock.withLock { titles[step] = title }
             guard isShell, kind != "manual" else { return }
-            console.line(style.dim("running \(step): ") + redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? ""))
+            let line = style.dim("running \(step): ") + redactor.redact(detail.split(separator: "\n").first.map(String.init) ?? "")
+            let token = lock.withLock {
+                running += 1
+                return running
+            }
+            guard announcesSteps else {
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in
+                    lock.withLock {
+                        guard running == token else { return }
+                        beforeLateLine?()
+                        console.line(line + style.dim(" (still running)"))
+                    }
+                }
+                return
+            }
+            console.line(line)
             spinner.start("\(step) — \(title)")
         case .question(let step, let text, _):
             lock.withLock { titles[step] = text }
             if !isShell { console.line(style.cyan("?") + " \(text)") }
         case .stepEnded(let step, let purpose, let result, let findings):
+            lock.withLock { running += 1 }
             spinner.stop()
             stepEnded(step: step, purpose: purpose, result: result, findings: findings)
         case .answer(_, let value, let by):

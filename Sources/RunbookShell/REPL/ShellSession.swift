@@ -50,8 +50,10 @@ final class ShellSession: Completer {
         presenter = TextPresenter(
             console: console, style: style, redactor: redactor, layout: .shell,
             spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
-            autoExpands: reader.isInteractive)
+            autoExpands: reader.isInteractive, announcesSteps: reader.isInteractive)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
+        let recorder = self.recorder
+        presenter.beforeLateLine = { try? recorder.transcript?.sync() }
         execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
         self.stopOnError = stopOnError
         self.presets = presets
