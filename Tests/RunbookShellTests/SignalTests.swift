@@ -74,11 +74,7 @@ struct SignalTests {
             usleep(300_000)
             try t.close()
             #expect(Self.eventually { Self.endsWithHangup(transcript) }, "\(Self.endOf(transcript).suffix(3))")
-            let c = try PostgresConnection.connect(lab.postgresURL)
-            let running = try c.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%hangup_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
-            )
-            #expect(running.rows == [["0"]], "the query is still running on the server")
+            #expect(try LabFixture.activeQueries(lab, marker: "hangup_test_sleep") == 0, "the query is still running on the server")
         }
     }
 
@@ -124,11 +120,7 @@ struct SignalTests {
             #expect(reason?.contains("SIGTERM") == true)
             #expect(events.contains(.interrupted(step: "sleep", signal: "SIGTERM")))
             #expect(!events.contains { $0.step == "after" }, "nothing runs after the signal")
-            let c = try PostgresConnection.connect(lab.postgresURL)
-            let running = try c.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sigterm_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
-            )
-            #expect(running.rows == [["0"]], "the query is still running on the server")
+            #expect(try LabFixture.activeQueries(lab, marker: "sigterm_test_sleep") == 0, "the query is still running on the server")
         }
     }
 }

@@ -129,11 +129,7 @@ struct TerminalTests {
             try t.send("C-c")
             let took = t.waitFor("query cancelled", timeout: 5)
             #expect((took ?? 99) < 1)
-            let c = try PostgresConnection.connect(lab.postgresURL)
-            let running = try c.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%tty_test_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"
-            )
-            #expect(running.rows == [["0"]], "the query is still running on the server")
+            #expect(try LabFixture.activeQueries(lab, marker: "tty_test_sleep") == 0, "the query is still running on the server")
         }
     }
 

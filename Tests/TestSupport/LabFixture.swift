@@ -15,6 +15,15 @@ public enum LabFixture {
     public static var isRequired: Bool { ProcessInfo.processInfo.environment["RBSH_REQUIRE_LAB"] == "1" }
 
     /// The lab's state, or a recorded failure.
+    /// How many queries whose text holds `marker` are running on the lab's server now (not this one).
+    public static func activeQueries(_ lab: LabState, marker: String) throws -> Int {
+        let c = try PostgresConnection.connect(lab.postgresURL)
+        let r = try c.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()",
+            params: ["%\(marker)%"])
+        return Int(r.rows.first?.first.flatMap { $0 } ?? "") ?? -1
+    }
+
     public static func require(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> LabState {
         try #require(Self.state, "the lab is not up: run scripts/test, or `rbsh lab up`", sourceLocation: sourceLocation)
     }
