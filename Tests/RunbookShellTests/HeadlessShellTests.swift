@@ -166,23 +166,21 @@ import Testing
 
 /// A script's log names a step only when it is still running after a second.
 @Suite struct ScriptLogTests {
-    @Test func aSlowStepIsNamedWhileItRunsAQuickOneIsNot() throws {
+    @Test func aSlowStepIsNamedWhileItRuns() throws {
         let dir = NSTemporaryDirectory() + "rbsh-late-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let buffer = HeadlessShellTests.Buffer()
         let shell = ShellSession(
-            reader: ScriptedLineReader(["sh true", "sh sleep 1.6", "quit"]), console: Console(sink: { text, _ in buffer.append(text) }),
+            reader: ScriptedLineReader(["sh sleep 2.5", "quit"]), console: Console(sink: { text, _ in buffer.append(text) }),
             style: Style(enabled: false), targets: Targets(), redactor: Redactor(),
             catalogue: RunbookCatalogue(directories: [], includeBuiltins: false),
             transcript: try TranscriptWriter(path: dir + "/t.jsonl", redactor: Redactor(), header: TranscriptHeader()), stopOnError: false,
             presets: [:])
         _ = shell.loop()
-        #expect(!buffer.value.contains("running adhoc-1"), "a quick step is not announced")
-        #expect(buffer.value.contains("running adhoc-2: sleep 1.6 (still running)"))
-        let lines = buffer.value.split(separator: "\n")
-        let announced = lines.firstIndex { $0.hasPrefix("running adhoc-2") } ?? lines.count
-        let ended = lines.firstIndex { $0.hasPrefix("[ad-hoc] adhoc-2 ok") } ?? -1
-        #expect(announced < ended, "the late line comes before the step's end")
+        let lines = buffer.value.split(separator: "\n").map(String.init)
+        let announced = lines.firstIndex { $0 == "running adhoc-1: sleep 2.5 (still running)" }
+        let ended = lines.firstIndex { $0.hasPrefix("[ad-hoc] adhoc-1 ok") }
+        #expect(announced != nil && ended != nil && (announced ?? 0) < (ended ?? 0), "the late line comes before the end: \(lines)")
     }
 }

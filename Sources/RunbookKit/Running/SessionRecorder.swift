@@ -68,10 +68,12 @@ public final class SessionRecorder: @unchecked Sendable {
         let writer = self.writer
         lock.unlock()
         if let writer {
-            // On disk before it is shown; a step's end and the session's end are synced whatever is shown.
+            // On disk before it is shown. With nobody shown anything (no presenter), a step's
+            // end is synced; the session's end always is.
             let sync: Bool
             switch event {
-            case .stepEnded, .sessionEnded, .runbookEnded: sync = true
+            case .sessionEnded: sync = true
+            case .stepEnded, .runbookEnded: sync = presenter?.shows(event) ?? true
             default: sync = presenter?.shows(event) ?? false
             }
             do { try writer.write(event, sync: sync) } catch {

@@ -49,9 +49,16 @@ struct Style: Sendable {
 
 /// Where the shell's output goes: standard output and error by default, or
 /// any sink (tests read it).
+///
+/// A script's output may be held (`hold`) and shown in batches, each after
+/// the transcript is on disk: nobody watches a script live, and one sync a
+/// batch costs far less than one a step. Errors are never held.
 final class Console: @unchecked Sendable {
     private let lock = NSLock()
     private let sink: @Sendable (String, Bool) -> Void
+    private var held = ""
+    /// While output is held: puts what it shows on disk first; false when it could not.
+    private var beforeShowing: (@Sendable () -> Bool)?
 
     /// `sink(text, isError)`; by default standard output and error, where a
     /// write that fails (the terminal went away, a closed pipe) is dropped,
@@ -64,15 +71,44 @@ final class Console: @unchecked Sendable {
         self.sink = sink
     }
 
+    /// From now on, holds output and shows it every `interval` seconds (and
+    /// on `flush`), each time after `beforeShowing` has put it on disk;
+    /// output it could not put there is dropped, never shown.
+    func hold(every interval: Double = 0.02, beforeShowing: @escaping @Sendable () -> Bool) {
+        lock.withLock { self.beforeShowing = beforeShowing }
+        let thread = Thread { [weak self] in
+            while let self {
+                usleep(UInt32(interval * 1_000_000))
+                self.flush()
+            }
+        }
+        thread.start()
+    }
+
+    /// Shows what is held, once it is on disk.
+    func flush() {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked()
+    }
+
+    private func flushLocked() {
+        guard !held.isEmpty, let beforeShowing else { return }
+        let text = held
+        held = ""
+        if beforeShowing() { sink(text, false) }
+    }
+
     func out(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        sink(text, false)
+        if beforeShowing != nil { held += text } else { sink(text, false) }
     }
     func line(_ text: String) { out(text + "\n") }
     func error(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
+        flushLocked()
         sink(text + "\n", true)
     }
 }

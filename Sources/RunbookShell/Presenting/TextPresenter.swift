@@ -34,6 +34,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     /// The shell names each step as it starts (a person watches); a script's
     /// log names only a step still running after a second.
     private let announcesSteps: Bool
+    /// The console holds output until the transcript is on disk (a script).
+    private let holdsDisplay: Bool
     /// Bumped as each step starts and ends: a late "still running" line is for its own step only.
     private var running = 0
     /// Puts the transcript on disk before a line is shown late, from another thread.
@@ -41,8 +43,9 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
 
     init(
         console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
-        autoExpands: Bool = false, announcesSteps: Bool = true
+        autoExpands: Bool = false, announcesSteps: Bool = true, holdsDisplay: Bool = false
     ) {
+        self.holdsDisplay = holdsDisplay
         self.console = console
         self.style = style
         self.redactor = redactor
@@ -52,8 +55,11 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         self.announcesSteps = announcesSteps
     }
 
-    /// What `present` shows at once; the rest need not wait for the disk.
+    /// What `present` shows at once; the rest need not wait for the disk. A
+    /// script's output is held by the console and shown after a sync, so
+    /// nothing of it is shown at once.
     func shows(_ event: TranscriptEvent) -> Bool {
+        if holdsDisplay { return false }
         switch (layout, event) {
         case (.shell, .stepStarted): return announcesSteps
         case (.shell, _): return true

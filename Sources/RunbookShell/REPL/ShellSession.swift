@@ -50,10 +50,12 @@ final class ShellSession: Completer {
         presenter = TextPresenter(
             console: console, style: style, redactor: redactor, layout: .shell,
             spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
-            autoExpands: reader.isInteractive, announcesSteps: reader.isInteractive)
+            autoExpands: reader.isInteractive, announcesSteps: reader.isInteractive, holdsDisplay: !reader.isInteractive)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
         let recorder = self.recorder
         presenter.beforeLateLine = { try? recorder.transcript?.sync() }
+        // A script's log is shown in batches, each once the transcript holds it: one sync a batch, not one a step.
+        if !reader.isInteractive { console.hold { (try? recorder.transcript?.sync()) != nil } }
         execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
         self.stopOnError = stopOnError
         self.presets = presets
@@ -64,6 +66,7 @@ final class ShellSession: Completer {
 
     /// Runs until quit or end of input; returns the exit status.
     func loop() -> Int32 {
+        defer { console.flush() }
         if reader.isInteractive {
             console.line(style.bold("rbsh") + " \(RbshCommand.version) — paged? `start triage` walks the guide from the top;")
             console.line("`find SYMPTOM` names the runbook for what you see (`find API接口无响应`). `help` lists commands; Ctrl-D quits.")
