@@ -209,13 +209,14 @@ import Testing
         #expect(s.findings.isEmpty, "80 idle is under a limit of 100")
     }
 
-    @Test func aMissingResultMakesTheFindingUnknown() throws {
+    @Test func aResultTheAnswerLacksIsNullAndJudgesNothing() throws {
+        // The step ran and answered without an `idle` column: null, not unknown.
         var s = RunbookSession(runbook: try Self.book(), policy: .person)
-        _ = s.start(); _ = s.stepFinished(up)
+        _ = s.start()
+        _ = s.stepFinished(up)
         _ = s.stepFinished(StepResult(status: .ok))
-        #expect(s.findings.first?.state == .unknown)
-        #expect(s.findings.first?.message.contains("`idle` has no value") == true)
-        #expect(s.stepFinished(logged) == .finished(.unknown))
+        #expect(s.findings.isEmpty, "\(s.findings)")
+        #expect(s.stepFinished(logged) == .finished(.ok))
     }
 
     @Test func skipRetryBackAndGoto() throws {

@@ -130,3 +130,41 @@ struct RunCommandTests {
         #expect(graph.stdout.hasPrefix("graph TD\n"))
     }
 }
+
+/// Exit statuses with findings that could not be evaluated.
+@Suite struct UnknownStatusTests {
+    static func runbook(withWarning: Bool) -> String {
+        """
+        id: unknowable
+        title: Unknowable
+        category: tool
+        steps:
+          - id: kind
+            ask: Which?
+            choices: [a, b]
+          - id: check
+            shell: "true"
+            findings:
+              - id: depends-on-the-answer
+                when: steps.kind.answer == "a"
+                severity: critical
+                message: the answer was a
+        \(withWarning ? "      - id: always\n        when: exit_code == 0\n        severity: warning\n        message: always" : "")
+        """
+    }
+
+    @Test func unknownAloneExits3AndAWarningBesideItExits1() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-unknown-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (warning, exit) in [(false, Int32(3)), (true, Int32(1))] {
+            let path = dir + "/u\(warning).yaml"
+            try Self.runbook(withWarning: warning).write(toFile: path, atomically: true, encoding: .utf8)
+            let p = try RbshProcess.run(["run", path, "--format", "json", "--transcript", "/dev/null"])
+            #expect(p.status == exit, "\(p.stdout) \(p.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            let findings = report["findings"] as? [[String: Any]] ?? []
+            #expect(findings.contains { $0["id"] as? String == "depends-on-the-answer" && $0["severity"] as? String == "unknown" })
+        }
+    }
+}

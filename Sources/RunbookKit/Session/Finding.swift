@@ -17,6 +17,10 @@ public struct Finding: Sendable, Hashable, Codable {
     public var step: String
     public var state: State
 
+    /// As reports show it: the severity, or `unknown` for a finding whose
+    /// condition could not be evaluated (whatever severity its author gave).
+    public var level: String { state == .unknown ? "unknown" : severity.rawValue }
+
     public init(id: String, severity: Severity, message: String, step: String, state: State = .open) {
         self.id = id
         self.severity = severity

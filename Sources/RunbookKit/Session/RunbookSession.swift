@@ -116,17 +116,22 @@ public struct RunbookSession: Sendable {
     public var outcome: OutcomeStatus { outcome(ignoring: []) }
 
     /// The status with some findings left out (regression cases ignore the host's).
+    ///
+    /// A finding that could not be evaluated makes it `unknown` only when
+    /// nothing is a warning or critical: what was found outranks what could not be known.
     public func outcome(ignoring ignored: Set<String>) -> OutcomeStatus {
         var status = OutcomeStatus.ok
+        var anyUnknown = false
         for f in findings where !ignored.contains(f.id) {
             switch f.state {
             case .open:
                 let s: OutcomeStatus = f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok)
                 status = max(status, s)
-            case .unknown: status = max(status, .unknown)
+            case .unknown: anyUnknown = true
             case .resolved: break
             }
         }
+        if anyUnknown, status == .ok { status = .unknown }
         for (id, result) in results where result.status == .error || result.status == .timeout {
             if !findings.contains(where: { $0.step == id && $0.state == .open }) {
                 status = max(status, .unknown)

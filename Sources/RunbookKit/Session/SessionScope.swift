@@ -10,16 +10,25 @@ public struct SessionScope: ValueScope, Sendable {
     public var vars: [String: Value]
     public var targets: [String: Value]
 
+    ///
+    /// A step that ran and answered (ok or failed) has every name: one its
+    /// answer lacks (a JSON key, a column, a row) is null. Only a step that
+    /// did not run, or could not, leaves its names unknown.
     public func value(of name: String) -> Value? {
         if name.hasPrefix("steps.") {
             let parts = name.split(separator: ".", maxSplits: 2)
             guard parts.count == 3, let r = results[prefix + String(parts[1])] else { return nil }
-            return r.value(of: String(parts[2]))
+            return Self.read(String(parts[2]), of: r)
         }
         if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {
             return vars[String(name.drop(while: { $0 != "." }).dropFirst())]
         }
         if name.hasPrefix("targets.") { return targets[String(name.dropFirst("targets.".count))] }
-        return own?.value(of: name)
+        return own.flatMap { Self.read(name, of: $0) }
+    }
+
+    static func read(_ name: String, of result: StepResult) -> Value? {
+        if let v = result.value(of: name) { return v }
+        return result.status == .ok || result.status == .failed ? .null : nil
     }
 }

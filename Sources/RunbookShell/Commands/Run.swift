@@ -135,7 +135,7 @@ extension RbshCommand {
                 console.line("")
                 console.line(
                     "\(style.outcome(status)) — \(open.count) finding\(open.count == 1 ? "" : "s")"
-                        + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", ")))
+                        + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.level))" }.joined(separator: ", ")))
                 console.line(style.dim("transcript: \(path)"))
             case .json:
                 console.line(RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor).json)
@@ -187,6 +187,15 @@ extension Risk: ExpressibleByArgument {}
 
 /// `--format json`: one object, as DESIGN fixes it.
 struct RunReport: Encodable {
+    /// A finding as the report gives it: `severity` is `unknown` for one that could not be evaluated.
+    struct FindingLine: Encodable {
+        var id: String
+        var severity: String
+        var message: String
+        var step: String
+        var state: String
+    }
+
     struct StepLine: Encodable {
         var id: String
         var status: StepStatus
@@ -208,7 +217,7 @@ struct RunReport: Encodable {
     var runbook: String
     var status: OutcomeStatus
     var steps: [StepLine]
-    var findings: [Finding]
+    var findings: [FindingLine]
     var remediations: [RemediationLine]
     var transcript: String
 
@@ -218,9 +227,7 @@ struct RunReport: Encodable {
         self.status = status
         steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
         findings = s.findings.filter { $0.state != .resolved }.map {
-            var f = $0
-            f.message = redactor.redact(f.message)
-            return f
+            FindingLine(id: $0.id, severity: $0.level, message: redactor.redact($0.message), step: $0.step, state: $0.state.rawValue)
         }
         remediations = s.allRemediations.compactMap { r in
             s.remediations[r.id].map {

@@ -26,6 +26,9 @@ struct Style: Sendable {
         }
     }
 
+    /// A finding's level: its severity, or UNKNOWN when its condition could not be evaluated.
+    func severity(of f: Finding) -> String { f.state == .unknown ? yellow(bold("UNKNOWN")) : severity(f.severity) }
+
     func status(_ s: StepStatus) -> String {
         switch s {
         case .ok: return green("ok")

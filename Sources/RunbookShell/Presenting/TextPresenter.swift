@@ -155,7 +155,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
         }
         for f in findings {
-            console.line((isShell ? "  " : "      ") + "\(style.severity(f.severity)) \(f.id): \(redactor.redact(f.message))")
+            console.line((isShell ? "  " : "      ") + "\(style.severity(of: f)) \(f.id): \(redactor.redact(f.message))")
         }
     }
 
