@@ -1,7 +1,7 @@
 import Foundation
 
 /// `${name}` placeholders in runbook text, filled from a scope;
-/// `${name:-fallback}` uses the fallback text when the name has no value.
+/// `${name:-fallback}` uses the fallback text when the name has no value or is null.
 public enum Template {
     /// Replaces each `${name}` with its value's text. A name with no value
     /// and no fallback is reported in `missing` and left as written, so the
@@ -25,7 +25,8 @@ public enum Template {
                 name = inner[..<dash.lowerBound].trimmingCharacters(in: .whitespaces)
                 fallback = String(inner[dash.upperBound...])
             }
-            if let value = scope.value(of: name) {
+            // A null (a field the answer lacked) takes the fallback too, where there is one.
+            if let value = scope.value(of: name), value != .null || fallback == nil {
                 out += value.text
             } else if let fallback {
                 out += fallback

@@ -63,10 +63,17 @@ public struct Targets: Sendable, Hashable {
         for (name, url) in [("postgres", postgres), ("redis", Optional(redis)), ("api", Optional(api))] {
             guard let url else { continue }
             out[name] = .string(Redaction.redactURL(url))
-            if let c = URLComponents(string: url), c.scheme != nil {
+            if let c = URLComponents(string: url), let scheme = c.scheme?.lowercased() {
                 if let h = c.host { out["\(name).host"] = .string(h) }
-                let defaultPort = name == "postgres" ? 5432 : (name == "redis" ? 6379 : 80)
+                let defaultPort = name == "postgres" ? 5432 : (name == "redis" ? 6379 : (scheme == "https" ? 443 : 80))
                 out["\(name).port"] = .number(Double(c.port ?? defaultPort))
+                if name == "api" {
+                    // What agents dial (ws or wss, as the API is served), and its TLS port where it serves TLS.
+                    let secure = scheme == "https"
+                    out["api.scheme"] = .string(scheme)
+                    out["api.ws"] = .string("\(secure ? "wss" : "ws")://\(c.host ?? "127.0.0.1"):\(c.port ?? defaultPort)")
+                    if secure, out["api.tls_port"] == nil { out["api.tls_port"] = .number(Double(c.port ?? defaultPort)) }
+                }
                 let path = c.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                 if !path.isEmpty { out["\(name).database"] = .string(path) }
             }

@@ -23,7 +23,8 @@ public struct SessionScope: ValueScope, Sendable {
         if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {
             return vars[String(name.drop(while: { $0 != "." }).dropFirst())]
         }
-        if name.hasPrefix("targets.") { return targets[String(name.dropFirst("targets.".count))] }
+        // A target value nobody configured (the API's TLS port, say) is null, not unknown.
+        if name.hasPrefix("targets.") { return targets[String(name.dropFirst("targets.".count))] ?? .null }
         return own.flatMap { Self.read(name, of: $0) }
     }
 
