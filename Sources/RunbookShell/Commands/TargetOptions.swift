@@ -63,7 +63,7 @@ struct TargetOptions: ParsableArguments {
         }
         return ResolvedTargets(
             targets: targets, sources: ["postgres": pg.1, "redis": rd.1, "api": ap.1],
-            secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"))
+            secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"), configPath: config.path)
     }
 
     var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }
@@ -75,6 +75,8 @@ struct ResolvedTargets {
     var sources: [String: String]
     var secrets: [String]
     var usingLab: Bool
+    /// The config file read, if any.
+    var configPath: String? = nil
 }
 
 /// `rbsh.yaml`: targets and values to keep out of transcripts.
