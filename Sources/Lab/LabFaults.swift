@@ -243,6 +243,15 @@ public struct LabFaults: Sendable {
     /// and the statistics reset, so what one case read does not count in the next.
     public func settle() throws {
         let c = try db()
+        // The data were loaded as of `lab up`; a lab up for an hour would look as if its
+        // active tasks had stopped reporting. Bring the results forward to now when they lag.
+        _ = try c.query(
+            """
+            SET default_transaction_read_only = off;
+            UPDATE task_results SET execution_time = execution_time + s.lag
+            FROM (SELECT now() - max(execution_time) AS lag FROM task_results) s
+            WHERE s.lag > interval '10 minutes'
+            """, timeout: 120)
         _ = try c.query("VACUUM (ANALYZE) users, agents, tasks, task_results", timeout: 120)
         // This session's own counters (the vacuum's reads) reach the shared
         // statistics lazily; flush them first, or they land after the reset.

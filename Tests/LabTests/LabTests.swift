@@ -30,6 +30,18 @@ struct LabTests {
         }
     }
 
+    @Test func settlingBringsAnOldLabsResultsUpToNow() async throws {
+        try await LabAccess.alone {
+            let lab = try LabFixture.require()
+            let c = try PostgresConnection.connect(lab.postgresURL)
+            // As if the lab had been up for two hours: its newest result two hours old.
+            _ = try c.query("UPDATE task_results SET execution_time = execution_time - interval '2 hours'", timeout: 120)
+            try LabFaults(state: lab).settle()
+            let lag = try c.query("SELECT extract(epoch FROM now() - max(execution_time))::int FROM task_results")
+            #expect((Int(lag.rows.first?.first.flatMap { $0 } ?? "") ?? 9_999) < 600, "the newest result is recent again")
+        }
+    }
+
     @Test func itHasTheGuidesIndexesAndPgStatStatements() async throws {
         try await LabAccess.sharing {
             let c = try PostgresConnection.connect(try LabFixture.require().postgresURL)
