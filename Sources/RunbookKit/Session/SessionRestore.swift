@@ -39,13 +39,8 @@ public struct SessionRestore: Sendable {
 
     /// The events of the last walk of `runbook` in a (chained) transcript.
     public static func lastWalk(of runbook: String, in events: [TranscriptEvent]) -> [TranscriptEvent] {
-        guard let start = events.lastIndex(of: .runbookStarted(id: runbook, title: titleOf(runbook, in: events) ?? "")) else { return [] }
-        return Array(events[start...])
-    }
-
-    private static func titleOf(_ runbook: String, in events: [TranscriptEvent]) -> String? {
-        for case .runbookStarted(let id, let title) in events where id == runbook { return title }
-        return nil
+        let start = events.lastIndex { if case .runbookStarted(runbook, _) = $0 { true } else { false } }
+        return start.map { Array(events[$0...]) } ?? []
     }
 
     /// Walks `session` through what was recorded; returns what comes next.
@@ -79,20 +74,5 @@ public struct SessionRestore: Sendable {
                 return action
             }
         }
-    }
-
-    /// The answers and inputs the recording gave, to preset a resumed session with.
-    public static func presets(from events: [TranscriptEvent]) -> [String: (value: String, by: Decider)] {
-        var out: [String: (value: String, by: Decider)] = [:]
-        for event in events {
-            switch event {
-            case .input(let name, let value, let by) where by != .defaultValue: out[name] = (value, by)
-            case .answer(let step, let value, let by):
-                out[step] = (value, by)
-                if let last = step.split(separator: "/").last { out[String(last)] = (value, by) }
-            default: break
-            }
-        }
-        return out
     }
 }

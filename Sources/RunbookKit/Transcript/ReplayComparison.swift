@@ -31,6 +31,7 @@ public struct RecordedRun: Sendable {
     public var verified: [String: Bool] = [:]
 
     public init(_ t: Transcript) {
+        answers = Self.answersGiven(in: t.events).mapValues(\.value)
         for event in t.events {
             switch event {
             case .runbookStarted(let id, _):
@@ -39,11 +40,6 @@ public struct RecordedRun: Sendable {
                 // Info findings say what was seen (a log line); they may change without anything being wrong.
                 let significant = findings.filter { $0.severity != .info }
                 steps.append(StepOutcome(step: step, status: result.status.rawValue, findings: significant.map(\.id).sorted()))
-            case .input(let name, let value, let by) where by != .defaultValue:
-                answers[name] = value
-            case .answer(let step, let value, _):
-                answers[step] = value
-                if let last = step.split(separator: "/").last { answers[String(last)] = value }
             case .remediationDecision(let id, let confirmed, let by, _) where by != .policy:
                 decisions[id] = (confirmed, by)
             case .remediationVerified(let id, let verified, _):
@@ -52,6 +48,23 @@ public struct RecordedRun: Sendable {
                 break
             }
         }
+    }
+
+    /// The answers and inputs a recording was given (not inputs' defaults),
+    /// by input id and by step id (and an included step's last part): what a
+    /// replay or a resumed session is preset with.
+    public static func answersGiven(in events: [TranscriptEvent]) -> [String: (value: String, by: Decider)] {
+        var out: [String: (value: String, by: Decider)] = [:]
+        for event in events {
+            switch event {
+            case .input(let name, let value, let by) where by != .defaultValue: out[name] = (value, by)
+            case .answer(let step, let value, let by):
+                out[step] = (value, by)
+                if let last = step.split(separator: "/").last { out[String(last)] = (value, by) }
+            default: break
+            }
+        }
+        return out
     }
 
     /// Compares the recorded diagnostic path, statuses, findings and fixes with a re-run.

@@ -44,7 +44,7 @@ struct ResumedWalk {
 
     /// Answers recorded, under the ones given now.
     func presets(adding given: [String: (value: String, by: Decider)]) -> [String: (value: String, by: Decider)] {
-        SessionRestore.presets(from: events).merging(given) { _, new in new }
+        RecordedRun.answersGiven(in: events).merging(given) { _, new in new }
     }
 
     /// Restores `session`; what comes next and a recap for the operator.
