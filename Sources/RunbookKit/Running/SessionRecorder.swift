@@ -88,6 +88,13 @@ public final class SessionRecorder: @unchecked Sendable {
         presenter?.present(event)
     }
 
+    /// Records the session's end. One ended by a signal records its
+    /// interruption first, unless the step it stopped already did.
+    public func endSession(_ status: OutcomeStatus, reason: String?, signal: String? = nil) {
+        if let signal, lastInterruptSignal != signal { record(.interrupted(step: nil, signal: signal)) }
+        record(.sessionEnded(status: status, reason: reason))
+    }
+
     /// Copies the transcript so far to `path` and records there from now
     /// on, starting with the events held back; returns the new path.
     @discardableResult

@@ -46,20 +46,12 @@ struct SessionSetup {
         return Stepper(session: session, execution: execution, host: host, concurrent: concurrent)
     }
 
-    /// Records the session's end; the first write that failed, if any, as a
-    /// one-line error. A signal that ends the session is recorded with it
-    /// (unless the step it stopped already was).
-    func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder? = nil) -> String? {
-        var failure = recorder?.failure
-        var reason = reason
-        if let sig = Interrupts.endingSignal {
-            reason = Interrupts.reason(sig)
-            if recorder?.lastInterruptSignal != Interrupts.name(sig) {
-                do { try transcript.write(.interrupted(step: nil, signal: Interrupts.name(sig))) } catch { failure = failure ?? error }
-            }
-        }
-        do { try transcript.write(.sessionEnded(status: status, reason: reason)) } catch { failure = failure ?? error }
-        return failure.map { "the transcript \(transcript.path) is incomplete: \($0)" }
+    /// Records the session's end (with the signal that ended it, if one
+    /// did); the first write that failed, if any, as a one-line error.
+    func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder) -> String? {
+        let sig = Interrupts.endingSignal
+        recorder.endSession(status, reason: sig.map(Interrupts.reason) ?? reason, signal: sig.map(Interrupts.name))
+        return recorder.failure.map { "the transcript \(recorder.transcript?.path ?? transcript.path) is incomplete: \($0)" }
     }
 }
 

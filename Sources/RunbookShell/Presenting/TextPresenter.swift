@@ -31,19 +31,16 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     /// Whether a table wider than the terminal is drawn expanded (`\x auto`).
     private let autoExpands: Bool
 
-    /// The shell names each step as it starts (a person watches); a script's
-    /// log names only a step still running after a second.
-    private let announcesSteps: Bool
-    /// The console holds output until the transcript is on disk (a script).
+    /// A script's shell: its console holds output until the transcript is on
+    /// disk, and it names only a step still running after a second (a person
+    /// at the shell sees each step named as it starts).
     private let holdsDisplay: Bool
     /// Bumped as each step starts and ends: a late "still running" line is for its own step only.
     private var running = 0
-    /// Puts the transcript on disk before a line is shown late, from another thread.
-    var beforeLateLine: (@Sendable () -> Void)?
 
     init(
         console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
-        autoExpands: Bool = false, announcesSteps: Bool = true, holdsDisplay: Bool = false
+        autoExpands: Bool = false, holdsDisplay: Bool = false
     ) {
         self.holdsDisplay = holdsDisplay
         self.console = console
@@ -52,7 +49,6 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         self.layout = layout
         self.spinner = spinner
         self.autoExpands = autoExpands
-        self.announcesSteps = announcesSteps
     }
 
     /// What `present` shows at once; the rest need not wait for the disk. A
@@ -61,7 +57,6 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     func shows(_ event: TranscriptEvent) -> Bool {
         if holdsDisplay { return false }
         switch (layout, event) {
-        case (.shell, .stepStarted): return announcesSteps
         case (.shell, _): return true
         case (.run, .stepStarted), (.run, .sessionStarted), (.run, .sessionEnded), (.run, .input), (.run, .runbookEnded),
             (.run, .variableSet), (.run, .targetChanged), (.run, .interrupted), (.run, .note), (.run, .unrecognized):
@@ -92,11 +87,10 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
                 running += 1
                 return running
             }
-            guard announcesSteps else {
+            guard !holdsDisplay else {
                 DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in
                     lock.withLock {
                         guard running == token else { return }
-                        beforeLateLine?()
                         console.line(line + style.dim(" (still running)"))
                     }
                 }

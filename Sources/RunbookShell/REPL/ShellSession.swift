@@ -50,10 +50,9 @@ final class ShellSession: Completer {
         presenter = TextPresenter(
             console: console, style: style, redactor: redactor, layout: .shell,
             spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
-            autoExpands: reader.isInteractive, announcesSteps: reader.isInteractive, holdsDisplay: !reader.isInteractive)
+            autoExpands: reader.isInteractive, holdsDisplay: !reader.isInteractive)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
         let recorder = self.recorder
-        presenter.beforeLateLine = { try? recorder.transcript?.sync() }
         // A script's log is shown in batches, each once the transcript holds it: one sync a batch, not one a step.
         if !reader.isInteractive { console.hold { (try? recorder.transcript?.sync()) != nil } }
         execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
@@ -93,7 +92,7 @@ final class ShellSession: Completer {
                 if let sig = Interrupts.endingSignal { return end(by: sig) }
                 if outcome == .quit { return finish() }
                 if lastFailed && stopOnError {
-                    recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: "stopped on error"))
+                    recorder.endSession(session?.outcome ?? .ok, reason: "stopped on error")
                     stepper = nil
                     console.error("rbsh: stopping at the first failing command (--on-error stop)")
                     return 3
@@ -103,7 +102,7 @@ final class ShellSession: Completer {
     }
 
     private func finish() -> Int32 {
-        recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: nil))
+        recorder.endSession(session?.outcome ?? .ok, reason: nil)
         // The stepper holds the shell as its host: let go of it.
         stepper = nil
         if let failure = recorder.failure { console.error("rbsh: \(failure)") }
@@ -114,8 +113,7 @@ final class ShellSession: Completer {
     /// A signal ends the session: the step it stopped was recorded as
     /// interrupted; the end is recorded with its reason; the exit status is 128 + the signal.
     func end(by sig: Int32) -> Int32 {
-        if recorder.lastInterruptSignal != Interrupts.name(sig) { recorder.record(.interrupted(step: nil, signal: Interrupts.name(sig))) }
-        recorder.record(.sessionEnded(status: session?.outcome ?? .ok, reason: Interrupts.reason(sig)))
+        recorder.endSession(session?.outcome ?? .ok, reason: Interrupts.reason(sig), signal: Interrupts.name(sig))
         stepper = nil
         console.error("rbsh: \(Interrupts.reason(sig)); the session is recorded in \(transcriptPath)")
         return 128 + sig
