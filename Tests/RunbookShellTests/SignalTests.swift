@@ -32,14 +32,7 @@ struct SignalTests {
         return false
     }
 
-    static func shell(_ transcript: String) throws -> TmuxSession {
-        try TmuxSession(
-            [LabFixture.binary, "shell", "--transcript", transcript],
-            environment: [
-                "XDG_STATE_HOME": NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)", "RBSH_LAB_DIR": LabState.defaultDirectory,
-                "TERM": "xterm-256color",
-            ])
-    }
+    static func shell(_ transcript: String) throws -> TmuxSession { try TmuxSession.rbsh(["shell", "--transcript", transcript]) }
 
     @Test func aHangUpDuringAShellStepLeavesNoProcessAndClosesTheTranscript() async throws {
         try await LabAccess.sharing {
@@ -218,9 +211,7 @@ struct ResumeTests {
         try await LabAccess.sharing {
             let dir = try folder()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let t = try TmuxSession(
-                [LabFixture.binary, "shell", "--runbooks", dir, "--transcript", dir + "/t1.jsonl"],
-                environment: ["XDG_STATE_HOME": dir, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"])
+            let t = try TmuxSession.rbsh(["shell", "--runbooks", dir, "--transcript", dir + "/t1.jsonl"], state: dir)
             t.waitFor("rbsh>")
             try t.type("start three")
             try t.send("Enter")

@@ -12,9 +12,7 @@ struct TerminalTests {
         _ extra: [String] = [], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)", width: Int = 150
     ) throws -> TmuxSession {
         let transcript = NSTemporaryDirectory() + "rbsh-tty-\(UUID().uuidString).jsonl"
-        return try TmuxSession(
-            [LabFixture.binary, "shell", "--transcript", transcript] + extra,
-            environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"], width: width)
+        return try TmuxSession.rbsh(["shell", "--transcript", transcript] + extra, state: state, width: width)
     }
 
     @Test(arguments: [60, 80, 120])

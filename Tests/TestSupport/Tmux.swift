@@ -1,5 +1,6 @@
 import Clients
 import Foundation
+import Lab
 import Probes
 import Testing
 
@@ -17,6 +18,15 @@ public final class TmuxSession: @unchecked Sendable {
         try Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", "50", command])
         // Keep the pane when the program exits, to read what it said last.
         try Self.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+    }
+
+    /// rbsh itself with `arguments`, on the lab, with a state folder (its history) of its own.
+    public static func rbsh(
+        _ arguments: [String], state: String = NSTemporaryDirectory() + "rbsh-state-\(UUID().uuidString)", width: Int = 150
+    ) throws -> TmuxSession {
+        try TmuxSession(
+            [LabFixture.binary] + arguments,
+            environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"], width: width)
     }
 
     deinit { _ = try? Self.tmux(["kill-session", "-t", name]) }
