@@ -109,21 +109,27 @@ public struct LabFaults: Sendable {
             _ = try c.query("SELECT pg_sleep(1.1)", timeout: 10)
             _ = try c.query("SELECT count(*) FROM agents, pg_sleep(1.1)", timeout: 10)
         case "dropped-index":
-            _ = try db().query("DROP INDEX IF EXISTS idx_task_results_task_id_time")
+            let c = try db()
+            _ = try c.query("DROP INDEX IF EXISTS idx_task_results_task_id_time")
+            try forgetReads(c)
         case "duplicate-results":
-            _ = try db().query(
+            let c = try db()
+            _ = try c.query(
                 """
                 INSERT INTO task_results (task_id, agent_id, execution_time, status, duration, result)
                 SELECT task_id, agent_id, execution_time, status, duration, '{"lab_fault": "duplicate"}'::jsonb
                 FROM task_results WHERE id % 2000 = 0
                 """, timeout: 60)
+            try forgetReads(c)
         case "stale-tasks":
-            _ = try db().query(
+            let c = try db()
+            _ = try c.query(
                 """
                 INSERT INTO tasks (user_id, name, type, target, status, interval_seconds, agent_id, created_at)
                 SELECT 'user123', 'lab-fault-stale-' || i, 'http', 'stale-' || i || '.example.net', 'active', 60, 1, now() - interval '2 days'
                 FROM generate_series(1, 5) AS i
                 """)
+            try forgetReads(c)
         case "redis-low-hit-rate":
             let r = try redis()
             for i in 1...20 { _ = try r.command(["SET", "lab:hit:\(i)", "cached", "EX", "3600"]) }
@@ -240,7 +246,7 @@ public struct LabFaults: Sendable {
 
     /// A clean slate for a regression case: the tables vacuumed, so
     /// autovacuum does not start reading them in the middle of the next case,
-    /// and the statistics reset, so what one case read does not count in the next.
+    /// and the statistics reset (pg_stat_statements' too), so what one case read does not count in the next.
     public func settle() throws {
         let c = try db()
         // The data were loaded as of `lab up`; a lab up for an hour would look as if its
@@ -255,6 +261,16 @@ public struct LabFaults: Sendable {
         _ = try c.query("VACUUM (ANALYZE) users, agents, tasks, task_results", timeout: 120)
         // This session's own counters (the vacuum's reads) reach the shared
         // statistics lazily; flush them first, or they land after the reset.
+        _ = try c.query("SELECT pg_stat_force_next_flush()")
+        _ = try c.query("SELECT pg_stat_reset()")
+        // What earlier cases (or the lab's own upkeep above) ran slowly is not a slow query of the next.
+        _ = try? c.query("SELECT pg_stat_statements_reset()")
+    }
+
+    /// Writing a data fault read the tables from disk: those reads are not
+    /// part of the fault (they would look like a cold cache). The session's
+    /// own counters are flushed first, or they land after the reset.
+    private func forgetReads(_ c: PostgresConnection) throws {
         _ = try c.query("SELECT pg_stat_force_next_flush()")
         _ = try c.query("SELECT pg_stat_reset()")
     }

@@ -49,7 +49,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         case .system(let a): return runSystem(a, control: control)
         case .tls(let a): return runTLS(a, timeout: step.timeout, control: control)
         case .websocket(let a): return runWebSocket(a, timeout: step.timeout, control: control)
-        case .ask, .manual, .runbook:
+        case .ask, .manual, .runbook, .sweep:
             return StepResult(status: .error, error: "a \(step.action.kind) step needs the session driver, not a probe")
         }
     }

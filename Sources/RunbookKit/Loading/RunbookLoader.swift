@@ -13,7 +13,7 @@ public enum RunbookLoader {
 
     static let topKeys = ["id", "title", "aliases", "category", "symptoms", "inputs", "steps", "remediations", "description"]
     static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word"]
-    static let findingKeys = ["id", "when", "severity", "message"]
+    static let findingKeys = ["id", "when", "severity", "message", "explains"]
 
     public static func load(path: String) -> Outcome {
         let display = displayPath(path)
@@ -197,9 +197,11 @@ public enum RunbookLoader {
                     if let message, let messageNode, Template.hasNesting(message) {
                         reader.error(messageNode, "`${...}` does not nest: a fallback after `:-` is plain text")
                     }
+                    let explains = f.take("explains").flatMap { reader.strings($0, what: "explains") } ?? []
                     reader.finish(f, known: findingKeys, what: "a finding")
                     if let fid, let when, let severity {
-                        findings.append(FindingRule(id: fid, condition: when, severity: severity, message: message ?? fid))
+                        findings.append(
+                            FindingRule(id: fid, condition: when, severity: severity, message: message ?? fid, explains: explains))
                     }
                 }
             } else {
@@ -270,6 +272,9 @@ public enum RunbookLoader {
         else { return nil }
         if case .runbook = read.step.action, let k = read.mapping.keyNode("runbook") {
             reader.error(k, "a remediation cannot run a runbook; point to it in a `manual` one, or include it as a step")
+        }
+        if case .sweep = read.step.action, let k = read.mapping.keyNode("sweep") {
+            reader.error(k, "a remediation cannot sweep runbooks; sweep them in a step")
         }
         if case .ask = read.step.action, let k = read.mapping.keyNode("ask") {
             reader.error(k, "a remediation cannot ask a question; ask it in a step before")

@@ -95,6 +95,12 @@ enum StepActionReader {
                 mode = md
             }
             return .runbook(RunbookAction(id: id, mode: mode))
+        case "sweep":
+            guard let names = reader.strings(body, what: "sweep"), !names.isEmpty else {
+                reader.error(body, "sweep needs a list of runbooks, such as [db-connection-failure, slow-response]")
+                return nil
+            }
+            return .sweep(SweepAction(runbooks: names))
         default:
             return nil
         }

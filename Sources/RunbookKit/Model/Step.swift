@@ -67,12 +67,16 @@ public struct FindingRule: Sendable, Hashable {
     public var severity: Severity
     /// May name results as `${name}`.
     public var message: String
+    /// Findings this one causes, when both hold: `ID` in the same runbook,
+    /// `RUNBOOK/ID` in another. A sweep's diagnosis ranks a cause before them.
+    public var explains: [String]
 
-    public init(id: String, condition: Expression, severity: Severity, message: String) {
+    public init(id: String, condition: Expression, severity: Severity, message: String, explains: [String] = []) {
         self.id = id
         self.condition = condition
         self.severity = severity
         self.message = message
+        self.explains = explains
     }
 }
 

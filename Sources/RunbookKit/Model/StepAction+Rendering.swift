@@ -41,7 +41,7 @@ extension StepAction {
         case .manual(var a):
             a.instruction = r(a.instruction)
             action = .manual(a)
-        case .system, .runbook:
+        case .system, .runbook, .sweep:
             action = self
         }
         return (action, missing)
@@ -59,7 +59,7 @@ extension StepAction {
         case .websocket(let a): return [a.url]
         case .ask(let a): return [a.question]
         case .manual(let a): return [a.instruction]
-        case .system, .runbook: return []
+        case .system, .runbook, .sweep: return []
         }
     }
 
@@ -84,6 +84,7 @@ extension StepAction {
         case .ask(let a): return a.question
         case .manual(let a): return a.instruction
         case .runbook(let a): return "\(a.mode.rawValue) runbook \(a.id)"
+        case .sweep(let a): return "the diagnostics of \(a.runbooks.joined(separator: ", "))"
         }
     }
 }

@@ -15,6 +15,7 @@ public enum StepAction: Sendable, Hashable {
     case ask(AskAction)
     case manual(ManualAction)
     case runbook(RunbookAction)
+    case sweep(SweepAction)
 
     /// The name used for the kind in runbook files.
     public var kind: String {
@@ -30,13 +31,14 @@ public enum StepAction: Sendable, Hashable {
         case .ask: return "ask"
         case .manual: return "manual"
         case .runbook: return "runbook"
+        case .sweep: return "sweep"
         }
     }
 
     /// Whether running it needs a person or another runbook rather than a probe.
     public var isInteractive: Bool {
         switch self {
-        case .ask, .manual, .runbook: return true
+        case .ask, .manual, .runbook, .sweep: return true
         default: return false
         }
     }
@@ -156,4 +158,13 @@ public struct RunbookAction: Sendable, Hashable {
         self.id = id
         self.mode = mode
     }
+}
+
+/// Every named runbook's diagnostic steps at once, each runbook on its own,
+/// with its inputs' defaults and no remediation; then a diagnosis ranks
+/// what they found, causes before the symptoms they explain.
+public struct SweepAction: Sendable, Hashable {
+    /// Runbook ids or aliases, in the order their findings rank on a tie.
+    public var runbooks: [String]
+    public init(runbooks: [String]) { self.runbooks = runbooks }
 }

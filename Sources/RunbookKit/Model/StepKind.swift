@@ -54,6 +54,7 @@ public struct StepKind: Sendable, Hashable {
         StepKind(name: "ask", keys: ["choices", "into"], results: ["answer"]),
         StepKind(name: "manual", keys: [], results: []),
         StepKind(name: "runbook", keys: ["mode"], results: ["runbook", "findings", "worst"]),
+        StepKind(name: "sweep", keys: [], results: ["start_with", "causes", "findings", "worst"]),
     ]
 
     public static let names = all.map(\.name)

@@ -126,6 +126,7 @@ public final class Stepper: @unchecked Sendable {
     }
 
     private func run(_ pending: PendingStep) -> SessionAction {
+        if case .sweep(let sweep) = pending.step.action { return run(pending, sweep: sweep) }
         let group = concurrent ? session.concurrentGroup() : []
         guard group.count > 1 else {
             session.begin()
@@ -160,6 +161,32 @@ public final class Stepper: @unchecked Sendable {
             flush()
         }
         return action
+    }
+
+    /// A sweep: each runbook it names walked by a stepper of its own, all at
+    /// once, recording into this session's transcript; then the diagnosis.
+    /// Interrupting the sweep skips what each runbook has left.
+    private func run(_ pending: PendingStep, sweep: SweepAction) -> SessionAction {
+        session.begin()
+        flush()
+        guard recorder.failure == nil else { return .run(pending) }
+        let started = ContinuousClock.now
+        let (branches, missing) = session.sweepBranches(sweep, timeout: pending.step.timeout)
+        let branchHost = UnattendedHost(interrupted: host.interruption())
+        let steppers = branches.map { Stepper(session: $0, execution: execution, host: branchHost, concurrent: concurrent) }
+        let done = DispatchGroup()
+        for stepper in steppers {
+            done.enter()
+            Thread {
+                _ = stepper.run()
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        for stepper in steppers { durations += stepper.durations }
+        let ms = (ContinuousClock.now - started).milliseconds
+        durations.append((pending.step.id, branches.isEmpty ? .error : .ok, ms))
+        return session.sweepFinished(steppers.map(\.session), missing: missing, milliseconds: ms)
     }
 
     /// Records what the session produced since the last call.

@@ -16,17 +16,20 @@ public struct Finding: Sendable, Hashable, Codable {
     public var message: String
     public var step: String
     public var state: State
+    /// The runbook whose rule it is (an included or swept one, or the one walked).
+    public var runbook: String?
 
     /// As reports show it: the severity, or `unknown` for a finding whose
     /// condition could not be evaluated (whatever severity its author gave).
     public var level: String { state == .unknown ? "unknown" : severity.rawValue }
 
-    public init(id: String, severity: Severity, message: String, step: String, state: State = .open) {
+    public init(id: String, severity: Severity, message: String, step: String, state: State = .open, runbook: String? = nil) {
         self.id = id
         self.severity = severity
         self.message = message
         self.step = step
         self.state = state
+        self.runbook = runbook
     }
 }
 

@@ -16,7 +16,7 @@ extension RunbookSession {
             switch rule.condition.evaluate(in: scope) {
             case .value(let v) where v.isTruthy:
                 let message = Template.render(rule.message, in: scope).text
-                found.append(Finding(id: id, severity: rule.severity, message: message, step: qualified))
+                found.append(Finding(id: id, severity: rule.severity, message: message, step: qualified, runbook: books[prefix]))
             case .value:
                 continue
             case .unknown(let name):
@@ -27,7 +27,7 @@ extension RunbookSession {
                     Finding(
                         id: id, severity: rule.severity,
                         message: "unknown: `\(name)` has no value (\(rule.message))",
-                        step: qualified, state: .unknown))
+                        step: qualified, state: .unknown, runbook: books[prefix]))
             }
         }
         let ruleIDs = Set(step.findings.map { prefix + $0.id })

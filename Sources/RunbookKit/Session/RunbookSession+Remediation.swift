@@ -5,6 +5,7 @@ extension RunbookSession {
     // MARK: - Remediation
 
     mutating func beginRemediations() -> SessionAction {
+        if diagnoseOnly { return finish() }
         queue = matchingRemediations()
         return continueQueue()
     }

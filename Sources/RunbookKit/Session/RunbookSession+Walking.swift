@@ -8,6 +8,7 @@ extension RunbookSession {
 
     mutating func push(_ book: Runbook, prefix: String, caller: (index: Int, mode: RunbookAction.Mode)?) {
         frames.append(Frame(book: book, prefix: prefix, caller: caller))
+        books[prefix] = book.id
         for input in book.inputs where vars[input.id] == nil {
             if let a = presetAnswers[input.id] {
                 vars[input.id] = Value(parsing: a.value)
@@ -100,6 +101,7 @@ extension RunbookSession {
         var s = step
         s.id = qualified
         s.action = rendered.action
+        if let cap = timeoutCap, purpose == .diagnose { s.timeout = min(s.timeout, cap) }
         let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
         pending = action
         return action

@@ -38,6 +38,16 @@ public struct RunbookSession: Sendable {
     var knownSteps: [String: (step: Step, prefix: String)] = [:]
     var knownRemediations: [String: (remediation: Remediation, prefix: String)] = [:]
     var remediationOrder: [String] = []
+    /// The runbook whose names each prefix qualifies (`""` the top one).
+    var books: [String: String] = [:]
+    /// A sweep's branch: it diagnoses, and offers no remediation.
+    let diagnoseOnly: Bool
+    /// A sweep's branch: no step of it runs longer than the sweep allows.
+    let timeoutCap: Double?
+    /// What the last sweep concluded.
+    public internal(set) var diagnosis: Diagnosis?
+    /// The runbooks swept so far: their steps are named `RUNBOOK/...`.
+    public internal(set) var swept: [String] = []
     /// Where the walk resumes after remediations offered mid-walk.
     var resumeAt: Int?
 
@@ -67,16 +77,19 @@ public struct RunbookSession: Sendable {
     public init(
         runbook: Runbook, policy: RemediationPolicy, targets: [String: Value] = [:],
         answers: [String: (value: String, by: Decider)] = [:],
-        resolve: @escaping @Sendable (String) -> Runbook? = { _ in nil }
+        resolve: @escaping @Sendable (String) -> Runbook? = { _ in nil },
+        prefix: String = "", diagnoseOnly: Bool = false, timeoutCap: Double? = nil
     ) {
+        self.timeoutCap = timeoutCap
         self.runbook = runbook
         self.policy = policy
         self.targets = targets
         self.presetAnswers = answers
         self.resolve = resolve
+        self.diagnoseOnly = diagnoseOnly
         self.frames = []
         self.vars = [:]
-        push(runbook, prefix: "", caller: nil)
+        push(runbook, prefix: prefix, caller: nil)
     }
 
     // MARK: - Reading the state
@@ -191,6 +204,7 @@ public struct RunbookSession: Sendable {
             var s = step
             s.id = qualified
             s.action = rendered.action
+            if let cap = timeoutCap { s.timeout = min(s.timeout, cap) }
             group.append(PendingStep(step: s, purpose: .diagnose, missing: rendered.missing))
             j += 1
         }

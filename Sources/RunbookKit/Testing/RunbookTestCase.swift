@@ -6,7 +6,7 @@ import Yams
 ///     runbook: db-connection-failure
 ///     cases:
 ///       - name: the database stopped
-///         fault: postgres-down            # a lab fault to inject first (optional)
+///         fault: postgres-down            # a lab fault to inject first (optional; `faults: [a, b]` for several)
 ///         answers: {idle_minutes: "0"}
 ///         allow: changes                  # remediations that may run (default: none)
 ///         expect:
@@ -16,9 +16,14 @@ import Yams
 ///           remediations: {terminate-idle: verified}   # verified | applied | declined | not-offered
 ///           messages: {postgres-unreachable: "PostgreSQL at <host>:<n> is not accepting connections: <text>"}
 ///         ignore: [high-cpu]              # findings about the host, not the lab: left out of the comparison
+///
+/// A case of a runbook that sweeps others may also expect `start_with`, the
+/// runbook its diagnosis names, and `causes`, the findings it ranks as causes
+/// (in any order).
 public struct RunbookTestCase: Sendable {
     public var name: String
-    public var fault: String?
+    /// Lab faults injected before the walk, cleared after it.
+    public var faults: [String]
     public var answers: [String: String]
     public var allow: Risk?
     public var expectedStatus: OutcomeStatus?
@@ -26,6 +31,8 @@ public struct RunbookTestCase: Sendable {
     public var expectedFindings: [String]?
     public var expectedRemediations: [String: String]
     public var expectedMessages: [String: String]
+    public var expectedStart: String?
+    public var expectedCauses: [String]?
     /// Findings about the machine the lab runs on (CPU, memory), which a
     /// busy host may raise: not compared, and not counted in the status.
     public var ignored: Set<String> = []
@@ -80,15 +87,17 @@ public struct RunbookTestFile: Sendable {
             for (k, v) in expect["messages"]?.mapping ?? [:] {
                 if let key = k.string, let value = v.string { messages[key] = value }
             }
-            let known: Set<String> = ["name", "fault", "answers", "allow", "expect", "ignore"]
+            let known: Set<String> = ["name", "fault", "faults", "answers", "allow", "expect", "ignore"]
             for (k, _) in c.mapping ?? [:] where !known.contains(k.string ?? "") {
                 throw fail(k, "unknown key `\(k.string ?? "?")` in a case\(Suggestion.hint(for: k.string ?? "", in: known))")
             }
+            let faults = c["fault"]?.string.map { [$0] } ?? c["faults"]?.sequence?.compactMap(\.string) ?? []
             var testCase = RunbookTestCase(
-                name: name, fault: c["fault"]?.string, answers: answers, allow: allow, expectedStatus: status,
+                name: name, faults: faults, answers: answers, allow: allow, expectedStatus: status,
                 expectedPath: expect["path"]?.sequence?.compactMap(\.string),
                 expectedFindings: expect["findings"]?.sequence?.compactMap(\.string),
-                expectedRemediations: remediations, expectedMessages: messages)
+                expectedRemediations: remediations, expectedMessages: messages,
+                expectedStart: expect["start_with"]?.string, expectedCauses: expect["causes"]?.sequence?.compactMap(\.string))
             testCase.ignored = Set(c["ignore"]?.sequence?.compactMap(\.string) ?? [])
             cases.append(testCase)
         }
@@ -120,8 +129,10 @@ public enum RunbookTestVerdict {
         if let expected = c.expectedStatus, expected != status {
             out.append("status: expected \(expected.rawValue), got \(status.rawValue)")
         }
+        // A swept runbook's steps ran at once with the others': not part of the path.
+        func swept(_ step: String) -> Bool { step.split(separator: "/").first.map { session.swept.contains(String($0)) } ?? false }
         let path = records.compactMap { r -> String? in
-            if case .stepEnded(let step, .diagnose, _, _) = r { return step }
+            if case .stepEnded(let step, .diagnose, _, _) = r, !swept(step) { return step }
             return nil
         }
         if let expected = c.expectedPath, expected != path {
@@ -129,10 +140,12 @@ public enum RunbookTestVerdict {
         }
         var reported: [String] = []
         var messages: [String: String] = [:]
+        // A finding a sweep found twice is reported once.
+        let kept = Set(session.findings.map(\.id))
         for r in records {
             // What the walk found; a verify step's findings are judged through its fix's fate.
             guard case .stepEnded(_, .diagnose, _, let findings) = r else { continue }
-            for f in findings where f.severity != .info && f.state == .open && !c.ignored.contains(f.id) {
+            for f in findings where f.severity != .info && f.state == .open && !c.ignored.contains(f.id) && kept.contains(f.id) {
                 if !reported.contains(f.id) { reported.append(f.id) }
                 messages[f.id] = f.message
             }
@@ -151,6 +164,15 @@ public enum RunbookTestVerdict {
             if normalize(got) != normalize(expected) {
                 out.append("message of \(id): expected \"\(normalize(expected))\", got \"\(normalize(got))\"")
             }
+        }
+        // The diagnosis without the host's findings: what it ranks about the lab.
+        let causes = session.diagnosis?.causes.map(\.finding).filter { !c.ignored.contains($0) } ?? []
+        let start = causes.first.flatMap { id in session.findings.first { $0.id == id }?.runbook }
+        if let expected = c.expectedStart, expected != start {
+            out.append("start_with: expected \(expected), got \(start ?? "nothing")")
+        }
+        if let expected = c.expectedCauses, Set(expected) != Set(causes) {
+            out.append("causes: expected \(expected.sorted().joined(separator: ", ")), got \(causes.joined(separator: ", "))")
         }
         for (id, expected) in c.expectedRemediations.sorted(by: { $0.key < $1.key }) {
             let report = session.remediations[id]

@@ -48,6 +48,49 @@ public struct RecordedRun: Sendable {
                 break
             }
         }
+        steps = Self.inLanes(steps, swept: Self.sweptRunbooks(in: t.events))
+    }
+
+    /// The runbooks a sweep walked: their `runbook_start` comes between the
+    /// sweep step's start and end.
+    static func sweptRunbooks(in events: [TranscriptEvent]) -> Set<String> {
+        var sweeping: String?
+        var out: Set<String> = []
+        for event in events {
+            switch event {
+            case .stepStarted(let step, _, "sweep", _, _): sweeping = step
+            case .stepEnded(let step, _, _, _) where step == sweeping: sweeping = nil
+            case .runbookStarted(let id, _) where sweeping != nil: out.insert(id)
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// A sweep's runbooks run at once, so their steps interleave differently
+    /// each time: each stretch of them is put in order by runbook, each
+    /// runbook's own steps kept in the order they ran.
+    static func inLanes(_ steps: [StepOutcome], swept: Set<String>) -> [StepOutcome] {
+        func lane(_ s: StepOutcome) -> String? {
+            s.step.split(separator: "/").first.map(String.init).flatMap { swept.contains($0) ? $0 : nil }
+        }
+        var out: [StepOutcome] = []
+        var stretch: [StepOutcome] = []
+        func flush() {
+            let lanes = stretch.compactMap(lane)
+            for l in Set(lanes).sorted() { out += stretch.filter { lane($0) == l } }
+            stretch = []
+        }
+        for s in steps {
+            if lane(s) != nil {
+                stretch.append(s)
+            } else {
+                flush()
+                out.append(s)
+            }
+        }
+        flush()
+        return out
     }
 
     /// The answers and inputs a recording was given (not inputs' defaults),
@@ -83,6 +126,7 @@ public struct RecordedRun: Sendable {
             default: break
             }
         }
+        now = Self.inLanes(now, swept: Self.sweptRunbooks(in: records))
         var out: [Divergence] = []
         for i in 0..<max(steps.count, now.count) {
             let a = i < steps.count ? steps[i] : nil

@@ -20,7 +20,8 @@ public struct TranscriptEntry: Sendable, Hashable {
 enum TranscriptField: String, CodingKey {
     case type, time, runbook, title, name, value, by, step, kind, purpose, detail, status, error, output
     case findings, values, text, choices, remediation, risk, fixes, reason, verified, url
-    case mode, allow, script, replaying, signal
+    case mode, allow, script, replaying, signal, causes
+    case startWith = "start_with"
     case monoMilliseconds = "mono_ms", durationMilliseconds = "duration_ms", exitCode = "exit_code"
     case outputElidedBytes = "output_elided_bytes", stillOpen = "still_open", dryRun = "dry_run"
 }
@@ -101,6 +102,12 @@ extension TranscriptEvent: Codable {
                 stillOpen: try c.decodeIfPresent([String].self, forKey: .stillOpen) ?? [])
         case "runbook_end":
             self = .runbookEnded(id: try string(.runbook), status: try c.decode(OutcomeStatus.self, forKey: .status))
+        case "diagnosis":
+            self = .diagnosis(
+                step: try string(.step),
+                Diagnosis(
+                    startWith: try c.decodeIfPresent(String.self, forKey: .startWith),
+                    causes: try c.decodeIfPresent([Diagnosis.Cause].self, forKey: .causes) ?? []))
         case "note":
             self = .note(try string(.text))
         case "set":
@@ -175,6 +182,10 @@ extension TranscriptEvent: Codable {
         case .runbookEnded(let id, let status):
             try c.encode(id, forKey: .runbook)
             try c.encode(status, forKey: .status)
+        case .diagnosis(let step, let diagnosis):
+            try c.encode(step, forKey: .step)
+            try c.encodeIfPresent(diagnosis.startWith, forKey: .startWith)
+            try c.encode(diagnosis.causes, forKey: .causes)
         case .note(let text):
             try c.encode(text, forKey: .text)
         case .variableSet(let name, let value):

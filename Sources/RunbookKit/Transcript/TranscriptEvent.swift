@@ -95,6 +95,8 @@ public enum TranscriptEvent: Sendable, Hashable {
     case remediationApplied(id: String, status: StepStatus)
     case remediationVerified(id: String, verified: Bool, stillOpen: [String])
     case runbookEnded(id: String, status: OutcomeStatus)
+    /// What a sweep step concluded from every runbook it ran.
+    case diagnosis(step: String, Diagnosis)
     case note(String)
     /// `set NAME=VALUE` in the shell.
     case variableSet(name: String, value: String)
@@ -122,6 +124,7 @@ public enum TranscriptEvent: Sendable, Hashable {
         case .remediationApplied: return "remediation_applied"
         case .remediationVerified: return "remediation_verified"
         case .runbookEnded: return "runbook_end"
+        case .diagnosis: return "diagnosis"
         case .note: return "note"
         case .variableSet: return "set"
         case .targetChanged: return "target"
@@ -136,6 +139,7 @@ public enum TranscriptEvent: Sendable, Hashable {
         case .stepStarted(let step, _, _, _, _), .stepEnded(let step, _, _, _), .question(let step, _, _), .answer(let step, _, _):
             return step
         case .interrupted(let step, _): return step
+        case .diagnosis(let step, _): return step
         default: return nil
         }
     }
@@ -177,7 +181,7 @@ extension TranscriptEvent {
         case .note(let text): return .note(redact(text))
         case .variableSet(let name, let value): return .variableSet(name: name, value: redact(value))
         case .targetChanged(let name, let url): return .targetChanged(name: name, url: redact(url))
-        case .remediationApplied, .remediationVerified, .runbookEnded, .interrupted, .unrecognized:
+        case .remediationApplied, .remediationVerified, .runbookEnded, .interrupted, .diagnosis, .unrecognized:
             return self
         }
     }

@@ -55,6 +55,7 @@ public enum TranscriptRendering {
         case .remediationApplied(let id, let status): return "fix applied: \(id): \(status.rawValue)"
         case .remediationVerified(let id, let verified, let stillOpen):
             return "fix verified: \(id): " + (verified ? "fixed" : "still open: \(stillOpen.joined(separator: ", "))")
+        case .diagnosis(_, let d): return "diagnosis: " + d.sentence
         case .note(let text): return "note: \(text)"
         case .interrupted(let step, let signal):
             let by = signal.map { $0 == "SIGINT" ? "Ctrl-C" : $0 } ?? "Ctrl-C"
@@ -90,6 +91,18 @@ public enum TranscriptRendering {
         md.append("| Outcome | **\(cell((s.outcome ?? .unknown).rawValue.uppercased()))**, \(s.open.count) finding(s) still open |")
         md.append("| Steps | \(s.stepCount) run\(s.interrupts > 0 ? ", \(s.interrupts) interrupted" : "") |")
         md.append("")
+        if let d = s.diagnosis {
+            md.append("## Diagnosis")
+            md.append("")
+            md.append(d.startWith.map { "Start with **`\($0)`**." } ?? "Nothing above info was found.")
+            if !d.causes.isEmpty { md.append("") }
+            for (i, c) in d.causes.enumerated() {
+                md.append(
+                    "\(i + 1). `\(c.finding)`"
+                        + (c.explains.isEmpty ? "" : ", which explains " + c.explains.map { "`\($0)`" }.joined(separator: ", ")))
+            }
+            md.append("")
+        }
         md.append("## Findings")
         md.append("")
         if s.findings.isEmpty {

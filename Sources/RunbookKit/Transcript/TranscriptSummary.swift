@@ -30,6 +30,8 @@ public struct TranscriptSummary: Sendable {
     public var remediations: [RemediationLine] = []
     public var notes: [Note] = []
     public var interrupts = 0
+    /// What the last sweep concluded.
+    public var diagnosis: Diagnosis?
     public var stepCount = 0
 
     public init(_ transcript: Transcript) {
@@ -78,6 +80,8 @@ public struct TranscriptSummary: Sendable {
                 notes.append(Note(time: entry.time ?? "", text: text))
             case .interrupted:
                 interrupts += 1
+            case .diagnosis(_, let d):
+                diagnosis = d
             case .sessionStarted, .input, .stepStarted, .question, .answer, .variableSet, .targetChanged, .unrecognized:
                 break
             }

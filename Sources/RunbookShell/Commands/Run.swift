@@ -194,6 +194,8 @@ struct RunReport: Encodable {
         var message: String
         var step: String
         var state: String
+        /// The runbook whose rule it is: the one to run for it.
+        var runbook: String?
     }
 
     struct StepLine: Encodable {
@@ -220,6 +222,8 @@ struct RunReport: Encodable {
     var findings: [FindingLine]
     var remediations: [RemediationLine]
     var transcript: String
+    /// A sweep's conclusion, when the walk swept runbooks.
+    var diagnosis: Diagnosis?
 
     init(stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor) {
         let s = stepper.session
@@ -227,8 +231,11 @@ struct RunReport: Encodable {
         self.status = status
         steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
         findings = s.findings.filter { $0.state != .resolved }.map {
-            FindingLine(id: $0.id, severity: $0.level, message: redactor.redact($0.message), step: $0.step, state: $0.state.rawValue)
+            FindingLine(
+                id: $0.id, severity: $0.level, message: redactor.redact($0.message), step: $0.step, state: $0.state.rawValue,
+                runbook: $0.runbook ?? s.runbook.id)
         }
+        diagnosis = s.diagnosis
         remediations = s.allRemediations.compactMap { r in
             s.remediations[r.id].map {
                 RemediationLine(id: $0.id, risk: $0.risk, offered: $0.offered, applied: $0.applied, verified: $0.verified)

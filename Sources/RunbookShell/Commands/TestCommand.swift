@@ -71,10 +71,10 @@ extension RbshCommand {
             let started = ContinuousClock.now
             let faults = LabFaults(state: lab)
             do { try faults.settle() } catch { return (["settling the lab: \(error)"], 0, "") }
-            if let fault = c.fault {
+            defer { for fault in c.faults.reversed() { try? faults.clear(fault) } }
+            for fault in c.faults {
                 do { try faults.inject(fault) } catch { return (["injecting \(fault): \(error)"], 0, "") }
             }
-            defer { if let fault = c.fault { try? faults.clear(fault) } }
             let slug = c.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
             let path = "\(work)/\(book.id)-\(String(slug).prefix(40)).jsonl"
             try? FileManager.default.removeItem(atPath: path)

@@ -37,6 +37,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     private let holdsDisplay: Bool
     /// Bumped as each step starts and ends: a late "still running" line is for its own step only.
     private var running = 0
+    /// The sweep under way, or just ended (its diagnosis is still to show).
+    private var board: SweepBoard?
 
     init(
         console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
@@ -76,7 +78,19 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     }
 
     func present(_ event: TranscriptEvent) {
+        if let board = lock.withLock({ board }), board.take(event) { return }
         switch event {
+        case .stepStarted(let step, _, "sweep", _, let detail):
+            lock.withLock { running += 1 }
+            if isShell { console.line(style.dim("running \(step): ") + detail) }
+            let live = isShell && spinner.isEnabled && !holdsDisplay
+            lock.withLock { board = SweepBoard(step: step, console: console, style: style, redactor: redactor, live: live) }
+        case .diagnosis(_, let diagnosis):
+            let board = lock.withLock {
+                defer { self.board = nil }
+                return self.board
+            }
+            board?.show(diagnosis)
         case .runbookStarted(let id, let title):
             if !isShell { console.line(style.bold(id) + " — \(title)") }
         case .stepStarted(let step, let title, let kind, _, let detail):
@@ -133,7 +147,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     }
 
     func output(_ text: String, stream: Int32) {
-        guard isShell else { return }
+        // A sweep's runbooks run at once: their output is in the transcript, not interleaved here.
+        guard isShell, lock.withLock({ board == nil }) else { return }
         spinner.clear()
         console.out(text)
     }

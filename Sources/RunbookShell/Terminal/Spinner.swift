@@ -15,6 +15,9 @@ final class Spinner: @unchecked Sendable {
 
     init(enabled: Bool) { self.enabled = enabled }
 
+    /// Whether it draws at all: only on a terminal.
+    var isEnabled: Bool { enabled }
+
     func start(_ title: String) {
         guard enabled else { return }
         lock.lock()

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Sweeps: several runbooks' diagnostics at once, each in a session of its
+/// own, then one diagnosis over what they all found.
+extension RunbookSession {
+    /// The sessions the pending sweep step runs, one per runbook it names
+    /// (named `RUNBOOK/...`, diagnosing only, with this session's answers and
+    /// targets), and the names that match no runbook.
+    /// No step of theirs runs longer than `timeout`, the sweep step's own.
+    public func sweepBranches(_ sweep: SweepAction, timeout: Double) -> (branches: [RunbookSession], missing: [String]) {
+        var branches: [RunbookSession] = []
+        var missing: [String] = []
+        for name in sweep.runbooks {
+            guard let book = resolve(name), book.id != runbook.id else {
+                missing.append(name)
+                continue
+            }
+            guard !branches.contains(where: { $0.runbook.id == book.id }) else { continue }
+            branches.append(
+                RunbookSession(
+                    runbook: book, policy: policy, targets: targets, answers: presetAnswers, resolve: resolve,
+                    prefix: top.prefix + book.id + "/", diagnoseOnly: true, timeoutCap: timeout))
+        }
+        return (branches, missing)
+    }
+
+    /// The sweep step ended: takes in what each branch found (their results,
+    /// steps and inputs, so the fix's verify steps can run here), ranks the
+    /// findings, and offers the remediations of the runbook to start with.
+    public mutating func sweepFinished(_ branches: [RunbookSession], missing: [String], milliseconds: Double) -> SessionAction {
+        guard case .diagnosing(let i) = phase else { return pending ?? .finished(outcome) }
+        let frame = top
+        let step = frame.book.steps[i]
+        let qualified = frame.prefix + step.id
+        var found: [Finding] = []
+        var explains: [String: [String]] = [:]
+        for branch in branches {
+            if !swept.contains(branch.runbook.id) { swept.append(branch.runbook.id) }
+            results.merge(branch.results) { _, new in new }
+            for (id, known) in branch.knownSteps where knownSteps[id] == nil { knownSteps[id] = known }
+            for (prefix, book) in branch.books where books[prefix] == nil { books[prefix] = book }
+            for f in branch.findings {
+                found.append(f)
+                guard let (s, prefix) = branch.knownSteps[f.step], let rule = s.findings.first(where: { prefix + $0.id == f.id }) else {
+                    continue
+                }
+                // `ID` is in the same runbook; `RUNBOOK/ID` in another swept beside it.
+                explains[f.id] = rule.explains.map { ref in
+                    let parts = ref.split(separator: "/", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { return prefix + ref }
+                    return frame.prefix + (resolve(parts[0])?.id ?? parts[0]) + "/" + parts[1]
+                }
+            }
+        }
+        let ranked = Diagnosis.rank(found, explains: explains)
+        // Inputs of the runbook to start with come first: its fixes' verify steps read them.
+        let start = ranked.diagnosis.startWith
+        for branch in branches.sorted(by: { a, _ in a.runbook.id == start }) {
+            for (name, value) in branch.vars where vars[name] == nil { vars[name] = value }
+        }
+        findings += ranked.findings
+        diagnosis = ranked.diagnosis
+        if let start, let branch = branches.first(where: { $0.runbook.id == start }) {
+            for id in branch.remediationOrder {
+                guard let known = branch.knownRemediations[id], knownRemediations[id] == nil else { continue }
+                knownRemediations[id] = known
+                remediationOrder.append(id)
+            }
+        }
+        let open = ranked.findings.filter { $0.state == .open }
+        var result = StepResult(
+            status: branches.isEmpty ? .error : .ok,
+            error: missing.isEmpty ? nil : "no runbook \(missing.joined(separator: ", "))",
+            values: [
+                "start_with": ranked.diagnosis.startWith.map(Value.string) ?? .null,
+                "causes": .number(Double(ranked.diagnosis.causes.count)),
+                "findings": .number(Double(open.count)),
+                "worst": .string(open.map(\.severity).max()?.rawValue ?? "none"),
+            ])
+        result.durationMilliseconds = milliseconds
+        let own = evaluate(step, qualified: qualified, prefix: frame.prefix, result: result)
+        records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: own))
+        records.append(.diagnosis(step: qualified, ranked.diagnosis))
+        trail.append(qualified)
+        return advance(from: i)
+    }
+}
