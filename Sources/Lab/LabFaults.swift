@@ -157,7 +157,7 @@ public struct LabFaults: Sendable {
                 timeout: 120)
             _ = try c.query("SELECT pg_stat_reset()")
             _ = try c.query("SET max_parallel_workers_per_gather = 0")
-            for _ in 0..<3 { _ = try c.query("SELECT count(*) FROM lab_fault_cold", timeout: 60) }
+            for _ in 0..<10 { _ = try c.query("SELECT count(*) FROM lab_fault_cold", timeout: 60) }
         case "api-down":
             lab.stopAPI(state)
         case "ws-broken":

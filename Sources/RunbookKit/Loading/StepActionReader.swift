@@ -80,7 +80,11 @@ enum StepActionReader {
             guard let question = text(body, kind, &reader) else { return nil }
             let choices = m.take("choices").flatMap { reader.strings($0, what: "choices") } ?? []
             let into = m.take("into").flatMap { reader.string($0, what: "into") }
-            return .ask(AskAction(question: question, choices: choices, variable: into ?? ""))
+            let defaultChoice = m.take("default").flatMap { reader.string($0, what: "default") }
+            if let defaultChoice, !choices.isEmpty, !choices.contains(defaultChoice), let node = m.keyNode("default") {
+                reader.error(node, "default `\(defaultChoice)` is not one of the choices (\(choices.joined(separator: ", ")))")
+            }
+            return .ask(AskAction(question: question, choices: choices, variable: into ?? "", defaultChoice: defaultChoice))
         case "manual":
             guard let instruction = text(body, kind, &reader) else { return nil }
             return .manual(ManualAction(instruction: instruction))

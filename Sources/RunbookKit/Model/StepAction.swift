@@ -133,10 +133,13 @@ public struct AskAction: Sendable, Hashable {
     public var choices: [String]
     /// The variable the answer goes into (`vars.NAME`); the step id by default.
     public var variable: String
-    public init(question: String, choices: [String], variable: String) {
+    /// What Enter answers at the shell (`default:`).
+    public var defaultChoice: String?
+    public init(question: String, choices: [String], variable: String, defaultChoice: String? = nil) {
         self.question = question
         self.choices = choices
         self.variable = variable
+        self.defaultChoice = defaultChoice
     }
 }
 

@@ -51,7 +51,7 @@ public struct StepKind: Sendable, Hashable {
                 "net_rx_bytes", "net_tx_bytes", "collect_ms", "row_count", "rows",
             ],
             resultPrefixes: ["disk."], target: "local"),
-        StepKind(name: "ask", keys: ["choices", "into"], results: ["answer"]),
+        StepKind(name: "ask", keys: ["choices", "into", "default"], results: ["answer"]),
         StepKind(name: "manual", keys: [], results: []),
         StepKind(name: "runbook", keys: ["mode"], results: ["runbook", "findings", "worst"]),
         StepKind(name: "sweep", keys: [], results: ["start_with", "causes", "findings", "worst"]),

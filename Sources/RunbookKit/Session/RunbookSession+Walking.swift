@@ -60,7 +60,7 @@ extension RunbookSession {
             let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
             guard case .ask(let a) = rendered.action else { return finish() }
             let variable = a.variable.isEmpty ? step.id : a.variable
-            let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices)
+            let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices, defaultChoice: a.defaultChoice)
             records.append(.question(step: qualified, text: q.text, choices: q.choices))
             phase = .asking(index)
             pending = .ask(q)

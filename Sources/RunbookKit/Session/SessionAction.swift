@@ -24,6 +24,8 @@ public struct Question: Sendable, Hashable {
     public var variable: String
     public var text: String
     public var choices: [String]
+    /// What a person means by pressing Enter; nobody at the keyboard still leaves it unanswered.
+    public var defaultChoice: String? = nil
 }
 
 /// A remediation waiting for a person's confirmation.

@@ -91,16 +91,30 @@ extension ShellSession: StepperHost {
             guard !finishAnnounced else { return }
             finishAnnounced = true
             console.line("\(style.outcome(status)) — \(s.runbook.id) finished. `findings` lists what it found; `fix` offers remediations.")
+            offerToContinue(s)
         }
+    }
+
+    /// After a sweep: the runbook its diagnosis starts with, walked step by
+    /// step if the operator wants (a script is only told how).
+    func offerToContinue(_ s: RunbookSession) {
+        guard let next = s.diagnosis?.startWith, next != s.runbook.id, Interrupts.endingSignal == nil else { return }
+        guard reader.isInteractive else { return console.line(style.dim("`start \(next)` walks the runbook the diagnosis names")) }
+        guard readAnswer("Continue with \(next), step by step? [Y/n] ").map({ !$0.lowercased().hasPrefix("n") }) == true else {
+            return console.line(style.dim("`start \(next)` walks it when you want"))
+        }
+        start(next)
     }
 
     // MARK: - StepperHost
 
     func answer(_ q: Question) -> Reply {
         if let preset = presets[q.variable] ?? presets[q.step] { return .answer(preset.value, by: preset.by) }
-        console.line(style.cyan("? ") + q.text + (q.choices.isEmpty ? "" : "  [\(q.choices.joined(separator: " | "))]"))
+        let enter = q.defaultChoice.map { style.dim(" (Enter: \($0))") } ?? ""
+        console.line(style.cyan("? ") + q.text + (q.choices.isEmpty ? "" : "  [\(q.choices.joined(separator: " | "))]") + enter)
         while true {
-            guard let answer = readAnswer("> ") else { return .none(reason: "skipped by the operator") }
+            guard let typed = readAnswer("> ") else { return .none(reason: "skipped by the operator") }
+            let answer = typed.isEmpty ? (q.defaultChoice ?? typed) : typed
             if q.choices.isEmpty || q.choices.contains(answer) { return .answer(answer, by: .operatorInput) }
             // A script gets one try: asking again would swallow its next commands.
             guard reader.isInteractive else {
@@ -141,7 +155,12 @@ extension ShellSession: StepperHost {
     }
 
     /// The operator runs each diagnostic step with Enter; fixes and their checks run on.
-    func pauses(before step: PendingStep) -> Bool { step.purpose == .diagnose }
+    /// Before each diagnostic step, but not a sweep: it only reads, and
+    /// answering the question before it (\"unknown\") asked for it.
+    func pauses(before step: PendingStep) -> Bool {
+        if case .sweep = step.step.action { return false }
+        return step.purpose == .diagnose
+    }
 
     func interruption() -> @Sendable () -> Bool {
         let mark = Interrupts.mark
