@@ -30,6 +30,10 @@ public struct RunbookGraph: Sendable {
             let label: String
             if case .ask(let a) = step.action { label = a.question } else { label = "\(i + 1). \(step.title)" }
             if case .runbook(let r) = step.action { nodes.append(Node(id: step.id, label: label + " (\(r.id))", shape: .step)); continue }
+            if case .sweep(let w) = step.action {
+                nodes.append(Node(id: step.id, label: label + " (sweeps \(w.runbooks.count) runbooks)", shape: .step))
+                continue
+            }
             nodes.append(Node(id: step.id, label: label, shape: isDecision ? .decision : .step))
         }
         nodes.append(Node(id: Branch.end, label: "end", shape: .end))

@@ -80,8 +80,11 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     func present(_ event: TranscriptEvent) {
         if let board = lock.withLock({ board }), board.take(event) { return }
         switch event {
-        case .stepStarted(let step, _, "sweep", _, let detail):
-            lock.withLock { running += 1 }
+        case .stepStarted(let step, let title, "sweep", _, let detail):
+            lock.withLock {
+                titles[step] = title
+                running += 1
+            }
             if isShell { console.line(style.dim("running \(step): ") + detail) }
             let live = isShell && spinner.isEnabled && !holdsDisplay
             lock.withLock { board = SweepBoard(step: step, console: console, style: style, redactor: redactor, live: live) }
