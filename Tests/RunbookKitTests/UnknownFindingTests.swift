@@ -20,7 +20,8 @@ import Testing
               - id: said-later
                 when: steps.later.exit_code != 0
                 severity: critical
-                message: later failed
+                message: "later failed with ${steps.later.exit_code:-no code}, as ${json.database.error} says"
+
               - id: slow
                 when: latency_ms > 500
                 severity: warning
@@ -56,5 +57,14 @@ import Testing
         _ = slow.stepFinished(StepResult(status: .ok, values: ["latency_ms": .number(900)]))
         #expect(slow.findings.contains { $0.id == "said-later" && $0.level == "unknown" })
         #expect(slow.outcome == .warning, "a warning outranks what could not be known")
+    }
+
+    @Test func aMessageNeverShowsAnUnexpandedName() throws {
+        var s = try session()
+        _ = s.start()
+        _ = s.stepFinished(StepResult(status: .ok, values: ["latency_ms": .number(3)]))
+        let unknown = try #require(s.findings.first { $0.id == "said-later" })
+        #expect(!unknown.message.contains("${"), "\(unknown.message)")
+        #expect(unknown.message == "unknown: `steps.later.exit_code` has no value (later failed with no code, as null says)")
     }
 }

@@ -19,6 +19,31 @@ public indirect enum Expression: Sendable, Hashable {
         case greater = ">", greaterOrEqual = ">=", matches = "=~", notMatches = "!~"
     }
 
+    /// Names that have a value, not null, whenever the expression holds: a
+    /// name tested as true, compared by order, matched, or equal to a value;
+    /// both sides of an `and`, what both sides of an `or` guarantee.
+    public var guaranteed: Set<String> {
+        switch self {
+        case .literal, .not: return []
+        case .name(let n, _): return [n]
+        case .and(let a, let b): return a.guaranteed.union(b.guaranteed)
+        case .or(let a, let b): return a.guaranteed.intersection(b.guaranteed)
+        case .compare(let a, let op, let b):
+            func named(_ e: Expression) -> Set<String> {
+                if case .name(let n, _) = e { return [n] }
+                return []
+            }
+            switch op {
+            case .less, .lessOrEqual, .greater, .greaterOrEqual, .matches: return named(a).union(named(b))
+            case .equal:
+                if case .literal(let v) = b, v != .null { return named(a) }
+                if case .literal(let v) = a, v != .null { return named(b) }
+                return []
+            case .notEqual, .notMatches: return []
+            }
+        }
+    }
+
     /// Every name the expression reads, in order.
     public var names: [String] {
         switch self {

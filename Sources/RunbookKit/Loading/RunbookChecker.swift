@@ -59,6 +59,7 @@ enum RunbookChecker {
             checkNames(in: step.findings.map(\.condition), at: stepNode(i, "findings"), known: declaredSteps, reader: &reader)
             checkNames(in: step.next.compactMap(\.condition), at: stepNode(i, "next"), known: declaredSteps, reader: &reader)
             checkResults(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
+            checkMessages(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
@@ -157,6 +158,44 @@ enum RunbookChecker {
             }
             reader.error(
                 at, "`\(name)`: \(kind.name) steps have no result `\(result)`\(Suggestion.hint(for: result, in: kind.knownResults))")
+        }
+    }
+
+    /// Targets every session has (rbsh falls back to defaults for them); others may be null.
+    static let alwaysTargets: Set<String> = [
+        "postgres", "postgres.host", "postgres.port", "redis", "redis.host", "redis.port",
+        "api", "api.host", "api.port", "api.scheme", "api.ws",
+    ]
+
+    /// A message never shows `${...}` or `null`: each name it reads is one its
+    /// condition guarantees, a result of its own step (a step that ran has
+    /// every name, null at worst; one that could not run gives no finding),
+    /// an input with a default, a target every session has, or it has a fallback.
+    private static func checkMessages(of step: Step, in runbook: Runbook, node: Node, reader: inout NodeReader) {
+        let defaulted = Set(runbook.inputs.filter { $0.defaultValue != nil }.map(\.id))
+        for (j, finding) in step.findings.enumerated() {
+            let guaranteed = finding.condition.guaranteed
+            for (name, hasFallback) in Template.references(in: finding.message) where !hasFallback && !guaranteed.contains(name) {
+                let why: String
+                if name.hasPrefix("steps.") {
+                    why = "another step's result may be unknown (that step may not have run)"
+                } else if name.hasPrefix("vars.") || name.hasPrefix("inputs.") {
+                    let input = String(name.drop(while: { $0 != "." }).dropFirst())
+                    if defaulted.contains(input) { continue }
+                    why = "`\(input)` is not an input with a default"
+                } else if name.hasPrefix("targets.") {
+                    if alwaysTargets.contains(String(name.dropFirst("targets.".count))) { continue }
+                    why = "not every platform has that target"
+                } else {
+                    continue
+                }
+                let items = node["findings"]?.sequence.map(Array.init) ?? []
+                let at = j < items.count ? (items[j]["message"] ?? items[j]) : node
+                reader.error(
+                    at,
+                    "the message of `\(finding.id)` reads `${\(name)}`, which its condition does not guarantee: \(why); test it in `when`, or give a fallback: `${\(name):-...}`"
+                )
+            }
         }
     }
 

@@ -6,7 +6,9 @@ public enum Template {
     /// Replaces each `${name}` with its value's text. A name with no value
     /// and no fallback is reported in `missing` and left as written, so the
     /// operator sees it.
-    public static func render(_ text: String, in scope: some ValueScope) -> (text: String, missing: [String]) {
+    /// `unknownAs` replaces a name with no value instead (a finding's message
+    /// shows `?`, never `${...}`); it is still reported in `missing`.
+    public static func render(_ text: String, in scope: some ValueScope, unknownAs: String? = nil) -> (text: String, missing: [String]) {
         guard text.contains("${") else { return (text, []) }
         var out = ""
         var missing: [String] = []
@@ -32,7 +34,7 @@ public enum Template {
                 out += fallback
             } else {
                 missing.append(name)
-                out += rest[open.lowerBound...close]
+                if let unknownAs { out += unknownAs } else { out += rest[open.lowerBound...close] }
             }
             rest = rest[rest.index(after: close)...]
         }
@@ -50,6 +52,19 @@ public enum Template {
             rest = after[after.index(after: close)...]
         }
         return false
+    }
+
+    /// The names a text refers to, and whether each has a fallback.
+    public static func references(in text: String) -> [(name: String, hasFallback: Bool)] {
+        var out: [(String, Bool)] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+            let inner = rest[open.upperBound..<close]
+            let dash = inner.range(of: ":-")
+            out.append(((dash.map { inner[..<$0.lowerBound] } ?? inner).trimmingCharacters(in: .whitespaces), dash != nil))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out
     }
 
     /// The names a text refers to.

@@ -15,7 +15,7 @@ extension RunbookSession {
             let id = prefix + rule.id
             switch rule.condition.evaluate(in: scope) {
             case .value(let v) where v.isTruthy:
-                let message = Template.render(rule.message, in: scope).text
+                let message = Template.render(rule.message, in: scope, unknownAs: "?").text
                 found.append(Finding(id: id, severity: rule.severity, message: message, step: qualified, runbook: books[prefix]))
             case .value:
                 continue
@@ -26,7 +26,7 @@ extension RunbookSession {
                 found.append(
                     Finding(
                         id: id, severity: rule.severity,
-                        message: "unknown: `\(name)` has no value (\(rule.message))",
+                        message: "unknown: `\(name)` has no value (\(Template.render(rule.message, in: scope, unknownAs: "?").text))",
                         step: qualified, state: .unknown, runbook: books[prefix]))
             }
         }
