@@ -13,11 +13,14 @@ public final class APIStub: @unchecked Sendable {
     let redisURL: String
     /// The `ws-broken` fault: /ws answers like a plain page, no upgrade.
     let brokenWebSocket: Bool
+    /// The shape of its health answer.
+    let flavour: APIFlavour
 
     public init(
         port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
-        brokenWebSocket: Bool = false
+        brokenWebSocket: Bool = false, flavour: APIFlavour = .nested
     ) {
+        self.flavour = flavour
         self.port = port
         self.tls = tls
         self.databaseURL = databaseURL
@@ -129,9 +132,22 @@ public final class APIStub: @unchecked Sendable {
         }
         let healthy = database.hasPrefix(#"{"ok":true"#) && redis.hasPrefix(#"{"ok":true"#)
         let ms = Int(Date().timeIntervalSince(started) * 1000)
-        let body =
-            #"{"status":"\#(healthy ? "healthy" : "unhealthy")","database":\#(database),"redis":\#(redis),"response_time_ms":\#(ms)}"#
-        respond(fd, healthy ? 200 : 503, json: body)
+        switch flavour {
+        case .nested:
+            let body =
+                #"{"status":"\#(healthy ? "healthy" : "unhealthy")","database":\#(database),"redis":\#(redis),"response_time_ms":\#(ms)}"#
+            respond(fd, healthy ? 200 : 503, json: body)
+        case .actuator:
+            // Spring Boot Actuator's shape: UP or DOWN, each component's details beside it.
+            func component(_ nested: String) -> String {
+                guard !nested.hasPrefix(#"{"ok":true"#) else { return #"{"status":"UP"}"# }
+                let error = nested.range(of: #""error":"#).map { String(nested[$0.upperBound...].dropLast()) } ?? #""unknown""#
+                return #"{"status":"DOWN","details":{"error":\#(error)}}"#
+            }
+            let body =
+                #"{"status":"\#(healthy ? "UP" : "DOWN")","components":{"db":\#(component(database)),"redis":\#(component(redis))}}"#
+            respond(fd, healthy ? 200 : 503, json: body)
+        }
     }
 
     private func webSocket(_ fd: any StubConnection, headers: [String: String]) {

@@ -21,11 +21,12 @@ public struct Lab: Sendable {
     // MARK: - up
 
     @discardableResult
-    public func up() throws -> LabState {
-        if let existing = state {
+    public func up(flavour: APIFlavour = .nested) throws -> LabState {
+        if var existing = state {
             let s = status(existing)
             if s.allSatisfy(\.running) {
                 log("the lab is already up")
+                if existing.flavour != flavour { try switchAPI(&existing, to: flavour) }
                 return existing
             }
             log("the lab is partly up; restarting it")
@@ -38,7 +39,8 @@ public struct Lab: Sendable {
             apiPort: LabState.port("RBSH_LAB_API_PORT", default: 18000),
             apiTLSPort: LabState.port("RBSH_LAB_API_TLS_PORT", default: 18443),
             password: Self.randomPassword(),
-            startedAt: Date()
+            startedAt: Date(),
+            flavour: flavour
         )
         for (name, port) in [
             ("PostgreSQL", state.postgresPort), ("Redis", state.redisPort), ("the API stub", state.apiPort),
@@ -93,25 +95,43 @@ public struct Lab: Sendable {
         let pg = listening(state.postgresPort)
         let redis = listening(state.redisPort)
         let apiPID = Daemon.readPID(state.apiPID)
-        let api = apiPID.map(Daemon.isAlive) == true && listening(state.apiPort) && listening(state.apiTLSPort)
+        let api =
+            apiPID.map(Daemon.isAlive) == true && listening(state.apiPort) && (!state.flavour.servesTLS || listening(state.apiTLSPort))
         return [
             ComponentStatus(name: "postgres", running: pg, detail: Redaction.redactURL(state.postgresURL)),
             ComponentStatus(name: "redis", running: redis, detail: Redaction.redactURL(state.redisURL)),
-            ComponentStatus(name: "api", running: api, detail: "\(state.apiURL), \(state.apiTLSURL)"),
+            ComponentStatus(
+                name: "api", running: api,
+                detail: (state.flavour.servesTLS ? "\(state.apiURL), \(state.apiTLSURL)" : state.apiURL) + " (\(state.flavour.rawValue))"),
         ]
     }
 
     // MARK: - the API stub
 
-    func startAPI(_ state: LabState, extra: [String] = []) throws {
-        let pid = try Daemon.start(
-            [
-                Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
-                "--certificate", state.serverCertificate, "--key", state.serverKey,
-            ] + extra,
-            environment: ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL],
-            log: state.apiLog
-        )
+    /// Starts the API of the lab's flavour; `brokenWebSocket` for the ws-broken fault.
+    func startAPI(_ state: LabState, brokenWebSocket: Bool = false) throws {
+        let argv: [String]
+        let environment: [String: String]
+        switch state.flavour {
+        case .nested:
+            argv =
+                [
+                    Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
+                    "--certificate", state.serverCertificate, "--key", state.serverKey,
+                ] + (brokenWebSocket ? ["--broken-websocket"] : [])
+            environment = ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL]
+        case .actuator:
+            // A process of its own name and command line, configured the way applications usually are.
+            let fm = FileManager.default
+            try? fm.createDirectory(atPath: (state.apiProgram as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if (try? fm.destinationOfSymbolicLink(atPath: state.apiProgram)) != Daemon.selfExecutable {
+                try? fm.removeItem(atPath: state.apiProgram)
+                try fm.createSymbolicLink(atPath: state.apiProgram, withDestinationPath: Daemon.selfExecutable)
+            }
+            argv = [state.apiProgram, "--listen", "127.0.0.1:\(state.apiPort)"] + (brokenWebSocket ? ["--broken-websocket"] : [])
+            environment = ["DATABASE_URL": state.postgresURL, "REDIS_URL": state.redisURL]
+        }
+        let pid = try Daemon.start(argv, environment: environment, log: state.apiLog)
         try "\(pid)\n".write(toFile: state.apiPID, atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -125,6 +145,16 @@ public struct Lab: Sendable {
         let tail =
             (try? String(contentsOfFile: state.apiLog, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: " | ") ?? ""
         throw LabError("the API stub did not become healthy: \(tail)")
+    }
+
+    /// Serves the other API flavour on a lab that is up: the API restarted, the state saved.
+    public func switchAPI(_ state: inout LabState, to flavour: APIFlavour) throws {
+        guard state.flavour != flavour else { return }
+        stopAPI(state)
+        state.flavour = flavour
+        try state.save()
+        log("serving the \(flavour.rawValue) API: \(flavour.summary)")
+        try startAPI(state)
     }
 
     /// Stops the API stub (its port is free afterwards).

@@ -88,8 +88,17 @@ public struct LabFaults: Sendable {
         }
     }
 
+    /// Why the fault cannot be injected into this lab's API flavour, if it cannot.
+    public func inapplicable(_ name: String) -> String? {
+        if name == "tls-expiring", !state.flavour.servesTLS {
+            return "the \(state.flavour.rawValue) API serves no TLS: there is no certificate to expire"
+        }
+        return nil
+    }
+
     public func inject(_ name: String) throws {
         guard Self.named(name) != nil else { throw LabError("no fault `\(name)`; `rbsh lab faults` lists them") }
+        if let why = inapplicable(name) { throw LabError(why) }
         guard !isActive(name) else { return }
         switch name {
         case "postgres-down":
@@ -162,7 +171,7 @@ public struct LabFaults: Sendable {
             lab.stopAPI(state)
         case "ws-broken":
             lab.stopAPI(state)
-            try lab.startAPI(state, extra: ["--broken-websocket"])
+            try lab.startAPI(state, brokenWebSocket: true)
         case "tls-expiring":
             try LabCertificates(state: state).issue(days: 5)
             lab.stopAPI(state)

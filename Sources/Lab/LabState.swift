@@ -12,6 +12,8 @@ public struct LabState: Codable, Sendable, Hashable {
     public var apiTLSPort: Int
     public var password: String
     public var startedAt: Date
+    /// Which management API it serves.
+    public var flavour: APIFlavour
 
     public var postgresURL: String { "postgres://postgres:\(password)@127.0.0.1:\(postgresPort)/network_probe" }
     public var redisURL: String { "redis://:\(password)@127.0.0.1:\(redisPort)/0" }
@@ -27,10 +29,12 @@ public struct LabState: Codable, Sendable, Hashable {
     /// its PostgreSQL log, its "service manager" (`rbsh lab`), the stub's TLS
     /// port, and the CA its certificate is verified against.
     public var targetExtras: [String: String] {
-        [
-            "postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable,
-            "api.tls_port": String(apiTLSPort), "ca_file": caCertificate,
-        ]
+        var extras = ["postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable]
+        if flavour.servesTLS {
+            extras["api.tls_port"] = String(apiTLSPort)
+            extras["ca_file"] = caCertificate
+        }
+        return extras
     }
 
     var postgresData: String { directory + "/postgres" }
@@ -41,6 +45,8 @@ public struct LabState: Codable, Sendable, Hashable {
     var redisPID: String { directory + "/redis.pid" }
     var apiPID: String { directory + "/api.pid" }
     var apiLog: String { directory + "/api.log" }
+    /// The link to rbsh the actuator flavour runs as, so its process has a name of its own.
+    var apiProgram: String { directory + "/bin/" + APIFlavour.actuatorProgram }
     var faultsDir: String { directory + "/faults" }
 
     /// `RBSH_LAB_DIR`, else a folder under /tmp that the PostgreSQL user can
@@ -80,9 +86,14 @@ public struct LabState: Codable, Sendable, Hashable {
         apiTLSPort = try c.decodeIfPresent(Int.self, forKey: .apiTLSPort) ?? 18443
         password = try c.decode(String.self, forKey: .password)
         startedAt = try c.decodeIfPresent(Date.self, forKey: .startedAt) ?? Date()
+        flavour = try c.decodeIfPresent(APIFlavour.self, forKey: .flavour) ?? .nested
     }
 
-    init(directory: String, postgresPort: Int, redisPort: Int, apiPort: Int, apiTLSPort: Int, password: String, startedAt: Date) {
+    init(
+        directory: String, postgresPort: Int, redisPort: Int, apiPort: Int, apiTLSPort: Int, password: String, startedAt: Date,
+        flavour: APIFlavour = .nested
+    ) {
+        self.flavour = flavour
         self.directory = directory
         self.postgresPort = postgresPort
         self.redisPort = redisPort

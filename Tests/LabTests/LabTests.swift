@@ -80,3 +80,43 @@ struct LabTests {
         #expect(bad.stderr.contains("no fault `no-such-fault`"))
     }
 }
+
+/// The lab's second API differs from the first in all the guide leaves open:
+/// its health JSON, its process name and command line, and TLS.
+@Suite(.enabled(if: LabFixture.isUp || LabFixture.isRequired))
+struct LabFlavourTests {
+    @Test func theActuatorAPIIsAnotherProgramWithAnotherAnswerAndNoTLS() async throws {
+        try await LabAccess.alone {
+            let lab = try LabFixture.require()
+            let switched = try RbshProcess.run(["lab", "flavour", "actuator"])
+            #expect(switched.status == 0, "\(switched.stderr)")
+            defer { _ = try? RbshProcess.run(["lab", "flavour", "nested"]) }
+            let health = try HTTPClient.request(url: lab.apiURL + "/api/v1/health", timeout: 5)
+            #expect(health.status == 200)
+            #expect(
+                String(decoding: health.body, as: UTF8.self)
+                    == #"{"status":"UP","components":{"db":{"status":"UP"},"redis":{"status":"UP"}}}"#)
+            let pid = try #require(
+                LabState.load().flatMap {
+                    Int32(
+                        (try? String(contentsOfFile: $0.directory + "/api.pid", encoding: .utf8))?.trimmingCharacters(
+                            in: .whitespacesAndNewlines) ?? "")
+                })
+            let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+            #expect(comm == "probe-api\n")
+            let cmdline = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).split(separator: 0).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            #expect(cmdline.dropFirst() == ["--listen", "127.0.0.1:\(lab.apiPort)"])
+            #expect((try? TCPSocket.connect(host: "127.0.0.1", port: lab.apiTLSPort, timeout: 1)) == nil, "no TLS port")
+            // The runbooks read it as they read the first: healthy, and TLS not checked.
+            let run = try RbshProcess.run(["run", "websocket-failure", "--format", "json", "--transcript", "/dev/null"])
+            #expect(run.status == 0, "\(run.stdout)")
+            #expect(run.stdout.contains(#""id":"no-tls-endpoint""#))
+            let back = try RbshProcess.run(["lab", "flavour", "nested"])
+            #expect(back.status == 0)
+            #expect(try HTTPClient.request(url: lab.apiURL + "/api/v1/health", timeout: 5).status == 200)
+            #expect((try? TCPSocket.connect(host: "127.0.0.1", port: lab.apiTLSPort, timeout: 1)) != nil, "TLS again")
+        }
+    }
+}

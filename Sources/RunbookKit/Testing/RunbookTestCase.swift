@@ -16,6 +16,7 @@ import Yams
 ///           remediations: {terminate-idle: verified}   # verified | applied | declined | not-offered
 ///           messages: {postgres-unreachable: "PostgreSQL at <host>:<n> is not accepting connections: <text>"}
 ///         ignore: [high-cpu]              # findings about the host, not the lab: left out of the comparison
+///         flavours: [nested]              # the lab's API flavours it holds on (default: every one)
 ///
 /// A case of a runbook that sweeps others may also expect `start_with`, the
 /// runbook its diagnosis names, and `causes`, the findings it ranks as causes
@@ -24,6 +25,8 @@ public struct RunbookTestCase: Sendable {
     public var name: String
     /// Lab faults injected before the walk, cleared after it.
     public var faults: [String]
+    /// The lab API flavours the case is for; empty for every one.
+    public var flavours: [String] = []
     public var answers: [String: String]
     public var allow: Risk?
     public var expectedStatus: OutcomeStatus?
@@ -87,7 +90,7 @@ public struct RunbookTestFile: Sendable {
             for (k, v) in expect["messages"]?.mapping ?? [:] {
                 if let key = k.string, let value = v.string { messages[key] = value }
             }
-            let known: Set<String> = ["name", "fault", "faults", "answers", "allow", "expect", "ignore"]
+            let known: Set<String> = ["name", "fault", "faults", "answers", "allow", "expect", "ignore", "flavours"]
             for (k, _) in c.mapping ?? [:] where !known.contains(k.string ?? "") {
                 throw fail(k, "unknown key `\(k.string ?? "?")` in a case\(Suggestion.hint(for: k.string ?? "", in: known))")
             }
@@ -99,6 +102,7 @@ public struct RunbookTestFile: Sendable {
                 expectedRemediations: remediations, expectedMessages: messages,
                 expectedStart: expect["start_with"]?.string, expectedCauses: expect["causes"]?.sequence?.compactMap(\.string))
             testCase.ignored = Set(c["ignore"]?.sequence?.compactMap(\.string) ?? [])
+            testCase.flavours = c["flavours"]?.sequence?.compactMap(\.string) ?? []
             cases.append(testCase)
         }
         return RunbookTestFile(runbook: runbook, cases: cases, path: path)

@@ -9,7 +9,7 @@ extension RbshCommand {
         static let configuration = CommandConfiguration(
             commandName: "lab",
             abstract: "The local lab: PostgreSQL, Redis and the management API stub, with injectable faults.",
-            subcommands: [Up.self, Down.self, Status.self, Faults.self, Inject.self, Clear.self, ServeAPI.self, Hold.self]
+            subcommands: [Up.self, Down.self, Status.self, Flavour.self, Faults.self, Inject.self, Clear.self, ServeAPI.self, Hold.self]
         )
     }
 }
@@ -33,9 +33,14 @@ extension RbshCommand.LabCommand {
         @Option(help: ArgumentHelp("Inject this fault once it is up.", valueName: "fault"))
         var fault: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "Which management API: nested (rbsh's stub, with TLS) or actuator (probe-api, plain HTTP).", valueName: "flavour"))
+        var flavour: APIFlavour = .nested
+
         func run() throws {
             let state: LabState
-            do { state = try RbshCommand.LabCommand.lab().up() } catch { throw fail("lab up: \(error)") }
+            do { state = try RbshCommand.LabCommand.lab().up(flavour: flavour) } catch { throw fail("lab up: \(error)") }
             for f in fault {
                 do { try LabFaults(state: state).inject(f) } catch { throw fail("inject \(f): \(error)") }
                 print("lab: fault \(f) injected")
@@ -71,6 +76,25 @@ extension RbshCommand.LabCommand {
             print("faults    \(active.isEmpty ? "none" : active.joined(separator: ", "))")
             print("folder    \(state.directory)")
             if !components.allSatisfy(\.running) { throw ExitCode(1) }
+        }
+    }
+
+    /// `rbsh lab flavour [NAME]`: which management API the lab serves, or serve the other one.
+    struct Flavour: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say which management API the lab serves, or serve another: nested or actuator.")
+        @Argument(
+            help: "nested (rbsh's stub: nested health JSON, HTTP and HTTPS) or actuator (probe-api: Actuator health JSON, plain HTTP).")
+        var flavour: APIFlavour?
+
+        func run() throws {
+            var state = try RbshCommand.LabCommand.requireState()
+            guard let flavour else {
+                print("\(state.flavour.rawValue): \(state.flavour.summary)")
+                return
+            }
+            do { try RbshCommand.LabCommand.lab().switchAPI(&state, to: flavour) } catch { throw fail("\(error)") }
+            print("lab: the API is \(flavour.rawValue): \(flavour.summary)")
         }
     }
 
@@ -137,3 +161,5 @@ extension RbshCommand.LabCommand {
         }
     }
 }
+
+extension APIFlavour: ExpressibleByArgument {}

@@ -39,7 +39,8 @@ extension RbshCommand {
             }
             let work = NSTemporaryDirectory() + "rbsh-test-\(getpid())"
             try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-            var passed = 0, failed = 0
+            var passed = 0, failed = 0, skipped = 0
+            print("lab API: \(lab.flavour.rawValue) (\(lab.flavour.summary))")
             for file in files {
                 let book: Runbook
                 do { book = try catalogue.resolve(file.runbook) } catch {
@@ -48,6 +49,11 @@ extension RbshCommand {
                     continue
                 }
                 for c in file.cases {
+                    if let why = Self.skipReason(c, lab: lab) {
+                        skipped += 1
+                        print("○ \(file.runbook): \(c.name) (not on this lab: \(why))")
+                        continue
+                    }
                     let (diffs, ms, transcript) = runCase(c, book: book, lab: lab, catalogue: catalogue, work: work)
                     if diffs.isEmpty {
                         passed += 1
@@ -60,9 +66,18 @@ extension RbshCommand {
                     }
                 }
             }
-            print("\(passed) passed, \(failed) failed")
+            print("\(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) not for the \(lab.flavour.rawValue) API" : ""))
             if failed == 0 { try? FileManager.default.removeItem(atPath: work) }
             if failed > 0 { throw ExitCode(1) }
+        }
+
+        /// Why a case does not apply to this lab: it is for another API flavour, or a fault cannot be injected into this one.
+        static func skipReason(_ c: RunbookTestCase, lab: LabState) -> String? {
+            if !c.flavours.isEmpty, !c.flavours.contains(lab.flavour.rawValue) {
+                return "for the \(c.flavours.joined(separator: ", ")) API"
+            }
+            let faults = LabFaults(state: lab)
+            return c.faults.lazy.compactMap { faults.inapplicable($0) }.first
         }
 
         func runCase(_ c: RunbookTestCase, book: Runbook, lab: LabState, catalogue: RunbookCatalogue, work: String)

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// `probe-api --listen HOST:PORT`: the lab's second management API, run
+/// through a link named `probe-api` so that it is a process of its own
+/// name, configured from DATABASE_URL and REDIS_URL as applications are.
+public struct ProbeAPICommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: APIFlavour.actuatorProgram,
+        abstract: "The lab's Actuator-style management API (plain HTTP), as `rbsh lab up --flavour actuator` runs it.")
+
+    /// Whether this process was started as `probe-api`.
+    public static var isInvoked: Bool {
+        (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) == APIFlavour.actuatorProgram
+    }
+
+    @Option(help: ArgumentHelp("Where to listen (loopback only).", valueName: "127.0.0.1:port"))
+    var listen = "127.0.0.1:8000"
+
+    @Flag(help: "Answer /ws without upgrading (the ws-broken fault).")
+    var brokenWebsocket = false
+
+    public init() {}
+
+    public func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let db = env["DATABASE_URL"], let redis = env["REDIS_URL"] else {
+            throw fail("probe-api needs DATABASE_URL and REDIS_URL", code: 64)
+        }
+        guard let colon = listen.lastIndex(of: ":"), listen[..<colon] == "127.0.0.1", let port = Int(listen[listen.index(after: colon)...])
+        else {
+            throw fail("--listen takes 127.0.0.1:PORT, got `\(listen)`", code: 64)
+        }
+        do {
+            try APIStub(port: port, tls: nil, databaseURL: db, redisURL: redis, brokenWebSocket: brokenWebsocket, flavour: .actuator)
+                .serve()
+        } catch { throw fail("\(error)") }
+    }
+}
