@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -26,9 +28,11 @@ let package = Package(
         .target(
             name: "RunbookShell",
             dependencies: [
-                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab",
+                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -41,6 +45,11 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedFiles"]
         ),
+        // Alertmanager's notifications, the rules that map them to runbooks, and the queue of runs they start.
+        .target(
+            name: "AlertReceiving",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Head-and-tail capture of a step's output, for the clients and the transcript alike.
         .target(name: "OutputCapture", swiftSettings: strict),
         // Connection clients: PostgreSQL, Redis, sockets, TLS, HTTP, WebSocket, processes, /proc. No runbook model.
@@ -76,6 +85,7 @@ let package = Package(
         .testTarget(
             name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AlertReceivingTests", dependencies: ["AlertReceiving", "TestSupport", "Clients"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

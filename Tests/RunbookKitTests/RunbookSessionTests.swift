@@ -70,6 +70,19 @@ import Testing
         #expect(s.trail == ["ping", "count", "log"])
     }
 
+    @Test func aResolvedFindingStaysResolvedWhenItsStepRunsAgain() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        let count = try #require(s.runbook.step("count"))
+        _ = s.evaluate(count, qualified: "count", prefix: "", result: busy)
+        _ = s.evaluate(count, qualified: "count", prefix: "", result: calm)
+        #expect(s.findings.map(\.state) == [.resolved])
+        // A second verify attempt (another fix's finding still open) runs the step again.
+        _ = s.evaluate(count, qualified: "count", prefix: "", result: calm)
+        #expect(s.findings.map(\.state) == [.resolved], "what was fixed is still reported as fixed")
+        _ = s.evaluate(count, qualified: "count", prefix: "", result: busy)
+        #expect(s.findings.map(\.state) == [.open], "and open again when it holds again")
+    }
+
     @Test func branchesOnResultsAndReportsCriticalFindings() throws {
         var s = RunbookSession(runbook: try Self.book(), policy: .person)
         _ = s.start()

@@ -41,8 +41,8 @@ public enum HTTPClient {
     public static let bodyLimit = 4 << 20
 
     public static func request(
-        method: String = "GET", url: String, headers: [String: String] = [:], timeout: Double, caFile: String? = nil,
-        interrupted: @Sendable () -> Bool = { false }
+        method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double,
+        caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }
     ) throws(NetworkError) -> HTTPResponse {
         let target = try Target(url: url)
         let started = ContinuousClock.now
@@ -51,8 +51,9 @@ public enum HTTPClient {
         var head =
             "\(method) \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: rbsh\r\nAccept: */*\r\nConnection: close\r\n"
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        try socket.write(Array(head.utf8), deadline: deadline)
+        try socket.write(Array(head.utf8) + (body ?? []), deadline: deadline)
 
         var data: [UInt8] = []
         while data.count < bodyLimit + 65_536 {

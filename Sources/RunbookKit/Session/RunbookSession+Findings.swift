@@ -34,10 +34,14 @@ extension RunbookSession {
         var updated: [Finding] = []
         for old in findings {
             guard ruleIDs.contains(old.id) else { updated.append(old); continue }
-            if old.state == .open, !found.contains(where: { $0.id == old.id && $0.state == .open }) {
+            // Found again: the new one stands. Open and no longer holding: resolved. Resolved: stays so.
+            if found.contains(where: { $0.id == old.id }) { continue }
+            if old.state == .open {
                 var resolved = old
                 resolved.state = .resolved
                 updated.append(resolved)
+            } else if old.state == .resolved {
+                updated.append(old)
             }
         }
         findings = updated + found

@@ -43,6 +43,8 @@ public enum Decider: String, Sendable, Hashable, Codable {
     case policy = "policy"
     case replay = "replay"
     case defaultValue = "default"
+    /// A rule of `rbsh serve`'s config, for the alert that started the run.
+    case alert = "alert"
 }
 
 /// How a session was driven, as its `session_start` event says.

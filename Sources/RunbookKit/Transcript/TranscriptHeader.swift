@@ -20,9 +20,11 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
     /// The transcript this session continues (`rbsh resume`), and its SHA-256 as it was then.
     public var continues: String?
     public var continuesSHA256: String?
+    /// The alert that started the session (`rbsh serve`, `rbsh run --alert`).
+    public var alert: AlertOrigin?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, started, user, host, command, runbook, targets, pid, continues
+        case format, version, started, user, host, command, runbook, targets, pid, continues, alert
         case rbshVersion = "rbsh_version"
         case continuesSHA256 = "continues_sha256"
     }
@@ -60,5 +62,25 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The Alertmanager group whose notification started a session.
+public struct AlertOrigin: Sendable, Hashable, Codable {
+    public var groupKey: String
+    public var status: String
+    public var labels: [String: String]
+    public var annotations: [String: String]
+
+    public init(groupKey: String, status: String, labels: [String: String], annotations: [String: String]) {
+        self.groupKey = groupKey
+        self.status = status
+        self.labels = labels
+        self.annotations = annotations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, labels, annotations
+        case groupKey = "group_key"
     }
 }

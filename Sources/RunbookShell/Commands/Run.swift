@@ -1,3 +1,4 @@
+import AlertReceiving
 import ArgumentParser
 import Foundation
 import Probes
@@ -17,6 +18,11 @@ extension RbshCommand {
 
         @Option(help: ArgumentHelp("Go on with the session this transcript left unfinished.", valueName: "transcript"))
         var resume: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Run the runbook the config's alert rules pick for this saved Alertmanager notification (- for stdin).", valueName: "file"))
+        var alert: String?
 
         @Option(name: .customLong("answer"), help: ArgumentHelp("An answer to a question or input.", valueName: "key=value"))
         var answers: [String] = []
@@ -45,7 +51,9 @@ extension RbshCommand {
         @OptionGroup var targets: TargetOptions
 
         func validate() throws {
-            guard (runbook == nil) != (resume == nil) else { throw ValidationError("give a runbook, or --resume TRANSCRIPT (not both)") }
+            guard [runbook, resume, alert].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give a runbook, --resume TRANSCRIPT or --alert FILE (one of them)")
+            }
             if resume != nil, from != nil {
                 throw ValidationError("--from and --resume cannot go together: resume goes on where the walk stopped")
             }
@@ -64,7 +72,11 @@ extension RbshCommand {
             if let resume {
                 do { resumed = try ResumedWalk.load(resume, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
             }
-            let name = resumed?.book.id ?? runbook ?? ""
+            var fromAlert: (rule: AlertRule, origin: AlertOrigin, answers: [String: String])?
+            if let alert {
+                do { fromAlert = try Self.pickRule(alert, config: targets.config) } catch { throw fail("\(error)", code: 3) }
+            }
+            let name = resumed?.book.id ?? fromAlert?.rule.runbook ?? runbook ?? ""
             let book: Runbook
             do {
                 book = try catalogue.resolve(name)
@@ -80,13 +92,19 @@ extension RbshCommand {
             var presets: [String: (value: String, by: Decider)]
             do { presets = try loadAnswers() } catch { throw fail("\(error)", code: 64) }
             if let resumed { presets = resumed.presets(adding: presets) }
+            if let fromAlert {
+                // The rule's answers, unless a flag or the answers file says otherwise.
+                for (k, v) in fromAlert.answers where presets[k] == nil { presets[k] = (v, .alert) }
+            }
+            let allow = self.allow ?? fromAlert?.rule.allow.flatMap(Risk.init(rawValue:))
 
             let setup: SessionSetup
             do {
                 setup = try SessionSetup(
                     command: "run", runbook: book.id, targets: resolved.targets, secrets: resolved.secrets,
                     transcript: transcript, defaultName: book.id,
-                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun), continuing: resumed)
+                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun), continuing: resumed,
+                    alert: fromAlert?.origin)
             } catch {
                 throw fail("\(error)")
             }
@@ -146,6 +164,29 @@ extension RbshCommand {
                 throw ExitCode(128 + sig)
             }
             throw ExitCode(status.exitCode)
+        }
+
+        /// The rule the config picks for a saved notification; an error says why none.
+        static func pickRule(_ file: String, config: String?) throws -> (rule: AlertRule, origin: AlertOrigin, answers: [String: String]) {
+            let data: Data
+            if file == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                data = d
+            }
+            let n = try AlertmanagerNotification.decode(data)
+            let rules = try RbshConfig.load(explicit: config, environment: ProcessInfo.processInfo.environment).alerts.rules
+            guard let picked = AlertRule.pick(rules, for: n) else {
+                let labels = n.commonLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                throw ValidationError(
+                    "no alert rule matches \(labels.isEmpty ? "the alert" : labels)\(rules.isEmpty ? " (the config has no `alerts:`)" : "")"
+                )
+            }
+            return (
+                picked.rule, AlertOrigin(groupKey: n.groupKey, status: n.status, labels: picked.labels, annotations: picked.annotations),
+                picked.rule.answers(labels: picked.labels, annotations: picked.annotations)
+            )
         }
 
         func loadAnswers() throws -> [String: (value: String, by: Decider)] {

@@ -14,13 +14,19 @@ struct SessionSetup {
     /// `defaultName` under transcripts/, and records the session's start.
     init(
         command: String, runbook: String?, targets: Targets, secrets: [String],
-        transcript path: String?, defaultName: String, start: SessionStart, continuing: ResumedWalk? = nil
+        transcript path: String?, defaultName: String, start: SessionStart, continuing: ResumedWalk? = nil, alert: AlertOrigin? = nil
     ) throws(TranscriptError) {
         self.targets = targets
-        redactor = Redactor(secrets: secrets)
+        let redactor = Redactor(secrets: secrets)
+        self.redactor = redactor
         var header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: RbshCommand.version)
         header.continues = continuing?.earlier
         header.continuesSHA256 = continuing?.digest
+        header.alert = alert.map {
+            AlertOrigin(
+                groupKey: redactor.redact($0.groupKey), status: $0.status, labels: $0.labels.mapValues(redactor.redact),
+                annotations: $0.annotations.mapValues(redactor.redact))
+        }
         if let path {
             transcript = try TranscriptWriter(path: path, redactor: redactor, header: header)
         } else {

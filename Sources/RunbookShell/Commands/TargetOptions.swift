@@ -1,3 +1,4 @@
+import AlertReceiving
 import ArgumentParser
 import Clients
 import Foundation
@@ -93,6 +94,8 @@ struct RbshConfig {
     var redis: String?
     var api: String?
     var secrets: [String] = []
+    /// `alerts:` and `serve:`, for `rbsh serve` and `rbsh run --alert`.
+    var alerts = AlertConfig()
 
     static func load(explicit: String?, environment: [String: String]) throws -> RbshConfig {
         var candidates: [String] = []
@@ -115,6 +118,8 @@ struct RbshConfig {
             config.redis = targets?["redis"]?.string
             config.api = targets?["api"]?.string
             config.secrets = node?["secrets"]?.sequence?.compactMap(\.string) ?? []
+            do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ValidationError(error.description) }
+            if let token = config.alerts.serve.token { config.secrets.append(token) }
             return config
         }
         return RbshConfig()

@@ -1,0 +1,93 @@
+import AlertReceiving
+import Clients
+import Foundation
+import Logging
+import RunbookKit
+
+/// One run an alert started: the runbook walked unattended against the
+/// targets, its transcript (the alert in its header), a Markdown postmortem
+/// draft beside it, and a short summary POSTed where `serve.notify` says.
+struct AlertRun: Sendable {
+    let targets: Targets
+    let secrets: [String]
+    let runbookDirectories: [String]
+    let notify: String?
+    let logger: Logger
+
+    func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> AlertRunQueue.RunStatus {
+        let catalogue = RunbookCatalogue(directories: runbookDirectories)
+        let origin = AlertOrigin(groupKey: job.groupKey, status: "firing", labels: job.labels, annotations: job.annotations)
+        let start = SessionStart(mode: "alert", allow: job.allow ?? "none")
+        let book: Runbook
+        do { book = try catalogue.resolve(job.runbook) } catch {
+            // Recorded all the same: the transcript says why nothing ran.
+            if let setup = try? SessionSetup(
+                command: "serve", runbook: job.runbook, targets: targets, secrets: secrets, transcript: job.transcript,
+                defaultName: job.runbook, start: start, alert: origin)
+            {
+                let recorder = SessionRecorder(transcript: setup.transcript, presenter: nil)
+                _ = setup.end(.unknown, reason: "runbook \(job.runbook): \(error.description)", recorder: recorder)
+            }
+            logger.error(
+                "the rule names no usable runbook",
+                metadata: ["run": "\(job.id)", "runbook": "\(job.runbook)", "error": "\(error.description)"])
+            return .unknown
+        }
+        let setup: SessionSetup
+        do {
+            setup = try SessionSetup(
+                command: "serve", runbook: book.id, targets: targets, secrets: secrets, transcript: job.transcript,
+                defaultName: book.id, start: start, alert: origin)
+        } catch {
+            logger.error("the transcript cannot be written", metadata: ["run": "\(job.id)", "error": "\(error)"])
+            return .unknown
+        }
+        var answers: [String: (value: String, by: Decider)] = [:]
+        for (k, v) in job.answers { answers[k] = (v, .alert) }
+        let session = setup.session(
+            book, policy: RemediationPolicy(mode: .unattended(allow: job.allow.flatMap(Risk.init(rawValue:)))), answers: answers,
+            catalogue: catalogue)
+        let stepper = setup.stepper(session, presenter: nil, host: UnattendedHost(interrupted: stop), concurrent: true)
+        var status = stepper.run()
+        if stop() { status = max(status, .unknown) }
+        _ = setup.end(status, reason: stop() ? "rbsh serve stopped" : nil, recorder: stepper.recorder)
+        let markdown = (job.transcript as NSString).deletingPathExtension + ".md"
+        if let t = try? Transcript.read(path: job.transcript) {
+            try? TranscriptRendering.markdown(t).write(toFile: markdown, atomically: true, encoding: .utf8)
+        }
+        if let notify { post(notify, job: job, status: status, findings: stepper.session, redactor: setup.redactor) }
+        return AlertRunQueue.RunStatus(rawValue: status.rawValue) ?? .unknown
+    }
+
+    /// `{"run", "runbook", "status", "group_key", "transcript", "findings": [top 5]}` to `serve.notify`.
+    private func post(_ url: String, job: AlertRunQueue.Job, status: OutcomeStatus, findings session: RunbookSession, redactor: Redactor) {
+        struct Summary: Encodable {
+            struct Line: Encodable {
+                var id: String
+                var severity: String
+                var message: String
+            }
+            var run: String
+            var runbook: String
+            var status: String
+            var groupKey: String
+            var transcript: String
+            var findings: [Line]
+            enum CodingKeys: String, CodingKey {
+                case run, runbook, status, transcript, findings
+                case groupKey = "group_key"
+            }
+        }
+        let top = session.findings.filter { $0.state == .open && $0.severity > .info }.prefix(5)
+        let summary = Summary(
+            run: job.id, runbook: job.runbook, status: status.rawValue, groupKey: job.groupKey, transcript: job.transcript,
+            findings: top.map { .init(id: $0.id, severity: $0.level, message: redactor.redact($0.message)) })
+        guard let body = try? JSONEncoder().encode(summary) else { return }
+        do {
+            _ = try HTTPClient.request(
+                method: "POST", url: url, headers: ["Content-Type": "application/json"], body: Array(body), timeout: 5)
+        } catch {
+            logger.warning("the notify URL did not take the summary", metadata: ["run": "\(job.id)", "error": "\(error)"])
+        }
+    }
+}
