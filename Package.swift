@@ -9,7 +9,8 @@ let package = Package(
     name: "rbsh",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "rbsh", targets: ["rbsh"])
+        .executable(name: "rbsh", targets: ["rbsh"]),
+        .executable(name: "rbsh-serve", targets: ["rbsh-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,14 +26,22 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         .executableTarget(name: "rbsh", dependencies: ["RunbookShell"], swiftSettings: strict),
+        // `rbsh serve`, a program of its own: the HTTP server stays out of rbsh, which starts in milliseconds.
+        .executableTarget(
+            name: "rbsh-serve",
+            dependencies: [
+                "RunbookShell", "RunbookKit", "AlertReceiving", "Clients",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "RunbookShell",
             dependencies: [
                 "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

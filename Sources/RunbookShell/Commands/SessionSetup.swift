@@ -5,10 +5,10 @@ import RunbookKit
 /// What every command that records a session sets up the same way: the
 /// redactor, the transcript with its header and `session_start`, the
 /// recorder, and the stepper that walks a runbook against the targets.
-struct SessionSetup {
-    let targets: Targets
-    let redactor: Redactor
-    let transcript: TranscriptWriter
+public struct SessionSetup {
+    public let targets: Targets
+    public let redactor: Redactor
+    public let transcript: TranscriptWriter
 
     /// Opens the transcript at `path`, or (nil) a new one named after
     /// `defaultName` under transcripts/, and records the session's start.
@@ -35,8 +35,18 @@ struct SessionSetup {
         try transcript.write(.sessionStarted(start))
     }
 
+    /// A new session's set-up (not a resumed one), started by an alert when `alert` says which.
+    public init(
+        command: String, runbook: String?, targets: Targets, secrets: [String], transcript path: String?, defaultName: String,
+        start: SessionStart, alert: AlertOrigin?
+    ) throws(TranscriptError) {
+        try self.init(
+            command: command, runbook: runbook, targets: targets, secrets: secrets, transcript: path, defaultName: defaultName,
+            start: start, continuing: nil, alert: alert)
+    }
+
     /// A session of `book` whose included runbooks come from `catalogue`.
-    func session(
+    public func session(
         _ book: Runbook, policy: RemediationPolicy, answers: [String: (value: String, by: Decider)],
         catalogue: RunbookCatalogue
     ) -> RunbookSession {
@@ -46,7 +56,7 @@ struct SessionSetup {
     }
 
     /// The stepping loop for a session, recording into this transcript.
-    func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {
+    public func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {
         let recorder = SessionRecorder(transcript: transcript, presenter: presenter)
         let execution = StepExecution(runner: ProbeRunner(targets: targets), recorder: recorder, signal: { Interrupts.lastSignalName })
         return Stepper(session: session, execution: execution, host: host, concurrent: concurrent)
@@ -54,7 +64,7 @@ struct SessionSetup {
 
     /// Records the session's end (with the signal that ended it, if one
     /// did); the first write that failed, if any, as a one-line error.
-    func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder) -> String? {
+    public func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder) -> String? {
         let sig = Interrupts.endingSignal
         recorder.endSession(status, reason: sig.map(Interrupts.reason) ?? reason, signal: sig.map(Interrupts.name))
         return recorder.failure.map { "the transcript \(recorder.transcript?.path ?? transcript.path) is incomplete: \($0)" }

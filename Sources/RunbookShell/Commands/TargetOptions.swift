@@ -7,7 +7,9 @@ import RunbookKit
 import Yams
 
 /// The options every command takes to say what it diagnoses.
-struct TargetOptions: ParsableArguments {
+public struct TargetOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("postgres"),
         help: ArgumentHelp("PostgreSQL URL (else DATABASE_URL, the config, the lab, libpq's environment).", valueName: "url"))
@@ -26,13 +28,13 @@ struct TargetOptions: ParsableArguments {
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp("Config file (else ./rbsh.yaml, then $XDG_CONFIG_HOME/rbsh/config.yaml).", valueName: "path"))
-    var config: String?
+    public var config: String?
 
     @Option(name: .customLong("runbooks"), help: ArgumentHelp("Look for runbooks here first.", valueName: "dir"))
     var runbooks: String?
 
     /// Targets and secrets, resolved in order: flags, environment, config, the lab, defaults.
-    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedTargets {
+    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedTargets {
         let config = try RbshConfig.load(explicit: config, environment: environment)
         let lab = LabState.load()
         func pick(_ flag: String?, _ env: String, _ fromConfig: String?, _ fromLab: String?) -> (String?, String) {
@@ -67,14 +69,14 @@ struct TargetOptions: ParsableArguments {
             secrets: secrets, usingLab: [pg.1, rd.1, ap.1].contains("lab"), configPath: config.path)
     }
 
-    var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }
+    public var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }
 }
 
-struct ResolvedTargets {
-    var targets: Targets
+public struct ResolvedTargets {
+    public var targets: Targets
     /// Where each target came from: flag, DATABASE_URL, config, lab, default.
     var sources: [String: String]
-    var secrets: [String]
+    public var secrets: [String]
     var usingLab: Bool
     /// The config file read, if any.
     var configPath: String? = nil
@@ -87,7 +89,7 @@ struct ResolvedTargets {
 ///       redis: redis://cache.internal:6379/0
 ///       api: http://mgmt.internal:8000
 ///     secrets: [the-api-token]
-struct RbshConfig {
+public struct RbshConfig {
     /// The file it was read from, if any.
     var path: String?
     var postgres: String?
@@ -95,9 +97,9 @@ struct RbshConfig {
     var api: String?
     var secrets: [String] = []
     /// `alerts:` and `serve:`, for `rbsh serve` and `rbsh run --alert`.
-    var alerts = AlertConfig()
+    public var alerts = AlertConfig()
 
-    static func load(explicit: String?, environment: [String: String]) throws -> RbshConfig {
+    public static func load(explicit: String?, environment: [String: String]) throws -> RbshConfig {
         var candidates: [String] = []
         if let explicit {
             candidates = [explicit]

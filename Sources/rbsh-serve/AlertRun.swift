@@ -3,6 +3,7 @@ import Clients
 import Foundation
 import Logging
 import RunbookKit
+import RunbookShell
 
 /// One run an alert started: the runbook walked unattended against the
 /// targets, its transcript (the alert in its header), a Markdown postmortem

@@ -1,0 +1,112 @@
+import AlertReceiving
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RunbookKit
+import RunbookShell
+
+/// `rbsh serve`: Alertmanager's webhook receiver. Each alert a rule
+/// matches starts an unattended run of its runbook.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rbsh serve",
+        abstract: "Receive Alertmanager's webhooks: each alert a rule matches starts its runbook, unattended.",
+        discussion: """
+            POST /alertmanager (Alertmanager's webhook, version 4, with Authorization: Bearer TOKEN) answers 202 \
+            and queues the run; GET /runs lists the runs; GET /healthz needs no token. The rules and settings are \
+            the config file's `alerts:` and `serve:`; the token is serve.token or RBSH_SERVE_TOKEN. SIGHUP reloads \
+            the rules; SIGTERM stops taking alerts, lets running runs finish, and keeps queued ones for the next start.
+            """)
+
+    @Option(help: ArgumentHelp("Where to listen.", valueName: "host:port"))
+    var listen = "127.0.0.1:9095"
+
+    @OptionGroup var targets: TargetOptions
+
+    func run() throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port)
+        else {
+            throw fail("--listen takes HOST:PORT, such as 127.0.0.1:9095; got `\(listen)`", code: 64)
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let config: RbshConfig
+        do { config = try RbshConfig.load(explicit: targets.config, environment: ProcessInfo.processInfo.environment) } catch {
+            throw fail("\(error)", code: 64)
+        }
+        let serve = config.alerts.serve
+        guard let token = serve.token ?? ProcessInfo.processInfo.environment["RBSH_SERVE_TOKEN"], !token.isEmpty else {
+            throw fail("serve needs a token: serve.token in the config, or RBSH_SERVE_TOKEN", code: 64)
+        }
+        let resolved: ResolvedTargets
+        do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
+
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = {
+            var l = Logger(label: "rbsh-serve")
+            l.logLevel = .info
+            return l
+        }()
+        let run = AlertRun(
+            targets: resolved.targets, secrets: resolved.secrets + [token], runbookDirectories: targets.runbookDirectories,
+            notify: serve.notify, logger: logger)
+        let queue: AlertRunQueue
+        do {
+            queue = try AlertRunQueue(
+                concurrency: serve.concurrency, capacity: serve.queue, dedup: serve.dedup, transcripts: serve.transcripts,
+                logger: logger, execute: { job, stop in run(job, stop: stop) })
+        } catch { throw fail(error.description) }
+        let rules = RuleBox(config.alerts.rules)
+        if rules.rules.isEmpty { logger.warning("no alert rules: every alert will be answered and logged, and start nothing") }
+        queue.start()
+
+        // SIGHUP: the rules again, from the same file; a broken file keeps the old ones.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let configPath = targets.config
+        hangup.setEventHandler {
+            do {
+                let fresh = try RbshConfig.load(explicit: configPath, environment: ProcessInfo.processInfo.environment)
+                rules.rules = fresh.alerts.rules
+                logger.info("config reloaded", metadata: ["rules": "\(fresh.alerts.rules.count)"])
+            } catch {
+                logger.error("config not reloaded; the old rules stay", metadata: ["error": "\(error)"])
+            }
+        }
+        hangup.resume()
+
+        let app = Application(
+            router: AlertServer.router(queue: queue, rules: rules, token: token, maxBody: serve.maxBody, logger: logger),
+            configuration: .init(address: .hostname(host, port: port), serverName: "rbsh"),
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "\(host):\(port)")"])
+            },
+            logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do { try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint]) } catch { failure.set("\(error)") }
+            done.signal()
+        }
+        done.wait()
+        hangup.cancel()
+        if let why = failure.value { throw fail("serve: \(why)") }
+        logger.info("stopping: no more alerts taken; waiting for running runs", metadata: ["grace_s": "\(serve.grace)"])
+        queue.drain(grace: serve.grace)
+        logger.info("stopped")
+    }
+
+    /// Prints a one-line error and exits with `code`.
+    func fail(_ message: String, code: Int32 = 3) -> ExitCode {
+        try? FileHandle.standardError.write(contentsOf: Data("rbsh serve: \(message)\n".utf8))
+        return ExitCode(code)
+    }
+}
+
+/// What the server task failed with, read after it ends.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var message: String?
+    var value: String? { lock.withLock { message } }
+    func set(_ m: String) { lock.withLock { message = m } }
+}

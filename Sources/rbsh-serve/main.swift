@@ -1,0 +1,2 @@
+// `rbsh serve` runs this program (rbsh-serve, beside rbsh), with the same arguments.
+ServeCommand.main()
