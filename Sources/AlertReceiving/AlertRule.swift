@@ -8,6 +8,7 @@ import Yams
 ///         match_re: {instance: "db-.*"}
 ///         runbook: db-connection-failure
 ///         answers: {idle_minutes: "60", host: "${labels.instance}"}
+///         targets: {postgres: "postgres://rbsh@${labels.instance}/network_probe"}   # the alert's labels may pick a target
 ///         allow: none            # none | safe | changes; never destructive
 public struct AlertRule: Sendable, Hashable {
     public var match: [String: String]
@@ -17,6 +18,8 @@ public struct AlertRule: Sendable, Hashable {
     public var answers: [String: String]
     /// The highest risk its runs may take without a person: nil for none.
     public var allow: String?
+    /// Targets for its runs (postgres, redis, api), which may read the alert's labels; the others stay as configured.
+    public var targets: [String: String] = [:]
 
     public init(
         match: [String: String], matchRegex: [String: String] = [:], runbook: String, answers: [String: String] = [:], allow: String? = nil
@@ -40,7 +43,16 @@ public struct AlertRule: Sendable, Hashable {
 
     /// The answers with `${labels.X}` and `${annotations.X}` filled in (empty when absent).
     public func answers(labels: [String: String], annotations: [String: String]) -> [String: String] {
-        answers.mapValues { text in
+        Self.fill(answers, labels: labels, annotations: annotations)
+    }
+
+    /// The targets, filled in the same way.
+    public func targets(labels: [String: String], annotations: [String: String]) -> [String: String] {
+        Self.fill(targets, labels: labels, annotations: annotations)
+    }
+
+    static func fill(_ texts: [String: String], labels: [String: String], annotations: [String: String]) -> [String: String] {
+        texts.mapValues { text in
             var out = text
             for (prefix, values) in [("labels.", labels), ("annotations.", annotations)] {
                 while let open = out.range(of: "${" + prefix), let close = out[open.upperBound...].firstIndex(of: "}") {
@@ -124,9 +136,13 @@ public struct AlertConfig: Sendable, Hashable {
                 if let a = allow, !["safe", "changes"].contains(a) {
                     throw fail(item["allow"], "allow is none, safe or changes (an alert never runs a destructive fix)")
                 }
-                config.rules.append(
-                    AlertRule(
-                        match: match, matchRegex: regex, runbook: runbook, answers: try strings(item["answers"], "answers"), allow: allow))
+                var rule = AlertRule(
+                    match: match, matchRegex: regex, runbook: runbook, answers: try strings(item["answers"], "answers"), allow: allow)
+                rule.targets = try strings(item["targets"], "targets")
+                for name in rule.targets.keys where !["postgres", "redis", "api"].contains(name) {
+                    throw fail(item["targets"], "targets.\(name): a rule may set postgres, redis or api")
+                }
+                config.rules.append(rule)
             }
         }
         if let s = node?["serve"] {

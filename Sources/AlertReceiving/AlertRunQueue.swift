@@ -12,6 +12,8 @@ public final class AlertRunQueue: @unchecked Sendable {
         public var id: String
         public var runbook: String
         public var answers: [String: String]
+        /// Targets the rule set for this alert (postgres, redis, api).
+        public var targets: [String: String]
         public var allow: String?
         public var groupKey: String
         public var labels: [String: String]
@@ -161,7 +163,8 @@ public final class AlertRunQueue: @unchecked Sendable {
             from: now, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let id = "\(stamp)-\(getpid())-\(counter)"
         let job = Job(
-            id: id, runbook: rule.runbook, answers: rule.answers(labels: labels, annotations: annotations), allow: rule.allow,
+            id: id, runbook: rule.runbook, answers: rule.answers(labels: labels, annotations: annotations),
+            targets: rule.targets(labels: labels, annotations: annotations), allow: rule.allow,
             groupKey: n.groupKey, labels: labels, annotations: annotations, accepted: now,
             transcript: (transcripts as NSString).appendingPathComponent("alert-\(rule.runbook)-\(id).jsonl"))
         // On disk before it is acknowledged: what Alertmanager hears was accepted survives a restart.

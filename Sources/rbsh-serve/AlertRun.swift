@@ -17,23 +17,31 @@ struct AlertRun: Sendable {
 
     func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> AlertRunQueue.RunStatus {
         let catalogue = RunbookCatalogue(directories: runbookDirectories)
+        // The rule's targets for this alert, over the configured ones.
+        var targets = self.targets
+        if let v = job.targets["postgres"] { targets.postgres = v }
+        if let v = job.targets["redis"] { targets.redis = v }
+        if let v = job.targets["api"] { targets.api = v }
         let origin = AlertOrigin(groupKey: job.groupKey, status: "firing", labels: job.labels, annotations: job.annotations)
         let start = SessionStart(mode: "alert", allow: job.allow ?? "none")
-        let book: Runbook
-        do { book = try catalogue.resolve(job.runbook) } catch {
-            // Recorded all the same: the transcript says why nothing ran.
+        // Recorded all the same when nothing can run: the transcript says why.
+        func refuse(_ why: String) -> AlertRunQueue.RunStatus {
             if let setup = try? SessionSetup(
                 command: "serve", runbook: job.runbook, targets: targets, secrets: secrets, transcript: job.transcript,
                 defaultName: job.runbook, start: start, alert: origin)
             {
-                let recorder = SessionRecorder(transcript: setup.transcript, presenter: nil)
-                _ = setup.end(.unknown, reason: "runbook \(job.runbook): \(error.description)", recorder: recorder)
+                _ = setup.end(.unknown, reason: why, recorder: SessionRecorder(transcript: setup.transcript, presenter: nil))
             }
-            logger.error(
-                "the rule names no usable runbook",
-                metadata: ["run": "\(job.id)", "runbook": "\(job.runbook)", "error": "\(error.description)"])
+            logger.error("the run cannot start", metadata: ["run": "\(job.id)", "runbook": "\(job.runbook)", "why": "\(why)"])
             return .unknown
         }
+        for (name, url) in job.targets.sorted(by: { $0.key < $1.key }) {
+            if let problem = TargetCheck.problem(name, url) {
+                return refuse("the rule's targets.\(name) for this alert (\(url)): \(problem)")
+            }
+        }
+        let book: Runbook
+        do { book = try catalogue.resolve(job.runbook) } catch { return refuse("runbook \(job.runbook): \(error.description)") }
         let setup: SessionSetup
         do {
             setup = try SessionSetup(

@@ -71,4 +71,20 @@ import Yams
             try AlertConfig.read(try Yams.compose(yaml: "alerts:\n  - runbook: x\n"), file: "rbsh.yaml")
         }
     }
+
+    @Test func theAlertsLabelsMayChooseATarget() throws {
+        let yaml = """
+            alerts:
+              - match: {alertname: NetworkProbeAPIDown}
+                runbook: management-platform-down
+                targets: {api: "http://${labels.instance}"}
+            """
+        let config = try AlertConfig.read(try Yams.compose(yaml: yaml), file: "rbsh.yaml")
+        let rule = try #require(config.rules.first)
+        #expect(rule.targets(labels: ["instance": "mgmt-2:8000"], annotations: [:]) == ["api": "http://mgmt-2:8000"])
+        #expect(throws: AlertError("rbsh.yaml:4: targets.web: a rule may set postgres, redis or api")) {
+            try AlertConfig.read(
+                try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    targets: {web: http://x}\n"), file: "rbsh.yaml")
+        }
+    }
 }

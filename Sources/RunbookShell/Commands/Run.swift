@@ -73,8 +73,21 @@ extension RbshCommand {
                 do { resumed = try ResumedWalk.load(resume, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
             }
             var fromAlert: (rule: AlertRule, origin: AlertOrigin, answers: [String: String])?
+            var runTargets = resolved.targets
             if let alert {
                 do { fromAlert = try Self.pickRule(alert, config: targets.config) } catch { throw fail("\(error)", code: 3) }
+                // The rule's targets for this alert, over the configured ones.
+                if let picked = fromAlert {
+                    let chosen = picked.rule.targets(labels: picked.origin.labels, annotations: picked.origin.annotations)
+                    for (name, url) in chosen {
+                        if let problem = TargetCheck.problem(name, url) {
+                            throw fail("the alert rule's targets.\(name) (\(url)): \(problem)", code: 64)
+                        }
+                    }
+                    if let v = chosen["postgres"] { runTargets.postgres = v }
+                    if let v = chosen["redis"] { runTargets.redis = v }
+                    if let v = chosen["api"] { runTargets.api = v }
+                }
             }
             let name = resumed?.book.id ?? fromAlert?.rule.runbook ?? runbook ?? ""
             let book: Runbook
@@ -101,7 +114,7 @@ extension RbshCommand {
             let setup: SessionSetup
             do {
                 setup = try SessionSetup(
-                    command: "run", runbook: book.id, targets: resolved.targets, secrets: resolved.secrets,
+                    command: "run", runbook: book.id, targets: runTargets, secrets: resolved.secrets,
                     transcript: transcript, defaultName: book.id,
                     start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun), continuing: resumed,
                     alert: fromAlert?.origin)
@@ -117,7 +130,7 @@ extension RbshCommand {
                     layout: .run(showOutput: verbose, stepCount: book.steps.count))
                 : nil
             if format == .text {
-                let t = resolved.targets.redacted
+                let t = runTargets.redacted
                 console.line(style.dim("targets: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
             }
             var session = setup.session(

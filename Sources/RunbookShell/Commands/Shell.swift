@@ -39,9 +39,12 @@ extension RbshCommand {
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             var presets: [String: (value: String, by: Decider)]
             do { presets = try AnswerSources.load(file: answersFile, flags: answers) } catch { throw fail("\(error)", code: 64) }
-            let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+            // Loaded here only to resume a walk; a new shell loads the runbooks on first use.
             var resumed: ResumedWalk?
+            var resumedCatalogue: RunbookCatalogue?
             if let resuming {
+                let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
+                resumedCatalogue = catalogue
                 do { resumed = try ResumedWalk.load(resuming, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
             }
             let reader: any LineReader
@@ -73,7 +76,7 @@ extension RbshCommand {
                 reader: reader, console: console, style: reader.isInteractive ? Style.forStandardOutput() : Style(enabled: false),
                 targets: resolved.targets, redactor: setup.redactor,
                 // A resumed walk has its catalogue already; a new one loads it on first use.
-                catalogue: resumed == nil ? RunbookCatalogue(directories: targets.runbookDirectories) : catalogue,
+                catalogue: resumedCatalogue ?? RunbookCatalogue(directories: targets.runbookDirectories),
                 transcript: setup.transcript, stopOnError: onError == .stop, presets: presets)
             editor?.completer = shell
             if reader.isInteractive, resolved.usingLab {

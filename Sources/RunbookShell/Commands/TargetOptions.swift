@@ -129,9 +129,9 @@ public struct RbshConfig {
 }
 
 /// Whether a target URL can be used at all, before anything connects.
-enum TargetCheck {
+public enum TargetCheck {
     /// Why `value` cannot be the `target` (postgres, redis, api), or nil.
-    static func problem(_ target: String, _ value: String) -> String? {
+    public static func problem(_ target: String, _ value: String) -> String? {
         switch target {
         case "postgres":
             return PostgresConnectionString.problem(value)
