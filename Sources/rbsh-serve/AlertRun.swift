@@ -11,12 +11,13 @@ import RunbookShell
 struct AlertRun: Sendable {
     let targets: Targets
     let secrets: [String]
-    let runbookDirectories: [String]
+    /// The runbooks, read at start and again on SIGHUP: a run does not parse them.
+    let catalogue: CatalogueBox
     let notify: String?
     let logger: Logger
 
     func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> AlertRunQueue.RunStatus {
-        let catalogue = RunbookCatalogue(directories: runbookDirectories)
+        let catalogue = self.catalogue.current
         // The rule's targets for this alert, over the configured ones.
         var targets = self.targets
         if let v = job.targets["postgres"] { targets.postgres = v }
@@ -98,5 +99,21 @@ struct AlertRun: Sendable {
         } catch {
             logger.warning("the notify URL did not take the summary", metadata: ["run": "\(job.id)", "error": "\(error)"])
         }
+    }
+}
+
+/// The runbooks in force, swapped whole when SIGHUP reloads them.
+final class CatalogueBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loaded: RunbookCatalogue
+    let directories: [String]
+    init(directories: [String]) {
+        self.directories = directories
+        loaded = RunbookCatalogue(directories: directories)
+    }
+    var current: RunbookCatalogue { lock.withLock { loaded } }
+    func reload() {
+        let fresh = RunbookCatalogue(directories: directories)
+        lock.withLock { loaded = fresh }
     }
 }

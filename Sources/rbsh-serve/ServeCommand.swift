@@ -47,8 +47,9 @@ struct ServeCommand: ParsableCommand {
             l.logLevel = .info
             return l
         }()
+        let catalogue = CatalogueBox(directories: targets.runbookDirectories)
         let run = AlertRun(
-            targets: resolved.targets, secrets: resolved.secrets + [token], runbookDirectories: targets.runbookDirectories,
+            targets: resolved.targets, secrets: resolved.secrets + [token], catalogue: catalogue,
             notify: serve.notify, logger: logger)
         let queue: AlertRunQueue
         do {
@@ -68,7 +69,8 @@ struct ServeCommand: ParsableCommand {
             do {
                 let fresh = try RbshConfig.load(explicit: configPath, environment: ProcessInfo.processInfo.environment)
                 rules.rules = fresh.alerts.rules
-                logger.info("config reloaded", metadata: ["rules": "\(fresh.alerts.rules.count)"])
+                catalogue.reload()
+                logger.info("config and runbooks reloaded", metadata: ["rules": "\(fresh.alerts.rules.count)"])
             } catch {
                 logger.error("config not reloaded; the old rules stay", metadata: ["error": "\(error)"])
             }
