@@ -18,6 +18,8 @@ final class RuleBox: @unchecked Sendable {
 enum AlertServer {
     static func router(queue: AlertRunQueue, rules: RuleBox, token: String, maxBody: Int, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
+        // One line per request (never its headers: the token is one).
+        router.middlewares.add(LogRequestsMiddleware(.info))
         router.get("/healthz") { _, _ -> Response in json(.ok, #"{"status":"ok"}"#) }
         router.get("/runs") { request, _ -> Response in
             guard authorized(request, token: token) else { return unauthorized(request, logger: logger) }

@@ -315,3 +315,48 @@ struct AlertmanagerTests {
         }
     }
 }
+
+/// The receiver's lifecycle: SIGHUP reloads the rules, SIGTERM lets the running run finish.
+@Suite(.enabled(if: AlertmanagerPeer.isInstalled && (LabFixture.isUp || LabFixture.isRequired)), .serialized)
+struct ServeLifecycleTests {
+    @Test func sighupReloadsTheRules() throws {
+        let setup = try AlertmanagerTests.Setup()
+        let config = setup.dir + "/rbsh.yaml"
+        let original = try String(contentsOfFile: config, encoding: .utf8)
+        try original.replacingOccurrences(of: "Burst.*", with: "Nothing.*").write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try setup.serve()
+        defer { server.stop() }
+        let auth = ["Authorization": "Bearer \(AlertmanagerTests.token)"]
+        let post = { (group: String) throws -> String in
+            let body = #"{"version":"4","groupKey":"\#(group)","status":"firing","commonLabels":{"alertname":"Burst1"},"alerts":[]}"#
+            let r = try HTTPClient.request(
+                method: "POST", url: setup.url + "/alertmanager", headers: auth, body: Array(body.utf8), timeout: 5)
+            return String(decoding: r.body, as: UTF8.self)
+        }
+        #expect(try post("before").contains(#""matched":false"#))
+        try original.write(toFile: config, atomically: true, encoding: .utf8)
+        kill(server.process.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !server.text.contains("reloaded") { usleep(50_000) }
+        #expect(try post("after").contains(#""run":"#), "\(server.text)")
+    }
+
+    @Test func sigtermLetsTheRunningRunFinishAndKeepsTheQueuedOne() throws {
+        let setup = try AlertmanagerTests.Setup(concurrency: 1, sleep: "1")
+        let server = try setup.serve()
+        let auth = ["Authorization": "Bearer \(AlertmanagerTests.token)"]
+        for i in 1...2 {
+            let body = #"{"version":"4","groupKey":"term-\#(i)","status":"firing","commonLabels":{"alertname":"Burst\#(i)"},"alerts":[]}"#
+            _ = try HTTPClient.request(method: "POST", url: setup.url + "/alertmanager", headers: auth, body: Array(body.utf8), timeout: 5)
+        }
+        setup.waitForRuns(timeout: 10) { $0.contains { $0["status"] as? String == "running" } }
+        let running = try #require(setup.runs().first { $0["status"] as? String == "running" })
+        server.stop(SIGTERM)
+        #expect(server.process.terminationStatus == 0, "\(server.text)")
+        let transcript = try #require(running["transcript"] as? String)
+        let text = try String(contentsOfFile: transcript, encoding: .utf8)
+        #expect(text.contains(#""type":"session_end""#) && !text.contains("rbsh serve stopped"), "the running run finished")
+        let journal = (try? FileManager.default.contentsOfDirectory(atPath: setup.dir + "/transcripts/.serve-journal")) ?? []
+        #expect(journal.count == 1, "the queued run waits in the journal for the next start")
+    }
+}
