@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "RunbookShell",
             dependencies: [
-                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving",
+                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving", "Fleet",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -59,6 +59,8 @@ let package = Package(
             name: "AlertReceiving",
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // Ansible inventories (INI, YAML, dynamic, comma lists) and host patterns, read as Ansible reads them.
+        .target(name: "Fleet", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Head-and-tail capture of a step's output, for the clients and the transcript alike.
         .target(name: "OutputCapture", swiftSettings: strict),
         // Connection clients: PostgreSQL, Redis, sockets, TLS, HTTP, WebSocket, processes, /proc. No runbook model.
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(
             name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["Fleet", "TestSupport", "Clients"], swiftSettings: strict),
         .testTarget(name: "AlertReceivingTests", dependencies: ["AlertReceiving", "TestSupport", "Clients"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
