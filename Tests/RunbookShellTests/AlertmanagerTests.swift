@@ -360,3 +360,72 @@ struct ServeLifecycleTests {
         #expect(journal.count == 1, "the queued run waits in the journal for the next start")
     }
 }
+
+/// `serve.notify`: each run's summary is POSTed there.
+@Suite(.enabled(if: AlertmanagerPeer.isInstalled && (LabFixture.isUp || LabFixture.isRequired)))
+struct ServeNotifyTests {
+    /// Accepts one HTTP request on loopback and keeps what it said.
+    final class OneRequest: @unchecked Sendable {
+        let port: Int
+        private let fd: Int32
+        private let lock = NSLock()
+        private var text = ""
+        init() throws {
+            let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = 0
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+                    guard bind(sock, p, len) == 0, listen(sock, 4) == 0 else { return -1 }
+                    return getsockname(sock, p, &len)
+                }
+            }
+            fd = sock
+            port = Int(UInt16(bigEndian: addr.sin_port))
+            guard bound == 0 else { throw AlertmanagerPeer.Failure(description: "cannot listen on loopback") }
+            Thread { [self] in
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                var got: [UInt8] = []
+                let deadline = Date().addingTimeInterval(10)
+                while Date() < deadline {
+                    let n = read(client, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    got += buffer[0..<n]
+                    if let s = String(bytes: got, encoding: .utf8), s.contains("\r\n\r\n"), s.contains("}") { break }
+                }
+                let reply = Array("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                _ = write(client, reply, reply.count)
+                close(client)
+                lock.withLock { text = String(decoding: got, as: UTF8.self) }
+            }.start()
+        }
+        var received: String { lock.withLock { text } }
+        deinit { close(fd) }
+    }
+
+    @Test func eachRunsSummaryIsPostedToTheNotifyURL() throws {
+        let listener = try OneRequest()
+        let setup = try AlertmanagerTests.Setup()
+        let config = setup.dir + "/rbsh.yaml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try (text + "\n  notify: http://127.0.0.1:\(listener.port)/rbsh\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try setup.serve()
+        defer { server.stop() }
+        let body = #"{"version":"4","groupKey":"notify-1","status":"firing","commonLabels":{"alertname":"Burst1"},"alerts":[]}"#
+        _ = try HTTPClient.request(
+            method: "POST", url: setup.url + "/alertmanager", headers: ["Authorization": "Bearer \(AlertmanagerTests.token)"],
+            body: Array(body.utf8), timeout: 5)
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, listener.received.isEmpty { usleep(50_000) }
+        let got = listener.received
+        #expect(got.hasPrefix("POST /rbsh HTTP/1.1"), "\(got)")
+        #expect(got.contains(#""group_key":"notify-1""#))
+        #expect(got.contains(#""runbook":"pause""#))
+        #expect(got.contains(#""status":"ok""#))
+    }
+}
