@@ -124,6 +124,13 @@ public struct AlertConfig: Sendable, Hashable {
         if let list = node?["alerts"] {
             guard let items = list.sequence else { throw fail(list, "`alerts` must be a list of rules") }
             for item in items {
+                for (k, _) in item.mapping ?? [:] {
+                    guard let key = k.string else { continue }
+                    if key == "hosts" { throw fail(k, "`hosts` in an alert rule needs the fleet mode, which rbsh serve does not have yet") }
+                    guard ["match", "match_re", "runbook", "answers", "allow", "targets"].contains(key) else {
+                        throw fail(k, "unknown key `\(key)` in an alert rule (match, match_re, runbook, answers, allow, targets)")
+                    }
+                }
                 guard let runbook = item["runbook"]?.string else { throw fail(item, "an alert rule needs `runbook`") }
                 let match = try strings(item["match"], "match")
                 let regex = try strings(item["match_re"], "match_re")

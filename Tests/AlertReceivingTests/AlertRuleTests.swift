@@ -87,4 +87,16 @@ import Yams
                 try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    targets: {web: http://x}\n"), file: "rbsh.yaml")
         }
     }
+
+    @Test func aRuleWithAnUnknownKeyOrHostsIsRefused() {
+        #expect(throws: AlertError("rbsh.yaml:4: `hosts` in an alert rule needs the fleet mode, which rbsh serve does not have yet")) {
+            try AlertConfig.read(
+                try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    hosts: agents\n"), file: "rbsh.yaml")
+        }
+        #expect(
+            throws: AlertError("rbsh.yaml:4: unknown key `runbok` in an alert rule (match, match_re, runbook, answers, allow, targets)")
+        ) {
+            try AlertConfig.read(try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    runbok: y\n"), file: "rbsh.yaml")
+        }
+    }
 }
