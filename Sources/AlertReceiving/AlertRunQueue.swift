@@ -184,14 +184,21 @@ public final class AlertRunQueue: @unchecked Sendable {
     /// How many runs are executing now.
     public var runningCount: Int { lock.withLock { running } }
 
+    /// From now on nothing is accepted and no queued run starts (SIGTERM, at once).
+    public func stopTaking() {
+        lock.withLock {
+            accepting = false
+            draining = true
+            lock.broadcast()
+        }
+    }
+
     /// Stops accepting; lets running runs finish within `grace` seconds,
     /// then tells them to stop; leaves queued ones in the journal. Returns
     /// once no run is executing.
     public func drain(grace: Double) {
+        stopTaking()
         lock.lock()
-        accepting = false
-        draining = true
-        lock.broadcast()
         let deadline = Date().addingTimeInterval(grace)
         while running > 0, Date() < deadline { _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.1))) }
         if running > 0 {
@@ -221,22 +228,22 @@ public final class AlertRunQueue: @unchecked Sendable {
             lock.unlock()
             logger.info("run started", metadata: ["run": "\(job.id)", "runbook": "\(job.runbook)", "group_key": "\(job.groupKey)"])
             let status = execute(job) { [self] in lock.withLock { stopNow } }
-            lock.lock()
-            running -= 1
-            update(job.id) {
-                $0.status = status
-                $0.finished = Date()
-            }
-            // A run stopped by the shutdown stays in the journal: the next server runs it again.
-            let interrupted = stopNow
-            lock.broadcast()
-            lock.unlock()
-            if !interrupted { try? FileManager.default.removeItem(atPath: journalPath(job.id)) }
             logger.info(
                 "run finished",
                 metadata: [
                     "run": "\(job.id)", "runbook": "\(job.runbook)", "status": "\(status.rawValue)", "transcript": "\(job.transcript)",
                 ])
+            lock.lock()
+            // A run stopped by the shutdown stays in the journal: the next server runs it again.
+            // The entry goes before the run counts as ended, so a drain never returns ahead of it.
+            if !stopNow { try? FileManager.default.removeItem(atPath: journalPath(job.id)) }
+            running -= 1
+            update(job.id) {
+                $0.status = status
+                $0.finished = Date()
+            }
+            lock.broadcast()
+            lock.unlock()
         }
     }
 

@@ -76,6 +76,14 @@ struct ServeCommand: ParsableCommand {
             }
         }
         hangup.resume()
+        // SIGTERM or SIGINT: no queued run starts from the moment it arrives (the server then stops).
+        let stopSources = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { queue.stopTaking() }
+            source.resume()
+            return source
+        }
 
         let app = Application(
             router: AlertServer.router(queue: queue, rules: rules, token: token, maxBody: serve.maxBody, logger: logger),
@@ -92,6 +100,7 @@ struct ServeCommand: ParsableCommand {
         }
         done.wait()
         hangup.cancel()
+        for source in stopSources { source.cancel() }
         if let why = failure.value { throw fail("serve: \(why)") }
         logger.info("stopping: no more alerts taken; waiting for running runs", metadata: ["grace_s": "\(serve.grace)"])
         queue.drain(grace: serve.grace)
