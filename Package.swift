@@ -57,7 +57,7 @@ let package = Package(
         // Alertmanager's notifications, the rules that map them to runbooks, and the queue of runs they start.
         .target(
             name: "AlertReceiving",
-            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RunbookKit", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Ansible inventories (INI, YAML, dynamic, comma lists) and host patterns, read as Ansible reads them.
         .target(name: "Fleet", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import RunbookKit
 import Yams
 
 /// `alerts:` in the config: which runbook an alert starts, with what answers and how far it may go.
@@ -51,17 +52,14 @@ public struct AlertRule: Sendable, Hashable {
         Self.fill(targets, labels: labels, annotations: annotations)
     }
 
+    /// `${labels.X}` and `${annotations.X}` filled in, once, by the runbooks' own templates
+    /// (`${labels.X:-fallback}` too); what the alert lacks is empty.
     static func fill(_ texts: [String: String], labels: [String: String], annotations: [String: String]) -> [String: String] {
-        texts.mapValues { text in
-            var out = text
-            for (prefix, values) in [("labels.", labels), ("annotations.", annotations)] {
-                while let open = out.range(of: "${" + prefix), let close = out[open.upperBound...].firstIndex(of: "}") {
-                    let key = String(out[open.upperBound..<close])
-                    out.replaceSubrange(open.lowerBound...close, with: values[key] ?? "")
-                }
-            }
-            return out
-        }
+        var values: [String: Value] = [:]
+        for (k, v) in labels { values["labels." + k] = .string(v) }
+        for (k, v) in annotations { values["annotations." + k] = .string(v) }
+        let scope = DictionaryScope(values)
+        return texts.mapValues { Template.render($0, in: scope, unknownAs: "").text }
     }
 
     /// The first rule that matches the notification, with the labels and annotations it matched on.
@@ -165,11 +163,11 @@ public struct AlertConfig: Sendable, Hashable {
                 serve.queue = q
             }
             if let n = s["dedup"] {
-                guard let d = n.string.flatMap(Self.seconds) else { throw fail(n, "serve.dedup is a duration such as 10m") }
+                guard let d = n.string.flatMap(DurationText.seconds) else { throw fail(n, "serve.dedup is a duration such as 10m") }
                 serve.dedup = d
             }
             if let n = s["grace"] {
-                guard let d = n.string.flatMap(Self.seconds) else { throw fail(n, "serve.grace is a duration such as 30s") }
+                guard let d = n.string.flatMap(DurationText.seconds) else { throw fail(n, "serve.grace is a duration such as 30s") }
                 serve.grace = d
             }
             if let n = s["max_body"] {
@@ -180,15 +178,6 @@ public struct AlertConfig: Sendable, Hashable {
             config.serve = serve
         }
         return config
-    }
-
-    /// `90`, `500ms`, `30s`, `10m`, `2h` as seconds.
-    static func seconds(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
-            return Double(t.dropLast(suffix.count)).map { $0 * scale }
-        }
-        return Double(t)
     }
 
     /// `1048576`, `512KiB`, `1MiB`, `1MB` as bytes.

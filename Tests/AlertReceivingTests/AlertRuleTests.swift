@@ -99,4 +99,10 @@ import Yams
             try AlertConfig.read(try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    runbok: y\n"), file: "rbsh.yaml")
         }
     }
+
+    @Test func aLabelThatLooksLikeATemplateIsFilledInOnceNotAgain() {
+        let rule = AlertRule(match: ["a": "b"], runbook: "x", answers: ["where": "${labels.instance} ${labels.zone:-no zone}"])
+        // A label value is the alert's text: it is not itself read as a template (it used to loop for ever).
+        #expect(rule.answers(labels: ["instance": "${labels.instance}"], annotations: [:]) == ["where": "${labels.instance} no zone"])
+    }
 }
