@@ -68,15 +68,5 @@ public enum Template {
     }
 
     /// The names a text refers to.
-    public static func names(in text: String) -> [String] {
-        var names: [String] = []
-        var rest = Substring(text)
-        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
-            let inner = rest[open.upperBound..<close]
-            let name = inner.range(of: ":-").map { inner[..<$0.lowerBound] } ?? inner
-            names.append(name.trimmingCharacters(in: .whitespaces))
-            rest = rest[rest.index(after: close)...]
-        }
-        return names
-    }
+    public static func names(in text: String) -> [String] { references(in: text).map(\.name) }
 }
