@@ -60,7 +60,7 @@ let package = Package(
             dependencies: ["RunbookKit", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Ansible inventories (INI, YAML, dynamic, comma lists) and host patterns, read as Ansible reads them.
-        .target(name: "Fleet", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .target(name: "Fleet", dependencies: ["Clients", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Head-and-tail capture of a step's output, for the clients and the transcript alike.
         .target(name: "OutputCapture", swiftSettings: strict),
         // Connection clients: PostgreSQL, Redis, sockets, TLS, HTTP, WebSocket, processes, /proc. No runbook model.

@@ -1,3 +1,4 @@
+import Clients
 import Foundation
 import Yams
 
@@ -248,18 +249,32 @@ extension Inventory {
         return "\(v)"
     }
 
-    /// Runs a program and returns what it printed; fails on a non-zero exit.
+    /// Runs an inventory program through the shell steps' runner (its own
+    /// process group, killed whole at the timeout) and returns what it wrote
+    /// to stdout; a failure is one line, with its last line of stderr.
     public static func runScript(_ path: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw InventoryError("\(path) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        final class Streams: @unchecked Sendable {
+            var out: [UInt8] = []
+            var err: [UInt8] = []
+        }
+        let streams = Streams()
+        let outcome = ShellRunner(captureLimit: 1 << 16).run(
+            argv: [path] + args, timeout: scriptTimeout,
+            onOutput: { bytes, stream in
+                if stream == 1 { streams.out += bytes } else { streams.err += bytes }
+            })
+        let said = String(decoding: streams.err, as: UTF8.self).split(separator: "\n").last.map { ": \($0)" } ?? ""
+        let command = ([path] + args).joined(separator: " ")
+        switch outcome.ending {
+        case .exited(0): return String(decoding: streams.out, as: UTF8.self)
+        case .exited(let code): throw InventoryError("\(command) exited \(code)\(said)")
+        case .signalled(let sig): throw InventoryError("\(command) was killed by signal \(sig)\(said)")
+        case .timedOut: throw InventoryError("\(command) did not answer in \(Int(scriptTimeout)) s")
+        case .interrupted: throw InventoryError("\(command) was interrupted")
+        case .failedToStart(let why): throw InventoryError("\(command) cannot start: \(why)")
+        }
     }
+
+    /// How long an executable inventory may take to answer.
+    public static let scriptTimeout: Double = 30
 }

@@ -52,4 +52,13 @@ import Testing
         #expect(try HostPattern("a[1:2]").select(from: inv) == ["h2", "h3"])
         #expect(try HostPattern("nothing").select(from: inv).isEmpty)
     }
+
+    @Test func anInventoryProgramThatFailsSaysSoWithItsLastWord() throws {
+        let path = NSTemporaryDirectory() + "rbsh-inv-\(UUID().uuidString.prefix(8)).sh"
+        try "#!/bin/sh\necho 'warming up' >&2\necho 'cannot reach the CMDB' >&2\nexit 2\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: InventoryError("\(path) --list exited 2: cannot reach the CMDB")) { try Inventory.load(path) }
+    }
 }
