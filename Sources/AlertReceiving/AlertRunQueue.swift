@@ -93,7 +93,6 @@ public final class AlertRunQueue: @unchecked Sendable {
     private var accepting = true
     private var draining = false
     private var stopNow = false
-    private var workers: [Thread] = []
     private var counter = 0
 
     public init(
@@ -136,9 +135,7 @@ public final class AlertRunQueue: @unchecked Sendable {
             windows[job.groupKey] = (job.id, Date().addingTimeInterval(dedup))
         }
         for _ in 0..<concurrency {
-            let t = Thread { [self] in work() }
-            workers.append(t)
-            t.start()
+            Thread { [self] in work() }.start()
         }
         lock.unlock()
         if !restored.isEmpty { logger.info("re-queued runs a stopped server accepted", metadata: ["runs": "\(restored.count)"]) }

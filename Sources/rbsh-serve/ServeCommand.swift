@@ -10,14 +10,7 @@ import RunbookShell
 /// matches starts an unattended run of its runbook.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rbsh serve",
-        abstract: "Receive Alertmanager's webhooks: each alert a rule matches starts its runbook, unattended.",
-        discussion: """
-            POST /alertmanager (Alertmanager's webhook, version 4, with Authorization: Bearer TOKEN) answers 202 \
-            and queues the run; GET /runs lists the runs; GET /healthz needs no token. The rules and settings are \
-            the config file's `alerts:` and `serve:`; the token is serve.token or RBSH_SERVE_TOKEN. SIGHUP reloads \
-            the rules; SIGTERM stops taking alerts, lets running runs finish, and keeps queued ones for the next start.
-            """)
+        commandName: "rbsh serve", abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
 
     @Option(help: ArgumentHelp("Where to listen.", valueName: "host:port"))
     var listen = "127.0.0.1:9095"

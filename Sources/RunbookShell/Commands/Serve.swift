@@ -6,14 +6,7 @@ extension RbshCommand {
     /// `rbsh serve`: runs rbsh-serve, the receiver, which is a program of
     /// its own so that the HTTP server's weight stays out of rbsh's start.
     struct Serve: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Receive Alertmanager's webhooks: each alert a rule matches starts its runbook, unattended.",
-            discussion: """
-                POST /alertmanager (Alertmanager's webhook, version 4, with Authorization: Bearer TOKEN) answers 202 \
-                and queues the run; GET /runs lists the runs; GET /healthz needs no token. The rules and settings are \
-                the config file's `alerts:` and `serve:`; the token is serve.token or RBSH_SERVE_TOKEN. SIGHUP reloads \
-                the rules; SIGTERM stops taking alerts, lets running runs finish, and keeps queued ones for the next start.
-                """)
+        static let configuration = CommandConfiguration(abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
 
         @Option(help: ArgumentHelp("Where to listen.", valueName: "host:port"))
         var listen = "127.0.0.1:9095"
@@ -44,4 +37,15 @@ extension RbshCommand {
             throw fail("cannot run \(program): \(String(cString: strerror(errno)))")
         }
     }
+}
+
+/// `rbsh serve`'s help, shown by rbsh and by rbsh-serve alike.
+public enum ServeHelp {
+    public static let abstract = "Receive Alertmanager's webhooks: each alert a rule matches starts its runbook, unattended."
+    public static let discussion = """
+        POST /alertmanager (Alertmanager's webhook, version 4, with Authorization: Bearer TOKEN) answers 202 \
+        and queues the run; GET /runs lists the runs; GET /healthz needs no token. The rules and settings are \
+        the config file's `alerts:` and `serve:`; the token is serve.token or RBSH_SERVE_TOKEN. SIGHUP reloads \
+        the rules; SIGTERM stops taking alerts, lets running runs finish, and keeps queued ones for the next start.
+        """
 }
