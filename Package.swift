@@ -66,7 +66,7 @@ let package = Package(
         // Connection clients: PostgreSQL, Redis, sockets, TLS, HTTP, WebSocket, processes, /proc. No runbook model.
         .target(name: "Clients", dependencies: ["OutputCapture", "CLibPQ", "CHiredis", "COpenSSL"], swiftSettings: strict),
         // One adapter per step kind: a client's answer or error as a StepResult.
-        .target(name: "Probes", dependencies: ["RunbookKit", "Clients", "OutputCapture"], swiftSettings: strict),
+        .target(name: "Probes", dependencies: ["RunbookKit", "Clients", "OutputCapture", "Fleet"], swiftSettings: strict),
         .target(name: "LineEditing", dependencies: ["CLibEdit"], swiftSettings: strict),
         .target(
             name: "Lab",

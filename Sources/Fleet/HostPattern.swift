@@ -79,6 +79,7 @@ public struct HostPattern: Sendable, Hashable {
     }
 
     /// `web[1]`, `web[-1]`, `web[0:2]` (inclusive), `web[1:]`: the base and the subscript.
+    /// Like Ansible, `web[0-2]` is the same range (its old spelling), not a glob.
     static func splitSubscript(_ part: String) -> (String, (Int, Int?)?) {
         guard !part.hasPrefix("~"), part.hasSuffix("]"), let open = part.lastIndex(of: "["), open > part.startIndex else {
             return (part, nil)
@@ -86,8 +87,12 @@ public struct HostPattern: Sendable, Hashable {
         let inner = part[part.index(after: open)..<part.index(before: part.endIndex)]
         let base = String(part[..<open])
         if let i = Int(inner) { return (base, (i, nil)) }
-        let bounds = inner.split(separator: ":", omittingEmptySubsequences: false)
-        if bounds.count == 2, let a = Int(bounds[0]) {
+        let digits = inner.prefix { $0.isASCII && $0.isNumber }
+        let rest = inner.dropFirst(digits.count)
+        if !digits.isEmpty, let sep = rest.first, sep == ":" || sep == "-", rest.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }),
+            let a = Int(digits)
+        {
+            let bounds = [digits, rest.dropFirst()]
             if bounds[1].isEmpty { return (base, (a, -1)) }
             if let b = Int(bounds[1]) { return (base, (a, b)) }
         }

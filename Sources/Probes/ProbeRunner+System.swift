@@ -6,7 +6,11 @@ import RunbookKit
 /// `system` steps: CPU, memory, swap, disks, load and I/O from /proc, and the top processes.
 extension ProbeRunner {
     func runSystem(_ a: SystemAction, control: StepControl) -> StepResult {
-        let snap = SystemProbe.collect(sampleMilliseconds: a.sampleMilliseconds, interrupted: control.interrupted)
+        Self.systemResult(SystemProbe.collect(sampleMilliseconds: a.sampleMilliseconds, interrupted: control.interrupted))
+    }
+
+    /// A snapshot as a step's result, here or from a host.
+    static func systemResult(_ snap: SystemProbe.Snapshot) -> StepResult {
         let table = ResultTable(columns: SystemProbe.processColumns, rows: snap.processes)
         var r = StepResult(status: .ok, values: snap.metrics.mapValues { .number($0) }, table: table)
         func figure(_ name: String) -> String { r.values[name]?.text ?? "?" }

@@ -24,7 +24,11 @@ extension ProbeRunner {
         guard let port = Int(a.address.split(separator: ":").last ?? ""), (1...65535).contains(port) else {
             return StepResult(status: .error, error: "`\(a.address)` is not a port", values: ["error_kind": .string("configuration")])
         }
-        let found = ListeningSockets.listeners(port: port)
+        return Self.listeningResult(ListeningSockets.listeners(port: port), port: port)
+    }
+
+    /// Who listens on `port`, here or on a host, as a step's result.
+    static func listeningResult(_ found: [ListeningSockets.Listener], port: Int) -> StepResult {
         var r = StepResult(status: found.isEmpty ? .failed : .ok)
         r.values["listening"] = .bool(!found.isEmpty)
         r.values["count"] = .number(Double(found.count))

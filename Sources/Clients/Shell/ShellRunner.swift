@@ -42,8 +42,12 @@ public struct ShellRunner: Sendable {
 
     /// Runs a program directly, no shell between: `argv[0]` is its path.
     /// `stdinPath` is a file to read as standard input (else /dev/null).
+    /// `holdingInput`: standard input is a pipe this side keeps open until
+    /// the program ends, so that a program reading it (`ssh`, and the remote
+    /// command behind it) sees its end only when the step is over or stopped.
     public func run(
         argv: [String], environment: [String: String] = [:], timeout: Double, stdinPath: String = "/dev/null",
+        holdingInput: Bool = false,
         interrupted: @Sendable () -> Bool = { false },
         onOutput: (UnsafeRawBufferPointer, Int32) -> Void = { _, _ in }
     ) -> ShellOutcome {
@@ -66,9 +70,19 @@ public struct ShellRunner: Sendable {
                 ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
         }
 
-        let spawned = Self.spawn(argv, environment: environment, stdin: stdinPath, stdout: outPipe[1], stderr: errPipe[1])
+        var inPipe: [Int32] = [-1, -1]
+        if holdingInput, !Self.makePipe(&inPipe) {
+            close(outPipe[0]); close(outPipe[1]); close(errPipe[0]); close(errPipe[1])
+            return ShellOutcome(
+                ending: .failedToStart("pipe: \(String(cString: strerror(errno)))"), output: capture.captured, durationMilliseconds: 0)
+        }
+        let input: Self.Input = holdingInput ? .descriptor(inPipe[0]) : .file(stdinPath)
+        let spawned = Self.spawn(argv, environment: environment, stdin: input, stdout: outPipe[1], stderr: errPipe[1])
         close(outPipe[1])
         close(errPipe[1])
+        if holdingInput { close(inPipe[0]) }
+        // The write end closes when the program is over, whichever way it ended.
+        defer { if holdingInput { close(inPipe[1]) } }
         guard case .success(let pid) = spawned else {
             close(outPipe[0]); close(errPipe[0])
             if case .failure(let message) = spawned {
@@ -164,7 +178,13 @@ public struct ShellRunner: Sendable {
 
     struct SpawnError: Error { var text: String }
 
-    private static func spawn(_ args: [String], environment: [String: String], stdin: String, stdout: Int32, stderr: Int32) -> Result<
+    /// A child's standard input: a file opened for it, or a descriptor it gets a copy of.
+    enum Input {
+        case file(String)
+        case descriptor(Int32)
+    }
+
+    private static func spawn(_ args: [String], environment: [String: String], stdin: Input, stdout: Int32, stderr: Int32) -> Result<
         pid_t, SpawnError
     > {
         guard let program = args.first else { return .failure(SpawnError(text: "nothing to run")) }
@@ -189,7 +209,10 @@ public struct ShellRunner: Sendable {
         flags = 0
 
         // No terminal input: a step in a background group that read it would stop.
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        switch stdin {
+        case .file(let path): posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
+        case .descriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
 

@@ -14,9 +14,50 @@ public enum ListeningSockets {
     }
 
     public static func listeners(port: Int? = nil) -> [Listener] {
+        let tables = ["/proc/net/tcp", "/proc/net/tcp6"].map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
+        let found = sockets(tcp: tables[0], tcp6: tables[1], port: port)
+        guard !found.isEmpty else { return [] }
+        return owned(found, by: localOwners(Set(found.map(\.inode))))
+    }
+
+    /// The same from what `RemoteCommand.listeningSnapshot` printed on a host, by section.
+    public static func parse(sections s: [String: String], port: Int? = nil) -> [Listener] {
+        let found = sockets(tcp: s["tcp"] ?? "", tcp6: s["tcp6"] ?? "", port: port)
+        guard !found.isEmpty else { return [] }
+        let wanted = Set(found.map(\.inode))
+        var pids: [UInt64: Int] = [:]
+        // "/proc/PID/fd socket:[INODE]"
+        for line in (s["fds"] ?? "").split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 2, f[0].hasPrefix("/proc/"), f[1].hasPrefix("socket:["),
+                let pid = Int(f[0].dropFirst(6).dropLast(3)), let inode = UInt64(f[1].dropFirst(8).dropLast()),
+                wanted.contains(inode), pids[inode] == nil
+            else { continue }
+            pids[inode] = pid
+        }
+        var comm: [Int: String] = [:]
+        for (pid, text) in SystemProbe.perProcess(s["comm"] ?? "", file: "comm") { comm[pid] = text.trimmingCharacters(in: .whitespaces) }
+        var cmdline: [Int: String] = [:]
+        for (pid, text) in SystemProbe.perProcess(s["cmdline"] ?? "", file: "cmdline") {
+            cmdline[pid] = text.split(separator: "\u{0}").joined(separator: " ")
+        }
+        var owners: [UInt64: (Int, String, String)] = [:]
+        for (inode, pid) in pids { owners[inode] = (pid, comm[pid] ?? "?", cmdline[pid] ?? "") }
+        return owned(found, by: owners)
+    }
+
+    static func owned(_ found: [Listener], by owners: [UInt64: (Int, String, String)]) -> [Listener] {
+        found.map { l in
+            var l = l
+            if let o = owners[l.inode] { l.pid = o.0; l.program = o.1; l.command = o.2 }
+            return l
+        }
+    }
+
+    /// Listening sockets in /proc/net/tcp{,6}'s text, on `port` (any when nil).
+    static func sockets(tcp: String, tcp6: String, port: Int?) -> [Listener] {
         var found: [Listener] = []
-        for (file, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
-            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        for (text, v6) in [(tcp, false), (tcp6, true)] {
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true)
                 // sl local_address rem_address st ... uid timeout inode
@@ -27,9 +68,11 @@ public enum ListeningSockets {
                 found.append(Listener(address: decode(String(local[0]), v6: v6), port: p, inode: inode))
             }
         }
-        guard !found.isEmpty else { return [] }
-        // Map socket inodes to processes.
-        let wanted = Set(found.map(\.inode))
+        return found
+    }
+
+    /// Socket inodes to the processes holding them, from /proc/*/fd.
+    static func localOwners(_ wanted: Set<UInt64>) -> [UInt64: (Int, String, String)] {
         var owners: [UInt64: (Int, String, String)] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int(entry) else { continue }
@@ -47,11 +90,7 @@ public enum ListeningSockets {
             }
             if owners.count == wanted.count { break }
         }
-        return found.map { l in
-            var l = l
-            if let o = owners[l.inode] { l.pid = o.0; l.program = o.1; l.command = o.2 }
-            return l
-        }
+        return owners
     }
 
     /// /proc/net/tcp's hex address, little-endian per 32-bit word.

@@ -16,19 +16,69 @@ public enum SystemProbe {
     /// Reads everything; CPU use is measured over `sampleMilliseconds`.
     public static func collect(sampleMilliseconds: Int, topCount: Int = 10, interrupted: @Sendable () -> Bool = { false }) -> Snapshot {
         let t0 = ContinuousClock.now
-        let cpu1 = cpuTimes()
+        let stat1 = read("/proc/stat")
         var elapsed = ContinuousClock.now - t0
         let sampleEnd = ContinuousClock.now + .milliseconds(sampleMilliseconds)
         while ContinuousClock.now < sampleEnd, !interrupted() { usleep(10_000) }
         let t1 = ContinuousClock.now
-        let cpu2 = cpuTimes()
+        let mem = meminfo(read("/proc/meminfo"))
+        var snap = assemble(
+            cpu: (cpuTimes(stat1), cpuTimes(read("/proc/stat"))), cpus: Double(ProcessInfo.processInfo.activeProcessorCount),
+            loadavg: read("/proc/loadavg"), mem: mem, disks: disks(),
+            io: diskIO(read("/proc/diskstats")) { FileManager.default.fileExists(atPath: "/sys/block/\($0)") },
+            net: networkIO(read("/proc/net/dev")), processes: processes(), topCount: topCount)
+        elapsed += ContinuousClock.now - t1
+        snap.collectMilliseconds = elapsed.milliseconds
+        snap.metrics["collect_ms"] = snap.collectMilliseconds
+        return snap
+    }
+
+    /// A snapshot from what `RemoteCommand.systemSnapshot` printed on a
+    /// host, by section: the same names and figures as a local one.
+    public static func parse(sections s: [String: String], topCount: Int = 10) -> Snapshot {
+        let blocks = Set((s["blocks"] ?? "").split(whereSeparator: \.isNewline).map(String.init))
+        let page = Double((s["pagesize"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 4096
+        var names: [Int: String] = [:]
+        for (pid, text) in perProcess(s["comm"] ?? "", file: "comm") { names[pid] = text.trimmingCharacters(in: .whitespaces) }
+        var procs: [(pid: Int, name: String, rss: Double)] = []
+        for (pid, text) in perProcess(s["statm"] ?? "", file: "statm") {
+            let f = text.split(separator: " ")
+            guard f.count >= 2, let pages = Double(f[1]), pages > 0 else { continue }
+            procs.append((pid, names[pid] ?? "?", pages * page))
+        }
+        return assemble(
+            cpu: (cpuTimes(s["stat1"] ?? ""), cpuTimes(s["stat2"] ?? "")),
+            cpus: Double((s["cpus"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)),
+            loadavg: s["loadavg"] ?? "", mem: meminfo(s["meminfo"] ?? ""),
+            disks: disks(mounts: s["mounts"] ?? "", df: s["df"] ?? ""),
+            io: diskIO(s["diskstats"] ?? "") { blocks.contains($0) }, net: networkIO(s["netdev"] ?? ""), processes: procs,
+            topCount: topCount)
+    }
+
+    /// `grep -H '' /proc/[0-9]*/FILE` lines, as (pid, text).
+    static func perProcess(_ text: String, file: String) -> [(Int, String)] {
+        text.split(separator: "\n").compactMap { line in
+            // /proc/PID/FILE:TEXT
+            guard line.hasPrefix("/proc/"), let colon = line.firstIndex(of: ":") else { return nil }
+            let path = line[line.index(line.startIndex, offsetBy: 6)..<colon]
+            guard path.hasSuffix("/" + file), let pid = Int(path.dropLast(file.count + 1)) else { return nil }
+            return (pid, String(line[line.index(after: colon)...]))
+        }
+    }
+
+    static func assemble(
+        cpu: ((busy: UInt64, total: UInt64)?, (busy: UInt64, total: UInt64)?), cpus: Double?, loadavg: String,
+        mem: [String: Double], disks: [(mount: String, usedPercent: Double, total: Double, free: Double)],
+        io: (read: Double, written: Double), net: (rx: Double, tx: Double), processes: [(pid: Int, name: String, rss: Double)],
+        topCount: Int
+    ) -> Snapshot {
         var snap = Snapshot()
-        if let a = cpu1, let b = cpu2, b.total > a.total {
+        if let a = cpu.0, let b = cpu.1, b.total > a.total {
             snap.metrics["cpu_pct"] = round1(Double(b.busy - a.busy) / Double(b.total - a.total) * 100)
         }
-        snap.metrics["cpus"] = Double(ProcessInfo.processInfo.activeProcessorCount)
+        if let cpus { snap.metrics["cpus"] = cpus }
 
-        let load = read("/proc/loadavg").split(separator: " ")
+        let load = loadavg.split(separator: " ")
         for (i, name) in ["load1", "load5", "load15"].enumerated() where i < load.count {
             if let v = Double(load[i]) { snap.metrics[name] = v }
         }
@@ -37,7 +87,6 @@ public enum SystemProbe {
             snap.metrics["load_per_cpu"] = round1(l / c)
         }
 
-        let mem = meminfo()
         if let total = mem["MemTotal"], let available = mem["MemAvailable"], total > 0 {
             snap.metrics["mem_total"] = total
             snap.metrics["mem_available"] = available
@@ -48,23 +97,18 @@ public enum SystemProbe {
             snap.metrics["swap_pct"] = total > 0 ? round1((total - free) / total * 100) : 0
         }
 
-        snap.disks = disks()
+        snap.disks = disks
         let root = snap.disks.first { $0.mount == "/" } ?? snap.disks.first
         if let root { snap.metrics["disk_pct"] = root.usedPercent }
         snap.metrics["disk_max_pct"] = snap.disks.map(\.usedPercent).max() ?? 0
         for d in snap.disks { snap.metrics["disk.\(d.mount).pct"] = d.usedPercent }
 
-        let io = diskIO()
         snap.metrics["disk_read_bytes"] = io.read
         snap.metrics["disk_write_bytes"] = io.written
-        let net = networkIO()
         snap.metrics["net_rx_bytes"] = net.rx
         snap.metrics["net_tx_bytes"] = net.tx
 
-        snap.processes = topProcesses(count: topCount, memTotal: mem["MemTotal"] ?? 0)
-        elapsed += ContinuousClock.now - t1
-        snap.collectMilliseconds = elapsed.milliseconds
-        snap.metrics["collect_ms"] = snap.collectMilliseconds
+        snap.processes = topProcesses(processes, count: topCount, memTotal: mem["MemTotal"] ?? 0)
         return snap
     }
 
@@ -78,8 +122,8 @@ public enum SystemProbe {
     }
 
     /// Jiffies busy and in total, from the first line of /proc/stat.
-    static func cpuTimes() -> (busy: UInt64, total: UInt64)? {
-        guard let line = read("/proc/stat").split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+    static func cpuTimes(_ stat: String) -> (busy: UInt64, total: UInt64)? {
+        guard let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
         let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         guard fields.count >= 5 else { return nil }
         let total = fields.reduce(0, +)
@@ -88,9 +132,9 @@ public enum SystemProbe {
     }
 
     /// /proc/meminfo in bytes.
-    static func meminfo() -> [String: Double] {
+    static func meminfo(_ text: String) -> [String: Double] {
         var out: [String: Double] = [:]
-        for line in read("/proc/meminfo").split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count >= 2, let v = Double(parts[1]) else { continue }
             out[String(parts[0].dropLast())] = v * (parts.count > 2 && parts[2] == "kB" ? 1024 : 1)
@@ -103,46 +147,72 @@ public enum SystemProbe {
         "mqueue", "hugetlbfs", "configfs", "fusectl", "bpf", "autofs", "binfmt_misc", "rpc_pipefs", "nsfs", "ramfs", "squashfs", "overlay",
     ]
 
+    /// The real file systems of /proc/mounts, each once, sized by statvfs.
     static func disks() -> [(mount: String, usedPercent: Double, total: Double, free: Double)] {
-        var out: [(String, Double, Double, Double)] = []
+        realMounts(read("/proc/mounts")).compactMap { mount in
+            var st = statvfs()
+            guard statvfs(mount, &st) == 0, st.f_blocks > 0 else { return nil }
+            let size = Double(st.f_frsize)
+            return sized(
+                mount, total: Double(st.f_blocks) * size, free: Double(st.f_bavail) * size, used: Double(st.f_blocks - st.f_bfree) * size)
+        }.sorted { $0.mount < $1.mount }
+    }
+
+    /// The same from a host's /proc/mounts and `df -P -k` (statvfs's figures in KiB).
+    static func disks(mounts: String, df: String) -> [(mount: String, usedPercent: Double, total: Double, free: Double)] {
+        var sizes: [String: (total: Double, used: Double, free: Double)] = [:]
+        for line in df.split(separator: "\n").dropFirst() {
+            // Filesystem 1024-blocks Used Available Capacity Mounted-on (which may hold spaces)
+            let f = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard f.count == 6, let total = Double(f[1]), let used = Double(f[2]), let free = Double(f[3]) else { continue }
+            sizes[String(f[5])] = (total * 1024, used * 1024, free * 1024)
+        }
+        return realMounts(mounts).compactMap { mount in
+            guard let s = sizes[mount], s.total > 0 else { return nil }
+            return sized(mount, total: s.total, free: s.free, used: s.used)
+        }.sorted { $0.mount < $1.mount }
+    }
+
+    /// Mount points of real file systems, each once, in /proc/mounts' order.
+    static func realMounts(_ text: String) -> [String] {
+        var out: [String] = []
         var seen: Set<String> = []
-        for line in read("/proc/mounts").split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             guard f.count >= 3, !pseudoFilesystems.contains(String(f[2])) else { continue }
             let mount = String(f[1]).replacingOccurrences(of: "\\040", with: " ")
-            guard seen.insert(mount).inserted else { continue }
-            var st = statvfs()
-            guard statvfs(mount, &st) == 0, st.f_blocks > 0 else { continue }
-            let size = Double(st.f_frsize)
-            let total = Double(st.f_blocks) * size
-            let free = Double(st.f_bavail) * size
-            let used = Double(st.f_blocks - st.f_bfree) * size
-            // As df computes Use%: used against what non-root users can have.
-            let pct = used + free > 0 ? round1(used / (used + free) * 100) : 0
-            out.append((mount, pct, total, free))
+            if seen.insert(mount).inserted { out.append(mount) }
         }
-        return out.sorted { $0.0 < $1.0 }
+        return out
+    }
+
+    static func sized(_ mount: String, total: Double, free: Double, used: Double) -> (
+        mount: String, usedPercent: Double, total: Double, free: Double
+    ) {
+        // As df computes Use%: used against what non-root users can have.
+        let pct = used + free > 0 ? round1(used / (used + free) * 100) : 0
+        return (mount, pct, total, free)
     }
 
     /// Bytes read and written by whole disks (not partitions), from /proc/diskstats.
-    static func diskIO() -> (read: Double, written: Double) {
+    static func diskIO(_ text: String, isDisk: (String) -> Bool) -> (read: Double, written: Double) {
         var r = 0.0, w = 0.0
-        for line in read("/proc/diskstats").split(separator: "\n") {
+        for line in text.split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 10 else { continue }
             let name = String(f[2])
             if name.hasPrefix("loop") || name.hasPrefix("ram") { continue }
             // A partition has a parent in /sys/block/NAME? Count devices listed there only.
-            guard FileManager.default.fileExists(atPath: "/sys/block/\(name)") else { continue }
+            guard isDisk(name) else { continue }
             r += (Double(f[5]) ?? 0) * 512
             w += (Double(f[9]) ?? 0) * 512
         }
         return (r, w)
     }
 
-    static func networkIO() -> (rx: Double, tx: Double) {
+    static func networkIO(_ text: String) -> (rx: Double, tx: Double) {
         var rx = 0.0, tx = 0.0
-        for line in read("/proc/net/dev").split(separator: "\n").dropFirst(2) {
+        for line in text.split(separator: "\n").dropFirst(2) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             if name == "lo" { continue }
@@ -154,9 +224,10 @@ public enum SystemProbe {
         return (rx, tx)
     }
 
-    /// The processes with the largest resident memory: pid, program, MB, % of RAM.
-    static func topProcesses(count: Int, memTotal: Double) -> [[String?]] {
+    /// Every process's resident memory, from /proc/PID/statm and comm.
+    static func processes() -> [(pid: Int, name: String, rss: Double)] {
         var procs: [(pid: Int, name: String, rss: Double)] = []
+        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let pid = Int(entry) else { continue }
@@ -164,9 +235,14 @@ public enum SystemProbe {
             let statm = read("/proc/\(pid)/statm").split(separator: " ")
             guard statm.count >= 2, let pages = Double(statm[1]), pages > 0 else { continue }
             let name = read("/proc/\(pid)/comm").trimmingCharacters(in: .whitespacesAndNewlines)
-            procs.append((pid, name, pages * Double(sysconf(Int32(_SC_PAGESIZE)))))
+            procs.append((pid, name, pages * page))
         }
-        procs.sort { $0.rss > $1.rss }
+        return procs
+    }
+
+    /// The processes with the largest resident memory: pid, program, MB, % of RAM.
+    static func topProcesses(_ all: [(pid: Int, name: String, rss: Double)], count: Int, memTotal: Double) -> [[String?]] {
+        let procs = all.sorted { $0.rss > $1.rss || ($0.rss == $1.rss && $0.pid < $1.pid) }
         return procs.prefix(count).map { p in
             [
                 String(p.pid), p.name, String(format: "%.1f", p.rss / 1_048_576),

@@ -243,6 +243,15 @@ public enum RunbookLoader {
         if concurrent, action?.isInteractive == true, let k = m.keyNode("concurrent") {
             reader.error(k, "`\(action?.kind ?? "")` steps cannot be concurrent: they need the operator or the walk")
         }
+        var placement: Step.Placement?
+        if let node = m.take("on"), let text = reader.string(node, what: "on") {
+            placement = Step.Placement(rawValue: text)
+            if placement == nil {
+                reader.error(node, "`on` is `hosts` or `local`, not `\(text)`")
+            } else if placement == .hosts, let action, !Step.canRunOnHosts(action) {
+                reader.error(node, "only shell, system and listening tcp steps run on hosts; a \(action.kind) step runs once, from here")
+            }
+        }
         for key in extraKeys { m.used.insert(key) }
         reader.finish(m, known: StepKind.commonKeys + (action?.stepKind?.keys ?? StepKind.stepKeys) + extraKeys, what: what)
         guard let id, let action else { return nil }
@@ -253,6 +262,7 @@ public enum RunbookLoader {
             location: reader.location(node)
         )
         step.concurrent = concurrent
+        step.placement = placement
         return ReadStep(step: step, mapping: m)
     }
 

@@ -28,7 +28,30 @@ public struct Step: Sendable, Hashable {
     public var next: [Branch]
     /// Runs at the same time as the concurrent steps next to it (unattended).
     public var concurrent: Bool = false
+    /// In a run over a fleet: where it runs, when the runbook says (`on:`).
+    public var placement: Placement?
     public var location: FilePosition?
+
+    /// `on: hosts` or `on: local`.
+    public enum Placement: String, Sendable, Hashable, CaseIterable {
+        case hosts, local
+    }
+
+    /// Whether it runs on each host of a fleet: shell, system and listening
+    /// tcp steps do unless `on: local`; every other kind runs once, here.
+    public var runsOnHosts: Bool {
+        guard Self.canRunOnHosts(action) else { return false }
+        return placement != .local
+    }
+
+    /// The kinds that can: the host's shell, /proc and sockets.
+    public static func canRunOnHosts(_ action: StepAction) -> Bool {
+        switch action {
+        case .shell, .system: return true
+        case .tcp(let a): return a.listening
+        default: return false
+        }
+    }
 
     public static let defaultTimeout: Double = 30
 

@@ -19,7 +19,7 @@ public struct StepKind: Sendable, Hashable {
     public var target: String?
 
     /// Keys every step may carry.
-    public static let commonKeys = ["id", "title", "timeout", "findings", "next", "concurrent"]
+    public static let commonKeys = ["id", "title", "timeout", "findings", "next", "concurrent", "on"]
 
     /// Results every step has: how it ended, when, what it printed.
     public static let commonResults = ["status", "ok", "failed", "duration", "duration_ms", "output", "error", "error_kind"]

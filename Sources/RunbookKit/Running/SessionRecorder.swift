@@ -34,10 +34,24 @@ public final class SessionRecorder: @unchecked Sendable {
     private var firstFailure: TranscriptError?
     private var heldBack: [TranscriptEvent] = []
     private var lastSignal: String?
+    /// A host's recorder in a run over a fleet records through the run's own.
+    private let parent: SessionRecorder?
+    private let transform: @Sendable (TranscriptEvent) -> TranscriptEvent?
 
     public init(transcript: TranscriptWriter?, presenter: (any SessionPresenter)?) {
         writer = transcript
         self.presenter = presenter
+        parent = nil
+        transform = { $0 }
+    }
+
+    /// Records into `parent` what `transform` makes of each event (nil: nothing):
+    /// one transcript for a walk on many hosts.
+    public init(forwardingTo parent: SessionRecorder, transform: @escaping @Sendable (TranscriptEvent) -> TranscriptEvent?) {
+        writer = nil
+        presenter = parent.presenter
+        self.parent = parent
+        self.transform = transform
     }
 
     private func locked<T>(_ body: () -> T) -> T {
@@ -47,10 +61,10 @@ public final class SessionRecorder: @unchecked Sendable {
     }
 
     /// Where the session is recorded now.
-    public var transcript: TranscriptWriter? { locked { writer } }
+    public var transcript: TranscriptWriter? { parent?.transcript ?? locked { writer } }
 
     /// Why the transcript cannot be written, once a write failed.
-    public var failure: TranscriptError? { locked { firstFailure } }
+    public var failure: TranscriptError? { parent?.failure ?? locked { firstFailure } }
 
     /// The signal of the last `interrupt` event that named one: a session
     /// ended by a signal records its interruption once.
@@ -59,6 +73,10 @@ public final class SessionRecorder: @unchecked Sendable {
     /// Writes the event, then shows it. One that cannot be written is held
     /// back, not shown, and so is every event after it.
     public func record(_ event: TranscriptEvent) {
+        if let parent {
+            if let e = transform(event) { parent.record(e) }
+            return
+        }
         lock.lock()
         if firstFailure != nil {
             heldBack.append(event)

@@ -18,6 +18,8 @@ public struct Finding: Sendable, Hashable, Codable {
     public var state: State
     /// The runbook whose rule it is (an included or swept one, or the one walked).
     public var runbook: String?
+    /// The host of a fleet it was found on; nil for the operator's machine.
+    public var host: String?
 
     /// As reports show it: the severity, or `unknown` for a finding whose
     /// condition could not be evaluated (whatever severity its author gave).

@@ -118,6 +118,9 @@ public struct RunbookSession: Sendable {
 
     public var openFindings: [Finding] { findings.filter { $0.state == .open } }
 
+    /// A step by (qualified) id, from any runbook the walk entered.
+    public func knownStep(_ id: String) -> Step? { knownSteps[id]?.step }
+
     /// A remediation by (qualified) id, from any runbook the walk entered.
     public func remediation(_ id: String) -> Remediation? { knownRemediations[id]?.remediation }
 

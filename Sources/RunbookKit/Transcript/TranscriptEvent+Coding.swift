@@ -20,7 +20,7 @@ public struct TranscriptEntry: Sendable, Hashable {
 enum TranscriptField: String, CodingKey {
     case type, time, runbook, title, name, value, by, step, kind, purpose, detail, status, error, output
     case findings, values, text, choices, remediation, risk, fixes, reason, verified, url
-    case mode, allow, script, replaying, signal, causes
+    case mode, allow, script, replaying, signal, causes, host
     case startWith = "start_with"
     case monoMilliseconds = "mono_ms", durationMilliseconds = "duration_ms", exitCode = "exit_code"
     case outputElidedBytes = "output_elided_bytes", stillOpen = "still_open", dryRun = "dry_run"
@@ -46,6 +46,16 @@ extension TranscriptEvent: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: TranscriptField.self)
         let type = try c.decode(String.self, forKey: .type)
+        if let host = try c.decodeIfPresent(String.self, forKey: .host) {
+            self = .onHost(host, try TranscriptEvent(local: type, from: decoder))
+            return
+        }
+        self = try TranscriptEvent(local: type, from: decoder)
+    }
+
+    /// The event of type `type`, its host aside.
+    init(local type: String, from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: TranscriptField.self)
         func string(_ key: TranscriptField) throws -> String { try c.decodeIfPresent(String.self, forKey: key) ?? "" }
         func decider() throws -> Decider { try c.decodeIfPresent(Decider.self, forKey: .by) ?? .operatorInput }
         func purpose() throws -> StepPurpose {
@@ -126,6 +136,9 @@ extension TranscriptEvent: Codable {
         var c = encoder.container(keyedBy: TranscriptField.self)
         try c.encode(type, forKey: .type)
         switch self {
+        case .onHost(let host, let event):
+            try c.encode(host, forKey: .host)
+            try event.encode(to: encoder)
         case .sessionStarted(let s):
             try s.encode(to: encoder)
         case .sessionEnded(let status, let reason):

@@ -107,6 +107,9 @@ public enum TranscriptEvent: Sendable, Hashable {
     /// A signal stopped the step (Ctrl-C, a hang-up...), or the whole walk
     /// (`step` nil); `signal` names it (`SIGINT`, `SIGHUP`, `SIGTERM`) where known.
     case interrupted(step: String?, signal: String?)
+    /// An event of one host's walk, in a run over a fleet: written as the
+    /// event itself with a `host` key.
+    indirect case onHost(String, TranscriptEvent)
     /// A type a later version writes; kept so the timeline can name it.
     case unrecognized(type: String)
 
@@ -131,8 +134,21 @@ public enum TranscriptEvent: Sendable, Hashable {
         case .variableSet: return "set"
         case .targetChanged: return "target"
         case .interrupted: return "interrupt"
+        case .onHost(_, let event): return event.type
         case .unrecognized(let type): return type
         }
+    }
+
+    /// The host of a fleet whose walk it belongs to; nil for the operator's machine.
+    public var host: String? {
+        if case .onHost(let host, _) = self { return host }
+        return nil
+    }
+
+    /// The event itself, without its host.
+    public var local: TranscriptEvent {
+        if case .onHost(_, let event) = self { return event.local }
+        return self
     }
 
     /// The step it is about, where it is about one.
@@ -142,6 +158,7 @@ public enum TranscriptEvent: Sendable, Hashable {
             return step
         case .interrupted(let step, _): return step
         case .diagnosis(let step, _): return step
+        case .onHost(_, let event): return event.step
         default: return nil
         }
     }
@@ -183,6 +200,7 @@ extension TranscriptEvent {
         case .note(let text): return .note(redact(text))
         case .variableSet(let name, let value): return .variableSet(name: name, value: redact(value))
         case .targetChanged(let name, let url): return .targetChanged(name: name, url: redact(url))
+        case .onHost(let host, let event): return .onHost(host, event.redacted(redact))
         case .remediationApplied, .remediationVerified, .runbookEnded, .interrupted, .diagnosis, .unrecognized:
             return self
         }

@@ -62,6 +62,7 @@ public enum TranscriptRendering {
             return "interrupted (\(by))\(step.map { " during \($0)" } ?? "")"
         case .variableSet(let name, let value): return "set \(name)=\(value)"
         case .targetChanged(let name, let url): return "target \(name) → \(url)"
+        case .onHost(let host, let event): return describe(event).map { "[\(host)] \($0)" }
         case .unrecognized(let type): return type
         }
     }

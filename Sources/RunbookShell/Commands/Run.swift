@@ -48,9 +48,33 @@ extension RbshCommand {
         @Flag(name: .shortAndLong, help: "Show each step's output.")
         var verbose = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Run on the hosts of this Ansible inventory (INI, YAML, executable, or a comma list) over ssh.", valueName: "inventory"))
+        var hosts: String?
+
+        @Option(help: ArgumentHelp("With --hosts: Ansible's host patterns (a group, a host, a:b, a:!b, globs).", valueName: "pattern"))
+        var limit: String?
+
+        @Option(help: ArgumentHelp("With --hosts: how many hosts at once.", valueName: "n"))
+        var forks = 20
+
+        @Option(
+            help: ArgumentHelp(
+                "With --hosts: only the hosts that were unreachable or not ok in this transcript of an earlier run.",
+                valueName: "transcript"))
+        var retryFailed: String?
+
         @OptionGroup var targets: TargetOptions
 
         func validate() throws {
+            if hosts == nil, limit != nil || retryFailed != nil {
+                throw ValidationError("--limit and --retry-failed go with --hosts INVENTORY")
+            }
+            if hosts != nil, resume != nil || from != nil {
+                throw ValidationError("--hosts walks the runbook from the top on each host: not with --resume or --from")
+            }
+            guard forks >= 1 else { throw ValidationError("--forks takes a number of hosts, 1 or more") }
             guard [runbook, resume, alert].compactMap({ $0 }).count == 1 else {
                 throw ValidationError("give a runbook, --resume TRANSCRIPT or --alert FILE (one of them)")
             }
@@ -123,6 +147,11 @@ extension RbshCommand {
             }
 
             let style = Style.forStandardOutput()
+            if let hosts {
+                try runFleet(
+                    book, inventory: hosts, setup: setup, targets: runTargets, allow: allow, presets: presets, catalogue: catalogue,
+                    console: console, style: style)
+            }
             let presenter =
                 format == .text
                 ? TextPresenter(
@@ -250,14 +279,18 @@ struct RunReport: Encodable {
         var state: String
         /// The runbook whose rule it is: the one to run for it.
         var runbook: String?
+        /// The host it was found on, in a run over a fleet.
+        var host: String?
     }
 
     struct StepLine: Encodable {
         var id: String
         var status: StepStatus
         var durationMilliseconds: Int
+        /// The host it ran on, in a run over a fleet (none for a step run once, here).
+        var host: String?
         enum CodingKeys: String, CodingKey {
-            case id, status
+            case id, status, host
             case durationMilliseconds = "duration_ms"
         }
     }
@@ -268,6 +301,14 @@ struct RunReport: Encodable {
         var offered: Bool
         var applied: Bool
         var verified: Bool
+        /// The hosts it ran on, in a run over a fleet.
+        var hosts: [String]?
+    }
+
+    /// A host of a fleet and how its walk came out (`unreachable` when ssh could not reach it).
+    struct HostLine: Encodable {
+        var host: String
+        var status: String
     }
 
     var runbook: String
@@ -278,17 +319,27 @@ struct RunReport: Encodable {
     var transcript: String
     /// A sweep's conclusion, when the walk swept runbooks.
     var diagnosis: Diagnosis?
+    /// A run over a fleet: every host's status.
+    var hosts: [HostLine]?
+
+    init(
+        runbook: String, status: OutcomeStatus, steps: [StepLine], findings: [FindingLine], remediations: [RemediationLine],
+        transcript: String
+    ) {
+        self.runbook = runbook
+        self.status = status
+        self.steps = steps
+        self.findings = findings
+        self.remediations = remediations
+        self.transcript = transcript
+    }
 
     init(stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor) {
         let s = stepper.session
         runbook = s.runbook.id
         self.status = status
         steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
-        findings = s.findings.filter { $0.state != .resolved }.map {
-            FindingLine(
-                id: $0.id, severity: $0.level, message: redactor.redact($0.message), step: $0.step, state: $0.state.rawValue,
-                runbook: $0.runbook ?? s.runbook.id)
-        }
+        findings = s.findings.filter { $0.state != .resolved }.map { FindingLine($0, runbook: s.runbook.id, redactor: redactor) }
         diagnosis = s.diagnosis
         remediations = s.allRemediations.compactMap { r in
             s.remediations[r.id].map {
@@ -303,5 +354,13 @@ struct RunReport: Encodable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { return #"{"status":"unknown"}"# }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension RunReport.FindingLine {
+    init(_ f: Finding, runbook: String, redactor: Redactor) {
+        self.init(
+            id: f.id, severity: f.level, message: redactor.redact(f.message), step: f.step, state: f.state.rawValue,
+            runbook: f.runbook ?? runbook, host: f.host)
     }
 }

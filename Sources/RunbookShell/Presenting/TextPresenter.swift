@@ -146,6 +146,9 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             if isShell { console.line(style.dim("noted")) }
         case .sessionStarted, .sessionEnded, .input, .runbookEnded, .variableSet, .targetChanged, .unrecognized:
             break
+        case .onHost:
+            // A fleet's hosts are shown by host, as each ends (FleetPresenter).
+            break
         }
     }
 

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Fleet
+import Foundation
+import Probes
+import RunbookKit
+
+extension RbshCommand.Run {
+    /// `rbsh run RUNBOOK --hosts INVENTORY`: the runbook on each host over
+    /// ssh, at most `--forks` at once; findings by host, the worst decides.
+    func runFleet(
+        _ book: Runbook, inventory: String, setup: SessionSetup, targets runTargets: Targets, allow: Risk?,
+        presets: [String: (value: String, by: Decider)], catalogue: RunbookCatalogue, console: Console, style: Style
+    ) throws -> Never {
+        let selection: FleetSelection
+        do {
+            selection = try FleetSelection.load(inventory, limit: limit, retrying: retryFailed)
+        } catch {
+            let failure = setup.end(.unknown, reason: "\(error)", recorder: SessionRecorder(transcript: setup.transcript, presenter: nil))
+            if let failure { console.error("rbsh: \(failure)") }
+            throw fail("\(error)", code: 64)
+        }
+        let presenter =
+            format == .text ? FleetPresenter(console: console, style: style, redactor: setup.redactor, total: selection.hosts.count) : nil
+        if format == .text {
+            let t = runTargets.redacted
+            console.line(style.bold(book.id) + " — \(book.title)")
+            console.line(
+                style.dim(
+                    "on \(selection.hosts.count) host\(selection.hosts.count == 1 ? "" : "s") of \(inventory)"
+                        + (limit.map { " (--limit \($0))" } ?? "") + ", \(min(forks, selection.hosts.count)) at once"))
+            console.line(style.dim("from here: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
+        }
+        let transport: SSHTransport
+        do { transport = try SSHTransport() } catch { throw fail("\(error)") }
+        let recorder = SessionRecorder(transcript: setup.transcript, presenter: presenter)
+        let mark = Interrupts.mark
+        let host = UnattendedHost(
+            notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
+        let local = ProbeRunner(targets: setup.targets)
+        let once = OnceResults()
+        let byName = Dictionary(selection.hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let policy = RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun)
+        // Each host's walk starts from the same session.
+        let first = setup.session(book, policy: policy, answers: presets, catalogue: catalogue)
+        let walk = FleetWalk(
+            hosts: selection.hosts.map(\.name), forks: forks, recorder: recorder, stepperHost: host,
+            session: { _ in first },
+            connect: { name in
+                guard let h = byName[name] else { return "not in the inventory" }
+                return transport.connect(h, interrupted: { Interrupts.since(mark) })
+            },
+            runner: { name in
+                HostStepRunner(host: byName[name] ?? FleetHost(name: name), transport: transport, local: local, once: once)
+            },
+            signal: { Interrupts.lastSignalName })
+        walk.finished = { presenter?.hostEnded($0) }
+        let outcomes = walk.run()
+        transport.close(selection.hosts)
+
+        let report = FleetReport(runbook: book.id, outcomes: outcomes)
+        var status = report.status
+        if Interrupts.since(mark) { status = max(status, .unknown) }
+        let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: recorder)
+        if let broken = recorder.failure {
+            console.error("rbsh: \(broken); stopped: nothing runs unrecorded (what was recorded is in \(setup.transcript.path))")
+            throw ExitCode(3)
+        }
+        let path = setup.transcript.path
+        switch format {
+        case .text: presenter?.summary(report, status: status, transcript: path)
+        case .json: console.line(report.json(status: status, transcript: path, redactor: setup.redactor))
+        }
+        if let failure { console.error("rbsh: \(failure)") }
+        if let sig = Interrupts.endingSignal {
+            console.error("rbsh: \(Interrupts.reason(sig)); stopped, the transcript says where")
+            throw ExitCode(128 + sig)
+        }
+        throw ExitCode(status.exitCode)
+    }
+}
+
+/// The hosts a run over a fleet walks: the inventory's, through `--limit`,
+/// and (`--retry-failed`) only those an earlier run did not find ok.
+struct FleetSelection {
+    var hosts: [FleetHost]
+
+    static func load(_ source: String, limit: String?, retrying: String?) throws -> FleetSelection {
+        let inv = try Inventory.load(source)
+        var names = try HostPattern(limit ?? "all").select(from: inv)
+        if let retrying {
+            let earlier: Transcript
+            do { earlier = try Transcript.read(path: retrying) } catch { throw InventoryError("--retry-failed \(retrying): \(error)") }
+            let failed = Set(TranscriptSummary(earlier).hosts.filter { $0.status != "ok" }.map(\.host))
+            if TranscriptSummary(earlier).hosts.isEmpty {
+                throw InventoryError("--retry-failed \(retrying): that transcript is not of a run over hosts")
+            }
+            names = names.filter { failed.contains($0) }
+            if names.isEmpty { throw InventoryError("no host failed in \(retrying): nothing to run again") }
+        }
+        guard !names.isEmpty else { throw InventoryError("no host of \(source) matches \(limit ?? "all")") }
+        return FleetSelection(hosts: try names.map { name throws(InventoryError) in try inv.fleetHost(name) })
+    }
+}

@@ -1,0 +1,201 @@
+import Clients
+import Foundation
+import Testing
+import TestSupport
+
+/// `rbsh run --hosts`: a runbook on real sshd hosts in network namespaces the test makes.
+@Suite(
+    .enabled(if: NamespaceFleet.canMake, "fleet tests need root, ip and sshd (openssh-server) to make hosts in network namespaces"),
+    .serialized)
+struct FleetRunTests {
+    /// Shell, system and listening steps on each host, one local step run once.
+    static func runbook(in dir: String, localPort: Int) throws -> String {
+        let path = dir + "/fleet-check.yaml"
+        try """
+        id: fleet-check
+        title: Each agent host, checked
+        category: tool
+        inputs:
+          - id: phrase
+            prompt: A phrase with quotes in it
+            default: "it's \\"$HOME\\" `id`"
+        steps:
+          - id: say
+            shell: printf '%s|%s' "$PHRASE" "$(ip netns identify)"
+            env: {PHRASE: "${vars.phrase}"}
+          - id: resources
+            system: {sample: 100ms}
+            findings:
+              - id: no-memory-figure
+                when: not mem_pct
+                severity: warning
+                message: no memory figure
+          - id: port
+            tcp: ":8000"
+            listening: true
+            findings:
+              - id: port-8000-taken
+                when: listening
+                severity: critical
+                message: "port 8000 is taken by ${program:-?}"
+          - id: local-service
+            tcp: "127.0.0.1:\(localPort)"
+            timeout: 2s
+            findings:
+              - id: local-service-down
+                when: not connected
+                severity: warning
+                message: the local service does not answer
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    struct Report: Decodable {
+        struct Host: Decodable { var host: String; var status: String }
+        struct Finding: Decodable { var id: String; var host: String?; var severity: String; var message: String }
+        struct Step: Decodable { var id: String; var host: String?; var status: String }
+        var status: String
+        var hosts: [Host]
+        var findings: [Finding]
+        var steps: [Step]
+        var transcript: String
+    }
+
+    static func decode(_ text: String) throws -> Report { try JSONDecoder().decode(Report.self, from: Data(text.utf8)) }
+
+    @Test func faultsOnSomeHostsAreFoundOnExactlyThoseAndAnUnreachableHostIsAFinding() throws {
+        let fleet = try NamespaceFleet(count: 12)
+        defer { fleet.down() }
+        try fleet.listen("agent-03", port: 8000)
+        try fleet.listen("agent-07", port: 8000)
+        try fleet.stop("agent-10")
+        try fleet.forgetHostKey("agent-11")
+        let book = try Self.runbook(in: fleet.directory, localPort: LabFixture.closedPort())
+        let p = try RbshProcess.run(
+            ["run", book, "--hosts", fleet.inventory, "--format", "json", "--transcript", fleet.directory + "/t.jsonl"], timeout: 120)
+        #expect(p.status == 2, "\(p.stderr)")
+        let r = try Self.decode(p.stdout)
+        #expect(r.status == "critical")
+        #expect(r.hosts.map(\.host) == (1...12).map { String(format: "agent-%02d", $0) })
+        let status = Dictionary(uniqueKeysWithValues: r.hosts.map { ($0.host, $0.status) })
+        #expect(status["agent-03"] == "critical" && status["agent-07"] == "critical")
+        #expect(status["agent-10"] == "unreachable" && status["agent-11"] == "unreachable")
+        #expect(status.filter { $0.value == "ok" }.count == 8)
+        // The fault is reported on exactly the hosts that have it, with the process holding the port.
+        let taken = r.findings.filter { $0.id == "port-8000-taken" }
+        #expect(Set(taken.compactMap(\.host)) == ["agent-03", "agent-07"])
+        #expect(taken.allSatisfy { $0.message == "port 8000 is taken by python3" })
+        let unreachable = Dictionary(uniqueKeysWithValues: r.findings.filter { $0.id == "host-unreachable" }.map { ($0.host ?? "", $0) })
+        #expect(unreachable["agent-10"]?.message.contains("Connection refused") == true)
+        // Host key checking stays on: an unknown key is refused, not accepted.
+        #expect(unreachable["agent-11"]?.message.contains("Host key verification failed") == true)
+        #expect(unreachable.values.allSatisfy { $0.severity == "critical" })
+        // Each reachable host ran its shell, system and listening steps; the local one ran once, with no host.
+        for host in status.keys where status[host] != "unreachable" {
+            #expect(Set(r.steps.filter { $0.host == host }.map(\.id)) == ["say", "resources", "port"], "\(host)")
+        }
+        #expect(r.steps.filter { $0.id == "local-service" }.count == 1)
+        #expect(r.steps.first { $0.id == "local-service" }?.host == nil)
+        #expect(r.findings.filter { $0.id == "local-service-down" }.map(\.host) == [nil])
+        #expect(!r.findings.contains { $0.id == "no-memory-figure" })
+
+        // The transcript has each host's events marked with the host, and the value went in as it was.
+        let lines = try String(contentsOfFile: r.transcript, encoding: .utf8).split(separator: "\n")
+        let say = try lines.compactMap { line -> [String: Any]? in
+            guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                o["type"] as? String == "step_end", o["step"] as? String == "say"
+            else { return nil }
+            return o
+        }
+        #expect(say.count == 10)
+        for o in say {
+            let host = o["host"] as? String ?? "?"
+            let ns = try String(contentsOfFile: fleet.directory + "/\(host)/netns", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            #expect(o["output"] as? String == "it's \"$HOME\" `id`|\(ns)", "\(host)")
+        }
+
+        // --retry-failed runs only the hosts that were not ok.
+        let again = try RbshProcess.run(
+            [
+                "run", book, "--hosts", fleet.inventory, "--retry-failed", r.transcript, "--format", "json", "--transcript",
+                fleet.directory + "/t2.jsonl",
+            ])
+        let r2 = try Self.decode(again.stdout)
+        #expect(r2.hosts.map(\.host) == ["agent-03", "agent-07", "agent-10", "agent-11"], "\(again.stderr)")
+
+        // The text report groups each finding with its hosts.
+        let text = try RbshProcess.run([
+            "run", book, "--hosts", fleet.inventory, "--limit", "agent-0*", "--transcript", fleet.directory + "/t3.jsonl",
+        ])
+        #expect(text.stdout.contains("CRITICAL port-8000-taken on 2/9 hosts: agent-03, agent-07"), "\(text.stdout)")
+    }
+
+    @Test func aStoppedStepStopsOnEveryHostTheRemoteCommandIncluded() throws {
+        let fleet = try NamespaceFleet(count: 3)
+        defer { fleet.down() }
+        let marker = "31.\(Int.random(in: 100_000...999_999))"
+        let book = fleet.directory + "/hang.yaml"
+        try """
+        id: hang
+        title: A command that hangs
+        category: tool
+        steps:
+          - id: hang
+            shell: sleep \(marker)
+            timeout: 2s
+        """.write(toFile: book, atomically: true, encoding: .utf8)
+        let started = Date()
+        let p = try RbshProcess.run([
+            "run", book, "--hosts", fleet.inventory, "--format", "json", "--transcript", fleet.directory + "/t.jsonl",
+        ])
+        #expect(Date().timeIntervalSince(started) < 20)
+        let r = try Self.decode(p.stdout)
+        #expect(r.steps.filter { $0.id == "hang" }.map(\.status) == ["timeout", "timeout", "timeout"], "\(p.stdout) \(p.stderr)")
+        // Nothing of it is left on any host (the hosts share this machine's process table).
+        var left = -1
+        for _ in 0..<50 {
+            left = Self.processes(matching: "sleep \(marker)")
+            if left == 0 { break }
+            usleep(100_000)
+        }
+        #expect(left == 0)
+    }
+
+    /// What `ansible -i INVENTORY PATTERN --list-hosts` lists; nil without ansible-core.
+    static func ansibleHosts(inventory: String, pattern: String, dir: String) -> [String]? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ansible") else { return nil }
+        let env = ["ANSIBLE_LOCAL_TEMP": dir + "/ansible-tmp", "ANSIBLE_HOME": dir + "/ansible-home", "ANSIBLE_NOCOLOR": "1"]
+        let out = ShellRunner().run(argv: ["/usr/bin/ansible", "-i", inventory, pattern, "--list-hosts"], environment: env, timeout: 60)
+        // Hosts are the indented lines under "hosts (N):"; warnings (which may wrap) are not indented.
+        return out.output.text.split(separator: "\n").filter { $0.hasPrefix(" ") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.hasPrefix("hosts (") }
+    }
+
+    static func processes(matching text: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.filter { pid in
+            let cmd = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).split(separator: 0).map {
+                String(decoding: $0, as: UTF8.self)
+            }.joined(separator: " ")
+            return cmd == text
+        }.count
+    }
+
+    @Test func limitSelectsTheHostsAnsibleWould() throws {
+        let fleet = try NamespaceFleet(count: 6)
+        defer { fleet.down() }
+        let book = try Self.runbook(in: fleet.directory, localPort: LabFixture.closedPort())
+        for (i, pattern) in ["agents:!agent-0[4-5]", "agent-02:agent-05", "~agent-0[46]", "agents[1:3]:!agent-03"].enumerated() {
+            let p = try RbshProcess.run(
+                [
+                    "run", book, "--hosts", fleet.inventory, "--limit", pattern, "--format", "json", "--transcript",
+                    fleet.directory + "/t\(i).jsonl",
+                ])
+            let ours = try Self.decode(p.stdout).hosts.map(\.host)
+            let ansible = Self.ansibleHosts(inventory: fleet.inventory, pattern: pattern, dir: fleet.directory)
+            #expect(ansible != nil)
+            if let ansible { #expect(ours.sorted() == ansible.sorted(), "\(pattern)") }
+        }
+    }
+}
