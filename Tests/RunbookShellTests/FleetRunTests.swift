@@ -172,6 +172,57 @@ struct FleetRunTests {
             .filter { !$0.hasPrefix("hosts (") }
     }
 
+    @Test func aFixConfirmedForTwoOfThreeHostsRunsOnThoseTwo() throws {
+        let fleet = try NamespaceFleet(count: 3)
+        defer { fleet.down() }
+        for h in ["agent-01", "agent-02", "agent-03"] { try fleet.listen(h, port: 8000) }
+        try FileManager.default.createDirectory(atPath: fleet.directory + "/books", withIntermediateDirectories: true)
+        try """
+        id: free-port
+        title: Free port 8000 on each host
+        category: tool
+        steps:
+          - id: port
+            tcp: ":8000"
+            listening: true
+            findings:
+              - id: port-8000-taken
+                when: listening
+                severity: critical
+                message: "port 8000 is taken by ${program:-?} (pid ${pid:-?})"
+        remediations:
+          - id: stop-holder
+            title: Stop what holds port 8000
+            fixes: [port-8000-taken]
+            risk: changes
+            shell: kill "$PID"
+            env: {PID: "${steps.port.pid}"}
+            verify: port
+        """.write(toFile: fleet.directory + "/books/free-port.yaml", atomically: true, encoding: .utf8)
+        let script = "hosts \(fleet.inventory)\nstart free-port\npick\nagent-01 agent-03\nfindings\nquit\n"
+        let p = try RbshProcess.run(
+            ["shell", "--runbooks", fleet.directory + "/books", "--transcript", fleet.directory + "/t.jsonl"], stdin: script)
+        #expect(p.status == 0, "\(p.stderr)")
+        // Offered once, with every host it would run on.
+        #expect(p.stdout.components(separatedBy: "remediation stop-holder").count == 2, "\(p.stdout)")
+        #expect(p.stdout.contains("hosts:  3: agent-01, agent-02, agent-03"))
+        #expect(p.stdout.contains("CRITICAL port-8000-taken on 1 host: agent-02"))
+        // Run on the two picked, verified there; the third still has its listener.
+        for (host, listening) in [("agent-01", false), ("agent-02", true), ("agent-03", false)] {
+            let ns = try String(contentsOfFile: fleet.directory + "/\(host)/netns", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            let out = ShellRunner().run(argv: ["ip", "netns", "exec", ns, "cat", "/proc/net/tcp"], timeout: 10).output.text
+            #expect(out.contains(":1F40 00000000:0000 0A") == listening, "\(host)")
+        }
+        let events = try String(contentsOfFile: fleet.directory + "/t.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let verified = events.filter { $0["type"] as? String == "remediation_verified" && $0["verified"] as? Bool == true }
+        #expect(Set(verified.compactMap { $0["host"] as? String }) == ["agent-01", "agent-03"])
+        let declined = events.filter { $0["type"] as? String == "remediation_declined" }
+        #expect(declined.compactMap { $0["host"] as? String } == ["agent-02"])
+    }
+
     static func processes(matching text: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.filter { pid in

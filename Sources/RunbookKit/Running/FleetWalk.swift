@@ -43,6 +43,9 @@ public final class FleetWalk: @unchecked Sendable {
     let signal: @Sendable () -> String?
     /// Called as each host's walk ends (to show it).
     public var finished: (@Sendable (HostOutcome) -> Void)?
+    /// A person deciding for all hosts at once (the shell); without, each
+    /// host's walk asks `stepperHost` (unattended: the policy decides).
+    public var decisions: FleetDecisions?
     private let localEvents = SeenKeys()
 
     /// The id of the finding for a host ssh could not reach.
@@ -84,6 +87,8 @@ public final class FleetWalk: @unchecked Sendable {
     }
 
     private func walk(_ host: String) -> HostOutcome {
+        decisions?.began(host)
+        defer { decisions?.ended(host) }
         let interrupted = stepperHost.interruption()
         if stepperHost.walkInterrupted || stepperHost.sessionEnding {
             return HostOutcome(host: host, status: .unknown, findings: [], session: nil, durations: [])
@@ -124,7 +129,8 @@ public final class FleetWalk: @unchecked Sendable {
             return seen.insert(key) ? event : nil
         }
         let execution = StepExecution(runner: runner(host), recorder: hostRecorder, signal: signal)
-        let stepper = Stepper(session: session(host), execution: execution, host: stepperHost, concurrent: true)
+        let stepper = Stepper(
+            session: session(host), execution: execution, host: decisions?.host(for: host) ?? stepperHost, concurrent: true)
         box.stepper = stepper
         _ = stepper.run()
         let s = stepper.session

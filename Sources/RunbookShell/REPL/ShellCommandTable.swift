@@ -18,6 +18,10 @@ enum ShellCommandTable {
         Entry(
             name: "start", usage: "start RUNBOOK", summary: "begin walking a runbook: its id, an alias (the guide's heading) or a prefix",
             example: "start 数据库连接失败"),
+        Entry(
+            name: "hosts", usage: "hosts [INVENTORY [PATTERN] | none]",
+            summary: "walk runbooks on an Ansible inventory's hosts over ssh (none: here again); alone, the hosts",
+            example: "hosts inventory.ini agents"),
         Entry(name: "next", usage: "next  (or an empty line)", summary: "run the pending step", example: "next"),
         Entry(name: "skip", usage: "skip", summary: "skip the pending step (or decline the pending fix)", example: "skip"),
         Entry(name: "retry", usage: "retry", summary: "run the last step again", example: "retry"),

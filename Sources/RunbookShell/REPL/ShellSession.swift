@@ -34,6 +34,10 @@ final class ShellSession: Completer {
     var lastFailed = false
     /// The walk's end has been said; saying it again on every Enter is noise.
     var finishAnnounced = false
+    /// `hosts INVENTORY [PATTERN]`: where `start` walks runbooks (nil: here).
+    var fleet: (inventory: String, pattern: String?, selection: FleetSelection)?
+    /// What the last walk over hosts found, for `findings`.
+    var lastFleetReport: FleetReport?
 
     init(
         reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
@@ -174,14 +178,15 @@ final class ShellSession: Completer {
         case "", "next", "n": stepForward()
         case "help", "?": help(rest)
         case "list": listRunbooks()
-        case "start": start(rest)
+        case "start": fleet == nil ? start(rest) : startOnHosts(rest)
+        case "hosts": hosts(rest)
         case "find": find(rest)
         case "skip": walk { $0.skip() }
         case "retry": walk(runNow: true, refused: "nothing to retry yet") { $0.retry() }
         case "back": walk(refused: "no step before this one") { $0.back() }
         case "goto": walk(refused: "no step `\(rest)`; `steps` lists them") { $0.goto(rest) }
         case "steps": showSteps()
-        case "findings": showFindings()
+        case "findings": fleet != nil && stepper == nil ? showFleetFindings() : showFindings()
         case "fix": fix(rest)
         case "sh": adHoc(.shell(ShellAction(command: rest)), title: rest)
         case "sql": adHoc(.postgres(PostgresAction(sql: rest)), title: rest)
