@@ -115,6 +115,13 @@ struct FleetRunTests {
             #expect(o["output"] as? String == "it's \"$HOME\" `id`|\(ns)", "\(host)")
         }
 
+        // The postmortem has a row per host.
+        let md = try RbshProcess.run(["transcript", "export", r.transcript, "--format", "markdown"]).stdout
+        #expect(md.contains("| Host | Status | Steps | Open findings |"))
+        #expect(md.contains("| agent-10 | unreachable | 1 | `host-unreachable` |"), "\(md)")
+        #expect(md.contains("| agent-03 | critical | 3 | `port-8000-taken` |"))
+        #expect(md.contains("| agent-01 | ok | 3 | none |"))
+
         // --retry-failed runs only the hosts that were not ok.
         let again = try RbshProcess.run(
             [

@@ -92,6 +92,18 @@ public enum TranscriptRendering {
         md.append("| Outcome | **\(cell((s.outcome ?? .unknown).rawValue.uppercased()))**, \(s.open.count) finding(s) still open |")
         md.append("| Steps | \(s.stepCount) run\(s.interrupts > 0 ? ", \(s.interrupts) interrupted" : "") |")
         md.append("")
+        if !s.hosts.isEmpty {
+            md.append("## Hosts")
+            md.append("")
+            md.append("| Host | Status | Steps | Open findings |")
+            md.append("|---|---|---|---|")
+            for line in s.hosts.sorted(by: { $0.host < $1.host }) {
+                md.append(
+                    "| \(cell(line.host)) | \(line.status) | \(line.steps) | \(line.findings.isEmpty ? "none" : line.findings.map { "`\($0)`" }.joined(separator: ", ")) |"
+                )
+            }
+            md.append("")
+        }
         if let d = s.diagnosis {
             md.append("## Diagnosis")
             md.append("")
@@ -109,10 +121,12 @@ public enum TranscriptRendering {
         if s.findings.isEmpty {
             md.append("None.")
         } else {
-            md.append("| Severity | Finding | State | Step | Message |")
-            md.append("|---|---|---|---|---|")
+            let onHosts = !s.hosts.isEmpty
+            md.append("| Severity | Finding | State | \(onHosts ? "Host | " : "")Step | Message |")
+            md.append("|---|---|---|\(onHosts ? "---|" : "")---|---|")
             for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
-                md.append("| \(f.level) | `\(f.id)` | \(f.state.rawValue) | `\(f.step)` | \(cell(f.message)) |")
+                let host = onHosts ? "\(cell(f.host ?? "(here)")) | " : ""
+                md.append("| \(f.level) | `\(f.id)` | \(f.state.rawValue) | \(host)`\(f.step)` | \(cell(f.message)) |")
             }
         }
         md.append("")
@@ -122,7 +136,7 @@ public enum TranscriptRendering {
             md.append("None offered.")
         } else {
             for r in s.remediations {
-                var line = "- **`\(r.id)`** (\(r.risk.rawValue)): \(r.decision.rawValue)"
+                var line = "- **`\(r.id)`**\(r.host.map { " on \($0)" } ?? "") (\(r.risk.rawValue)): \(r.decision.rawValue)"
                 if let by = r.decidedBy { line += " by \(by.rawValue)" }
                 if let reason = r.reason { line += " (\(reason))" }
                 if let applied = r.applied { line += "; applied: \(applied.rawValue)" }

@@ -58,6 +58,10 @@ final class FleetPresenter: SessionPresenter, @unchecked Sendable {
             } else {
                 line += style.dim("  \(o.durations.count) step\(o.durations.count == 1 ? "" : "s")")
                 if !open.isEmpty { line += "  " + open.map { "\($0.id) (\($0.level))" }.joined(separator: ", ") }
+                let fixes = (o.session?.remediations.values.filter(\.applied) ?? []).sorted { $0.id < $1.id }
+                if !fixes.isEmpty {
+                    line += "  fixed: " + fixes.map { "\($0.id) (\($0.verified ? "verified" : "not verified"))" }.joined(separator: ", ")
+                }
             }
             console.line(line)
         }
