@@ -7,6 +7,11 @@ public enum FileDigest {
     /// Lower-case hex, or nil when the file cannot be read.
     public static func sha256(path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return sha256(data)
+    }
+
+    /// Lower-case hex of `data`'s SHA-256; nil only if OpenSSL fails.
+    public static func sha256(_ data: Data) -> String? {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = data.withUnsafeBytes { raw in

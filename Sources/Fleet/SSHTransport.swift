@@ -46,9 +46,14 @@ public final class SSHTransport: Sendable {
 
     /// The command line that runs `remote` on `host`, through its master connection.
     public func argv(_ host: FleetHost, remote: String) -> [String] {
-        var args = [program]
+        [program] + options(host) + [host.address, remote]
+    }
+
+    /// ssh's options for `host`: rbsh's, then the inventory's.
+    func options(_ host: FleetHost) -> [String] {
+        var args: [String] = []
         args += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=\(connectTimeout)"]
-        args += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlDirectory)/%C", "-o", "ControlPersist=\(persist ?? "yes")"]
+        args += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath(host))", "-o", "ControlPersist=\(persist ?? "yes")"]
         // A dead link is found within seconds, not the kernel's minutes.
         args += ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"]
         args += ["-o", "LogLevel=ERROR"]
@@ -56,15 +61,52 @@ public final class SSHTransport: Sendable {
         if let user = host.user { args += ["-l", user] }
         if let key = host.privateKeyFile { args += ["-i", key] }
         args += host.commonArgs
-        args += [host.address, remote]
         return args
+    }
+
+    /// The master's socket for `host`: named by everything that decides the
+    /// connection (address, port, user, key, the inventory's ssh arguments),
+    /// so that only the same connection is ever reused, and short enough for
+    /// a socket's path.
+    public func controlPath(_ host: FleetHost) -> String {
+        let identity = ([host.address, host.port.map(String.init) ?? "", host.user ?? "", host.privateKeyFile ?? ""] + host.commonArgs)
+            .joined(separator: "\u{0}")
+        let name =
+            FileDigest.sha256(Data(identity.utf8)).map { String($0.prefix(32)) } ?? String(UInt(bitPattern: identity.hashValue), radix: 16)
+        return controlDirectory + "/" + name
+    }
+
+    /// Whether a master answers on `host`'s socket: a connect to it, no process started.
+    func masterAnswers(_ host: FleetHost) -> Bool {
+        let path = controlPath(host)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+            raw[bytes.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return rc == 0
     }
 
     /// Opens the host's master connection; nil when it is up, else ssh's
     /// one-line reason (unreachable, a refused key, an unknown host key).
     public func connect(_ host: FleetHost, runner: ShellRunner = ShellRunner(), interrupted: @Sendable () -> Bool = { false }) -> String? {
+        // A master kept from an earlier run is used as it is; a dead one's socket goes.
+        if persist != nil {
+            if masterAnswers(host) { return nil }
+            unlink(controlPath(host))
+        }
+        // The master alone, no session on the host: it authenticates, then goes to the background.
         let outcome = runner.run(
-            argv: argv(host, remote: "exit 0"), timeout: Double(connectTimeout) + 5, interrupted: interrupted)
+            argv: [program] + options(host) + ["-N", "-f", host.address], timeout: Double(connectTimeout) + 5, interrupted: interrupted)
         switch outcome.ending {
         case .exited(0): return nil
         case .exited: return Self.reason(outcome.output.text) ?? "ssh failed"

@@ -230,6 +230,62 @@ struct FleetRunTests {
         #expect(declined.compactMap { $0["host"] as? String } == ["agent-02"])
     }
 
+    @Test func aHostThatDropsPacketsIsUnreachableAfterTheConnectTimeoutNotAHang() throws {
+        let fleet = try NamespaceFleet(count: 2)
+        defer { fleet.down() }
+        try fleet.drop("agent-02")
+        let book = fleet.directory + "/one.yaml"
+        try "id: one\ntitle: One step\ncategory: tool\nsteps:\n  - id: say\n    shell: echo hi\n".write(
+            toFile: book, atomically: true, encoding: .utf8)
+        let started = Date()
+        let p = try RbshProcess.run(
+            ["run", book, "--hosts", fleet.inventory, "--format", "json", "--transcript", fleet.directory + "/t.jsonl"], timeout: 60)
+        let took = Date().timeIntervalSince(started)
+        let r = try Self.decode(p.stdout)
+        #expect(r.hosts.map(\.status) == ["ok", "unreachable"], "\(p.stdout)")
+        #expect(r.findings.first { $0.host == "agent-02" }?.message.contains("timed out") == true, "\(r.findings)")
+        // ssh's 5 s connect timeout, not a hang (and not the step's 30 s).
+        #expect(took > 4.5 && took < 15, "\(took) s")
+    }
+
+    @Test func keptConnectionsAreReusedByTheNextRunAndNotOpenedAgain() throws {
+        let fleet = try NamespaceFleet(count: 3)
+        let runtime = fleet.directory + "/runtime"
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        let sockets = runtime + "/rbsh-ssh-\(getuid())"
+        defer {
+            // The masters kept go before their hosts do.
+            for s in (try? FileManager.default.contentsOfDirectory(atPath: sockets)) ?? [] {
+                _ = ShellRunner().run(argv: ["ssh", "-o", "ControlPath=\(sockets)/\(s)", "-O", "exit", "x"], timeout: 5)
+            }
+            fleet.down()
+        }
+        let book = fleet.directory + "/one.yaml"
+        try "id: one\ntitle: One step\ncategory: tool\nsteps:\n  - id: say\n    shell: echo hi\n".write(
+            toFile: book, atomically: true, encoding: .utf8)
+        func accepted() throws -> Int {
+            try (1...3).map { i in
+                try String(contentsOfFile: fleet.directory + "/agent-0\(i)/sshd.log", encoding: .utf8).components(
+                    separatedBy: "Accepted publickey"
+                ).count - 1
+            }.reduce(0, +)
+        }
+        for i in 1...2 {
+            let p = try RbshProcess.run(
+                [
+                    "run", book, "--hosts", fleet.inventory, "--keep-connections", "1m", "--format", "json", "--transcript",
+                    fleet.directory + "/t\(i).jsonl",
+                ],
+                environment: ["XDG_RUNTIME_DIR": runtime])
+            #expect(try Self.decode(p.stdout).hosts.map(\.status) == ["ok", "ok", "ok"], "\(p.stderr)")
+            // One connection per host, opened by the first run and used by the second.
+            #expect(try accepted() == 3)
+        }
+        var st = stat()
+        #expect(stat(sockets, &st) == 0 && st.st_mode & 0o777 == 0o700)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sockets).count == 3)
+    }
+
     static func processes(matching text: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.filter { pid in

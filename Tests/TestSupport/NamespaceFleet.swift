@@ -34,6 +34,9 @@ public final class NamespaceFleet: Sendable {
     /// `host`'s sshd stops: connections to it are refused.
     public func stop(_ host: String) throws { try Self.fleet(["stop", directory, host]) }
 
+    /// `host` drops every packet: its replies go nowhere, so a connection waits.
+    public func drop(_ host: String) throws { try Self.fleet(["drop", directory, host]) }
+
     /// Forgets `host`'s key: ssh must refuse to connect to it.
     public func forgetHostKey(_ host: String) throws {
         let address =

@@ -31,7 +31,7 @@ extension RbshCommand.Run {
             console.line(style.dim("from here: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
         }
         let transport: SSHTransport
-        do { transport = try SSHTransport() } catch { throw fail("\(error)") }
+        do { transport = try SSHTransport(persist: keepConnections) } catch { throw fail("\(error)") }
         let recorder = SessionRecorder(transcript: setup.transcript, presenter: presenter)
         let mark = Interrupts.mark
         let host = UnattendedHost(

@@ -65,9 +65,18 @@ extension RbshCommand {
                 valueName: "transcript"))
         var retryFailed: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "With --hosts: keep each host's ssh connection open this long after the run (ssh's ControlPersist: 300, 5m, 1h), for the next run to reuse.",
+                valueName: "time"))
+        var keepConnections: String?
+
         @OptionGroup var targets: TargetOptions
 
         func validate() throws {
+            if let keep = keepConnections, keep.range(of: #"^[0-9]+[smhdwSMHDW]?$"#, options: .regularExpression) == nil {
+                throw ValidationError("--keep-connections takes a time as ssh's ControlPersist does: 300, 5m, 1h")
+            }
             if hosts == nil, limit != nil || retryFailed != nil {
                 throw ValidationError("--limit and --retry-failed go with --hosts INVENTORY")
             }
