@@ -11,6 +11,8 @@ import Yams
 ///         answers: {idle_minutes: "60", host: "${labels.instance}"}
 ///         targets: {postgres: "postgres://rbsh@${labels.instance}/network_probe"}   # the alert's labels may pick a target
 ///         allow: none            # none | safe | changes; never destructive
+///         hosts: /etc/ansible/hosts   # on an inventory's hosts over ssh (as `rbsh run --hosts`)
+///         limit: "${labels.instance}" # Ansible's host patterns: the alert's own host, say
 public struct AlertRule: Sendable, Hashable {
     public var match: [String: String]
     /// Label regular expressions, anchored at both ends as Alertmanager's are.
@@ -21,6 +23,10 @@ public struct AlertRule: Sendable, Hashable {
     public var allow: String?
     /// Targets for its runs (postgres, redis, api), which may read the alert's labels; the others stay as configured.
     public var targets: [String: String] = [:]
+    /// An Ansible inventory: its runs walk the runbook on those hosts over ssh.
+    public var hosts: String?
+    /// Ansible's host patterns within `hosts`, which may read the alert's labels.
+    public var limit: String?
 
     public init(
         match: [String: String], matchRegex: [String: String] = [:], runbook: String, answers: [String: String] = [:], allow: String? = nil
@@ -50,6 +56,15 @@ public struct AlertRule: Sendable, Hashable {
     /// The targets, filled in the same way.
     public func targets(labels: [String: String], annotations: [String: String]) -> [String: String] {
         Self.fill(targets, labels: labels, annotations: annotations)
+    }
+
+    /// The inventory and the pattern, filled in the same way; nil when the rule runs here.
+    public func fleet(labels: [String: String], annotations: [String: String]) -> (hosts: String, limit: String?)? {
+        guard let hosts else { return nil }
+        var texts = ["hosts": hosts]
+        if let limit { texts["limit"] = limit }
+        let filled = Self.fill(texts, labels: labels, annotations: annotations)
+        return (filled["hosts"] ?? hosts, filled["limit"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// `${labels.X}` and `${annotations.X}` filled in, once, by the runbooks' own templates
@@ -124,9 +139,9 @@ public struct AlertConfig: Sendable, Hashable {
             for item in items {
                 for (k, _) in item.mapping ?? [:] {
                     guard let key = k.string else { continue }
-                    if key == "hosts" { throw fail(k, "`hosts` in an alert rule needs the fleet mode, which rbsh serve does not have yet") }
-                    guard ["match", "match_re", "runbook", "answers", "allow", "targets"].contains(key) else {
-                        throw fail(k, "unknown key `\(key)` in an alert rule (match, match_re, runbook, answers, allow, targets)")
+                    guard ["match", "match_re", "runbook", "answers", "allow", "targets", "hosts", "limit"].contains(key) else {
+                        throw fail(
+                            k, "unknown key `\(key)` in an alert rule (match, match_re, runbook, answers, allow, targets, hosts, limit)")
                     }
                 }
                 guard let runbook = item["runbook"]?.string else { throw fail(item, "an alert rule needs `runbook`") }
@@ -144,6 +159,17 @@ public struct AlertConfig: Sendable, Hashable {
                 var rule = AlertRule(
                     match: match, matchRegex: regex, runbook: runbook, answers: try strings(item["answers"], "answers"), allow: allow)
                 rule.targets = try strings(item["targets"], "targets")
+                if let n = item["hosts"] {
+                    guard let h = n.string, !h.isEmpty else {
+                        throw fail(n, "hosts is an Ansible inventory: a file, an executable or a comma list")
+                    }
+                    rule.hosts = h
+                }
+                if let n = item["limit"] {
+                    guard rule.hosts != nil else { throw fail(n, "limit picks among the rule's hosts: give `hosts` too") }
+                    guard let l = n.string else { throw fail(n, "limit is Ansible's host patterns, such as agents:!agent-03") }
+                    rule.limit = l
+                }
                 for name in rule.targets.keys where !["postgres", "redis", "api"].contains(name) {
                     throw fail(item["targets"], "targets.\(name): a rule may set postgres, redis or api")
                 }

@@ -21,6 +21,9 @@ public final class AlertRunQueue: @unchecked Sendable {
         public var accepted: Date
         /// Where its transcript goes (a Markdown postmortem beside it, `.md`).
         public var transcript: String
+        /// The rule's inventory and pattern for this alert: the run walks those hosts.
+        public var hosts: String?
+        public var limit: String?
     }
 
     public enum RunStatus: String, Sendable, Codable {
@@ -159,11 +162,14 @@ public final class AlertRunQueue: @unchecked Sendable {
         let stamp = ISO8601DateFormatter.string(
             from: now, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let id = "\(stamp)-\(getpid())-\(counter)"
-        let job = Job(
+        var job = Job(
             id: id, runbook: rule.runbook, answers: rule.answers(labels: labels, annotations: annotations),
             targets: rule.targets(labels: labels, annotations: annotations), allow: rule.allow,
             groupKey: n.groupKey, labels: labels, annotations: annotations, accepted: now,
             transcript: (transcripts as NSString).appendingPathComponent("alert-\(rule.runbook)-\(id).jsonl"))
+        let fleet = rule.fleet(labels: labels, annotations: annotations)
+        job.hosts = fleet?.hosts
+        job.limit = fleet?.limit
         // On disk before it is acknowledged: what Alertmanager hears was accepted survives a restart.
         do { try write(job) } catch { return .full("the journal cannot be written: \(error.localizedDescription)") }
         pending.append(job)

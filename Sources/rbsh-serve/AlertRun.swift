@@ -57,25 +57,46 @@ struct AlertRun: Sendable {
         let session = setup.session(
             book, policy: RemediationPolicy(mode: .unattended(allow: job.allow.flatMap(Risk.init(rawValue:)))), answers: answers,
             catalogue: catalogue)
-        let stepper = setup.stepper(session, presenter: nil, host: UnattendedHost(interrupted: stop), concurrent: true)
-        var status = stepper.run()
+        var status: OutcomeStatus
+        let findings: [Finding]
+        let recorder: SessionRecorder
+        if let inventory = job.hosts {
+            // On the rule's hosts over ssh.
+            do {
+                (status, findings, recorder) = try FleetRun.unattended(
+                    book, inventory: inventory, limit: job.limit, setup: setup, session: session, interrupted: stop)
+            } catch {
+                logger.error("the run cannot start", metadata: ["run": "\(job.id)", "hosts": "\(inventory)", "why": "\(error)"])
+                _ = setup.end(
+                    .unknown, reason: "hosts \(inventory): \(error)",
+                    recorder: SessionRecorder(transcript: setup.transcript, presenter: nil))
+                return .unknown
+            }
+        } else {
+            let stepper = setup.stepper(session, presenter: nil, host: UnattendedHost(interrupted: stop), concurrent: true)
+            status = stepper.run()
+            findings = stepper.session.findings
+            recorder = stepper.recorder
+        }
         if stop() { status = max(status, .unknown) }
-        _ = setup.end(status, reason: stop() ? "rbsh serve stopped" : nil, recorder: stepper.recorder)
+        _ = setup.end(status, reason: stop() ? "rbsh serve stopped" : nil, recorder: recorder)
         let markdown = (job.transcript as NSString).deletingPathExtension + ".md"
         if let t = try? Transcript.read(path: job.transcript) {
             try? TranscriptRendering.markdown(t).write(toFile: markdown, atomically: true, encoding: .utf8)
         }
-        if let notify { post(notify, job: job, status: status, findings: stepper.session, redactor: setup.redactor) }
+        if let notify { post(notify, job: job, status: status, findings: findings, redactor: setup.redactor) }
         return AlertRunQueue.RunStatus(rawValue: status.rawValue) ?? .unknown
     }
 
     /// `{"run", "runbook", "status", "group_key", "transcript", "findings": [top 5]}` to `serve.notify`.
-    private func post(_ url: String, job: AlertRunQueue.Job, status: OutcomeStatus, findings session: RunbookSession, redactor: Redactor) {
+    private func post(_ url: String, job: AlertRunQueue.Job, status: OutcomeStatus, findings: [Finding], redactor: Redactor) {
         struct Summary: Encodable {
             struct Line: Encodable {
                 var id: String
                 var severity: String
                 var message: String
+                /// The host it was found on, for a rule with `hosts`.
+                var host: String?
             }
             var run: String
             var runbook: String
@@ -88,10 +109,10 @@ struct AlertRun: Sendable {
                 case groupKey = "group_key"
             }
         }
-        let top = session.findings.filter { $0.state == .open && $0.severity > .info }.prefix(5)
+        let top = findings.filter { $0.state == .open && $0.severity > .info }.prefix(5)
         let summary = Summary(
             run: job.id, runbook: job.runbook, status: status.rawValue, groupKey: job.groupKey, transcript: job.transcript,
-            findings: top.map { .init(id: $0.id, severity: $0.level, message: redactor.redact($0.message)) })
+            findings: top.map { .init(id: $0.id, severity: $0.level, message: redactor.redact($0.message), host: $0.host) })
         guard let body = try? JSONEncoder().encode(summary) else { return }
         do {
             _ = try HTTPClient.request(

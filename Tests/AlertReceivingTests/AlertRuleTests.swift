@@ -88,13 +88,23 @@ import Yams
         }
     }
 
-    @Test func aRuleWithAnUnknownKeyOrHostsIsRefused() {
-        #expect(throws: AlertError("rbsh.yaml:4: `hosts` in an alert rule needs the fleet mode, which rbsh serve does not have yet")) {
+    @Test func aRuleMayWalkAnInventoryLimitedByTheAlertsLabels() throws {
+        let yaml = "alerts:\n  - match: {a: b}\n    runbook: x\n    hosts: /etc/ansible/hosts\n    limit: \"${labels.instance}\"\n"
+        let rule = try #require(try AlertConfig.read(try Yams.compose(yaml: yaml), file: "rbsh.yaml").rules.first)
+        let fleet = rule.fleet(labels: ["instance": "agent-07"], annotations: [:])
+        #expect(fleet?.hosts == "/etc/ansible/hosts" && fleet?.limit == "agent-07")
+        // An alert without the label limits nothing: the rule's hosts, all of them.
+        #expect(rule.fleet(labels: [:], annotations: [:])?.limit == nil)
+        #expect(throws: AlertError("rbsh.yaml:4: limit picks among the rule's hosts: give `hosts` too")) {
             try AlertConfig.read(
-                try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    hosts: agents\n"), file: "rbsh.yaml")
+                try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    limit: agents\n"), file: "rbsh.yaml")
         }
+    }
+
+    @Test func aRuleWithAnUnknownKeyIsRefused() {
         #expect(
-            throws: AlertError("rbsh.yaml:4: unknown key `runbok` in an alert rule (match, match_re, runbook, answers, allow, targets)")
+            throws: AlertError(
+                "rbsh.yaml:4: unknown key `runbok` in an alert rule (match, match_re, runbook, answers, allow, targets, hosts, limit)")
         ) {
             try AlertConfig.read(try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    runbok: y\n"), file: "rbsh.yaml")
         }

@@ -286,6 +286,30 @@ struct FleetRunTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: sockets).count == 3)
     }
 
+    @Test func anAlertRuleWithHostsRunsOnTheHostTheAlertNames() throws {
+        let fleet = try NamespaceFleet(count: 3)
+        defer { fleet.down() }
+        let book = try Self.runbook(in: fleet.directory, localPort: LabFixture.closedPort())
+        try """
+        alerts:
+          - match: {alertname: AgentPortTaken}
+            runbook: \(book)
+            hosts: \(fleet.inventory)
+            limit: "${labels.instance}"
+        """.write(toFile: fleet.directory + "/rbsh.yaml", atomically: true, encoding: .utf8)
+        let alert =
+            #"{"version":"4","groupKey":"g","status":"firing","commonLabels":{"alertname":"AgentPortTaken","instance":"agent-02"},"alerts":[]}"#
+        let p = try RbshProcess.run(
+            [
+                "run", "--alert", "-", "--config", fleet.directory + "/rbsh.yaml", "--format", "json", "--transcript",
+                fleet.directory + "/t.jsonl",
+            ],
+            stdin: alert)
+        let r = try Self.decode(p.stdout)
+        #expect(r.hosts.map(\.host) == ["agent-02"], "\(p.stderr)")
+        #expect(r.steps.contains { $0.id == "say" && $0.host == "agent-02" })
+    }
+
     static func processes(matching text: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.filter { pid in

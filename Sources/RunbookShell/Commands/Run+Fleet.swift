@@ -8,7 +8,7 @@ extension RbshCommand.Run {
     /// `rbsh run RUNBOOK --hosts INVENTORY`: the runbook on each host over
     /// ssh, at most `--forks` at once; findings by host, the worst decides.
     func runFleet(
-        _ book: Runbook, inventory: String, setup: SessionSetup, targets runTargets: Targets, allow: Risk?,
+        _ book: Runbook, inventory: String, limit: String?, setup: SessionSetup, targets runTargets: Targets, allow: Risk?,
         presets: [String: (value: String, by: Decider)], catalogue: RunbookCatalogue, console: Console, style: Style
     ) throws -> Never {
         let selection: FleetSelection
@@ -30,34 +30,20 @@ extension RbshCommand.Run {
                         + (limit.map { " (--limit \($0))" } ?? "") + ", \(min(forks, selection.hosts.count)) at once"))
             console.line(style.dim("from here: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
         }
-        let transport: SSHTransport
-        do { transport = try SSHTransport(persist: keepConnections) } catch { throw fail("\(error)") }
-        let recorder = SessionRecorder(transcript: setup.transcript, presenter: presenter)
         let mark = Interrupts.mark
         let host = UnattendedHost(
             notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
-        let local = ProbeRunner(targets: setup.targets)
-        let once = OnceResults()
-        let byName = Dictionary(selection.hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let policy = RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun)
-        // Each host's walk starts from the same session.
-        let first = setup.session(book, policy: policy, answers: presets, catalogue: catalogue)
-        let walk = FleetWalk(
-            hosts: selection.hosts.map(\.name), forks: forks, recorder: recorder, stepperHost: host,
-            session: { _ in first },
-            connect: { name in
-                guard let h = byName[name] else { return "not in the inventory" }
-                return transport.connect(h, interrupted: { Interrupts.since(mark) })
-            },
-            runner: { name in
-                HostStepRunner(host: byName[name] ?? FleetHost(name: name), transport: transport, local: local, once: once)
-            },
-            signal: { Interrupts.lastSignalName })
-        walk.finished = { presenter?.hostEnded($0) }
-        let outcomes = walk.run()
-        transport.close(selection.hosts)
-
-        let report = FleetReport(runbook: book.id, outcomes: outcomes)
+        let recorder = SessionRecorder(transcript: setup.transcript, presenter: presenter)
+        let report: FleetReport
+        do {
+            report = try FleetRun.walk(
+                book, hosts: selection.hosts, targets: setup.targets, recorder: recorder,
+                session: setup.session(book, policy: policy, answers: presets, catalogue: catalogue), forks: forks, keep: keepConnections,
+                host: host, finished: { presenter?.hostEnded($0) })
+        } catch {
+            throw fail("\(error)")
+        }
         var status = report.status
         if Interrupts.since(mark) { status = max(status, .unknown) }
         let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: recorder)
@@ -76,6 +62,53 @@ extension RbshCommand.Run {
             throw ExitCode(128 + sig)
         }
         throw ExitCode(status.exitCode)
+    }
+}
+
+/// A runbook walked on hosts over ssh, one session a host through the one
+/// stepping loop (FleetWalk), into the set-up's transcript: what `rbsh run
+/// --hosts` and the alert receiver's runs over hosts both do.
+public enum FleetRun {
+    /// `decisions`: a person deciding once for all hosts (the shell); else each host's walk asks `host`.
+    static func walk(
+        _ book: Runbook, hosts: [FleetHost], targets: Targets, recorder: SessionRecorder, session first: RunbookSession, forks: Int,
+        keep: String?, host: any StepperHost, decisions: FleetDecisions? = nil, finished: (@Sendable (HostOutcome) -> Void)?
+    ) throws -> FleetReport {
+        let transport = try SSHTransport(persist: keep)
+        let local = ProbeRunner(targets: targets)
+        let once = OnceResults()
+        let byName = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let interrupted = host.interruption()
+        let walk = FleetWalk(
+            hosts: hosts.map(\.name), forks: forks, recorder: recorder, stepperHost: host, session: { _ in first },
+            connect: { name in
+                guard let h = byName[name] else { return "not in the inventory" }
+                return transport.connect(h, interrupted: interrupted)
+            },
+            runner: { name in
+                HostStepRunner(host: byName[name] ?? FleetHost(name: name), transport: transport, local: local, once: once)
+            },
+            signal: { Interrupts.lastSignalName })
+        walk.finished = finished
+        walk.decisions = decisions
+        let outcomes = walk.run()
+        transport.close(hosts)
+        return FleetReport(runbook: book.id, outcomes: outcomes)
+    }
+
+    /// For the alert receiver: `book` on the hosts `inventory` and `limit`
+    /// select, unattended; its status, findings (each with its host) and recorder.
+    public static func unattended(
+        _ book: Runbook, inventory: String, limit: String?, setup: SessionSetup, session: RunbookSession,
+        interrupted: @escaping @Sendable () -> Bool
+    ) throws -> (status: OutcomeStatus, findings: [Finding], recorder: SessionRecorder) {
+        let selection = try FleetSelection.load(inventory, limit: limit, retrying: nil)
+        let host = UnattendedHost(interrupted: interrupted)
+        let recorder = SessionRecorder(transcript: setup.transcript, presenter: nil)
+        let report = try walk(
+            book, hosts: selection.hosts, targets: setup.targets, recorder: recorder, session: session, forks: 20, keep: nil, host: host,
+            finished: nil)
+        return (report.status, report.local + report.outcomes.flatMap(\.findings).filter { $0.state != .resolved }, recorder)
     }
 }
 

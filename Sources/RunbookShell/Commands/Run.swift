@@ -156,9 +156,12 @@ extension RbshCommand {
             }
 
             let style = Style.forStandardOutput()
-            if let hosts {
+            // A rule with `hosts` walks its inventory, unless --hosts says otherwise.
+            let fleet = fromAlert?.rule.fleet(labels: fromAlert?.origin.labels ?? [:], annotations: fromAlert?.origin.annotations ?? [:])
+            if let hosts = hosts ?? fleet?.hosts {
                 try runFleet(
-                    book, inventory: hosts, setup: setup, targets: runTargets, allow: allow, presets: presets, catalogue: catalogue,
+                    book, inventory: hosts, limit: self.hosts != nil ? limit : fleet?.limit, setup: setup, targets: runTargets,
+                    allow: allow, presets: presets, catalogue: catalogue,
                     console: console, style: style)
             }
             let presenter =

@@ -49,32 +49,22 @@ extension ShellSession {
         guard !name.isEmpty else { return fail("start which runbook? `list` shows them") }
         let book: Runbook
         do { book = try catalogue.resolve(name) } catch { return fail(error.description) }
-        let transport: SSHTransport
-        do { transport = try SSHTransport() } catch { return fail("\(error)") }
         let hosts = fleet.selection.hosts
         console.line(style.bold(book.id) + " — \(book.title)")
         console.line(style.dim("on \(hosts.count) host\(hosts.count == 1 ? "" : "s"), \(min(20, hosts.count)) at once"))
         let catalogue = self.catalogue
         let first = RunbookSession(
             runbook: book, policy: .person, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
-        let byName = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let local = ProbeRunner(targets: targets)
-        let once = OnceResults()
-        let mark = Interrupts.mark
         let shown = FleetPresenter(console: console, style: style, redactor: redactor, total: hosts.count)
-        let walk = FleetWalk(
-            hosts: hosts.map(\.name), forks: 20, recorder: recorder, stepperHost: self, session: { _ in first },
-            connect: { name in
-                guard let h = byName[name] else { return "not in the inventory" }
-                return transport.connect(h, interrupted: { Interrupts.since(mark) })
-            },
-            runner: { name in HostStepRunner(host: byName[name] ?? FleetHost(name: name), transport: transport, local: local, once: once) },
-            signal: { Interrupts.lastSignalName })
-        walk.decisions = FleetDecisions(base: self) { [self] c, hosts in decideOnHosts(c, hosts: hosts) }
-        walk.finished = { shown.hostEnded($0) }
-        let outcomes = walk.run()
-        transport.close(hosts)
-        let report = FleetReport(runbook: book.id, outcomes: outcomes)
+        let decisions = FleetDecisions(base: self) { [self] c, hosts in decideOnHosts(c, hosts: hosts) }
+        let report: FleetReport
+        do {
+            report = try FleetRun.walk(
+                book, hosts: hosts, targets: targets, recorder: recorder, session: first, forks: 20, keep: nil, host: self,
+                decisions: decisions, finished: { shown.hostEnded($0) })
+        } catch {
+            return fail("\(error)")
+        }
         lastFleetReport = report
         stepper = nil
         shown.summary(report, status: report.status, transcript: transcriptPath)
