@@ -19,8 +19,7 @@ enum ShellCommandTable {
             name: "start", usage: "start RUNBOOK", summary: "begin walking a runbook: its id, an alias (the guide's heading) or a prefix",
             example: "start 数据库连接失败"),
         Entry(
-            name: "hosts", usage: "hosts [INVENTORY [PATTERN] | none]",
-            summary: "walk runbooks on an Ansible inventory's hosts over ssh (none: here again); alone, the hosts",
+            name: "hosts", usage: "hosts [INVENTORY|none]", summary: "start runs on an inventory's hosts (PATTERN after it); none: here",
             example: "hosts inventory.ini agents"),
         Entry(name: "next", usage: "next  (or an empty line)", summary: "run the pending step", example: "next"),
         Entry(name: "skip", usage: "skip", summary: "skip the pending step (or decline the pending fix)", example: "skip"),
