@@ -44,6 +44,11 @@ extension RbshCommand {
 
         private func reexecute(_ t: Transcript) throws {
             Interrupts.install()
+            if t.entries.contains(where: { $0.event.host != nil }) {
+                throw fail(
+                    "\(transcript) is a run over hosts; run it again with `rbsh run RUNBOOK --hosts INVENTORY` "
+                        + "(`--retry-failed \(transcript)` for the hosts that were not ok)")
+            }
             let recorded = RecordedRun(t)
             guard let id = recorded.runbook else {
                 throw fail("\(transcript) ran no runbook; only its ad-hoc steps, which replay does not re-run")
