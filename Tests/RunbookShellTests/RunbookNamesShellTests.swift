@@ -40,6 +40,22 @@ import TestSupport
         #expect(s.completions(forLine: "start ").contains("WebSocket连接失败"))
     }
 
+    @Test func tabCompletesInventoriesThenTheirGroupsAndHostsButRunsNoExecutable() throws {
+        let (s, _, dir) = try shell([])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[agents]\nagent-01\nagent-02\n[db]\ndb-1\n".write(toFile: dir + "/inv.ini", atomically: true, encoding: .utf8)
+        #expect(s.completions(forLine: "hosts \(dir)/").contains("\(dir)/inv.ini"))
+        #expect(s.completions(forLine: "hosts ").contains("none"))
+        let names = s.completions(forLine: "hosts \(dir)/inv.ini ")
+        #expect(["agents", "db", "agent-01", "agent-02", "db-1"].allSatisfy(names.contains), "\(names)")
+        // An executable inventory would run: Tab leaves it alone.
+        let script = dir + "/dynamic.sh"
+        try "#!/bin/sh\ntouch \(dir)/ran\necho '{}'\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        #expect(s.completions(forLine: "hosts \(script) ").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/ran"))
+    }
+
     @Test func findListsTheRunbooksForASymptomAndStartOffersTheBest() throws {
         let (s, out, dir) = try shell(["find API接口无响应", "start the API does not answer", "y", "start 数据", "quit"])
         defer { try? FileManager.default.removeItem(atPath: dir) }

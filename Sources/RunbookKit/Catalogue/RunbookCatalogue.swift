@@ -37,6 +37,11 @@ public struct RunbookCatalogue: Sendable {
         }
     }
 
+    /// The runbooks built into the binary, each as loading it turned out (for lint).
+    public static var builtIn: [RunbookLoader.Outcome] {
+        BuiltinRunbookFiles.files.map { RunbookLoader.load(yaml: $0.text, file: "built-in:\($0.name)", origin: "built-in") }
+    }
+
     /// The search path for this process: flag, environment, ./runbooks.
     public static func directories(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var dirs: [String] = []

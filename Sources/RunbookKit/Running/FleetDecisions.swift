@@ -14,6 +14,8 @@ public final class FleetDecisions: @unchecked Sendable {
 
     let base: any StepperHost
     let decide: Decide
+    /// True once the whole walk over the hosts should stop (Ctrl-C at the shell stops a step, but every host's).
+    let stopped: @Sendable () -> Bool
     private let condition = NSCondition()
     private let talking = NSLock()
     private var walking: Set<String> = []
@@ -25,8 +27,9 @@ public final class FleetDecisions: @unchecked Sendable {
     private var manualResults: [String: StepResult] = [:]
 
     /// `base` answers questions and does manual steps; `decide` is asked for remediations.
-    public init(base: any StepperHost, decide: @escaping Decide) {
+    public init(base: any StepperHost, stopped: @escaping @Sendable () -> Bool = { false }, decide: @escaping Decide) {
         self.base = base
+        self.stopped = stopped
         self.decide = decide
     }
 
@@ -107,6 +110,6 @@ final class HostDecider: StepperHost, @unchecked Sendable {
     /// Hosts walk on without stopping: there is no one step to press Enter for.
     func pauses(before step: PendingStep) -> Bool { false }
     func interruption() -> @Sendable () -> Bool { decisions.base.interruption() }
-    var walkInterrupted: Bool { decisions.base.walkInterrupted }
+    var walkInterrupted: Bool { decisions.base.walkInterrupted || decisions.stopped() }
     var sessionEnding: Bool { decisions.base.sessionEnding }
 }

@@ -89,8 +89,9 @@ public final class FleetWalk: @unchecked Sendable {
     private func walk(_ host: String) -> HostOutcome {
         decisions?.began(host)
         defer { decisions?.ended(host) }
-        let interrupted = stepperHost.interruption()
-        if stepperHost.walkInterrupted || stepperHost.sessionEnding {
+        let driver = decisions?.host(for: host) ?? stepperHost
+        let interrupted = driver.interruption()
+        if driver.walkInterrupted || driver.sessionEnding {
             return HostOutcome(host: host, status: .unknown, findings: [], session: nil, durations: [])
         }
         let book = session(host).runbook
@@ -130,7 +131,7 @@ public final class FleetWalk: @unchecked Sendable {
         }
         let execution = StepExecution(runner: runner(host), recorder: hostRecorder, signal: signal)
         let stepper = Stepper(
-            session: session(host), execution: execution, host: decisions?.host(for: host) ?? stepperHost, concurrent: true)
+            session: session(host), execution: execution, host: driver, concurrent: true)
         box.stepper = stepper
         _ = stepper.run()
         let s = stepper.session

@@ -67,7 +67,7 @@ extension RbshCommand {
     /// `rbsh lint [PATH...]`: every problem in every runbook.
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check runbooks: file:line:column: message.")
-        @Argument(help: "Runbook files or folders (default: runbooks/).") var paths: [String] = []
+        @Argument(help: "Runbook files or folders (default: runbooks/, else the built-in runbooks).") var paths: [String] = []
         @Option(help: .hidden) var timing: Int?
         @OptionGroup var targets: TargetOptions
 
@@ -88,7 +88,9 @@ extension RbshCommand {
 
         func run() throws {
             var files: [String] = []
-            for path in paths.isEmpty ? ["runbooks"] : paths {
+            // Installed, with no runbooks/ here: the runbooks built into the binary.
+            let builtIn = paths.isEmpty && !FileManager.default.fileExists(atPath: "runbooks")
+            for path in builtIn ? [] : paths.isEmpty ? ["runbooks"] : paths {
                 var isDir: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
                     throw fail("no such file or folder: \(path)", code: 64)
@@ -104,8 +106,9 @@ extension RbshCommand {
             if let timing { try time(files, repeats: timing) }
             var problems = 0
             var loaded: [Runbook] = []
-            for file in files {
-                let outcome = RunbookLoader.load(path: file)
+            var outcomes = files.map { RunbookLoader.load(path: $0) }
+            if builtIn { outcomes = RunbookCatalogue.builtIn }
+            for outcome in outcomes {
                 if let rb = outcome.runbook { loaded.append(rb) }
                 for d in outcome.diagnostics {
                     print(d.description)
@@ -123,7 +126,9 @@ extension RbshCommand {
             }
             if problems > 0 {
                 fflush(stdout)
-                fputs("\(problems) problem\(problems == 1 ? "" : "s") in \(files.count) runbook\(files.count == 1 ? "" : "s")\n", stderr)
+                fputs(
+                    "\(problems) problem\(problems == 1 ? "" : "s") in \(outcomes.count) runbook\(outcomes.count == 1 ? "" : "s")\n", stderr
+                )
                 throw ExitCode(1)
             }
         }

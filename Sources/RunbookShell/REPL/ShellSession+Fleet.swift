@@ -56,7 +56,10 @@ extension ShellSession {
         let first = RunbookSession(
             runbook: book, policy: .person, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
         let shown = FleetPresenter(console: console, style: style, redactor: redactor, total: hosts.count)
-        let decisions = FleetDecisions(base: self) { [self] c, hosts in decideOnHosts(c, hosts: hosts) }
+        // Ctrl-C stops the step running on every host, and the walk on all of them.
+        let mark = Interrupts.mark
+        let decisions = FleetDecisions(base: self, stopped: { Interrupts.since(mark) }) { [self] c, hosts in decideOnHosts(c, hosts: hosts)
+        }
         let report: FleetReport
         do {
             report = try FleetRun.walk(

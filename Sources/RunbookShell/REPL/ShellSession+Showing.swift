@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import LineEditing
 import RunbookKit
@@ -96,6 +97,15 @@ extension ShellSession {
         case "transcript": return words.count == 2 ? ["export"] : (words.count == 3 ? ["markdown", "json"] : files(words.last ?? ""))
         case "\\x", "expanded": return ["on", "off", "auto"]
         case "sh": return files(words.last ?? "")
+        // An inventory file, or `none`; then the groups and hosts it names, for the pattern.
+        case "hosts":
+            if words.count == 2 { return ["none"] + files(words.last ?? "") }
+            // Never by running an executable inventory: Tab runs nothing.
+            let path = (words[1] as NSString).expandingTildeInPath
+            guard words.count == 3, !FileManager.default.isExecutableFile(atPath: path) || path.contains(","),
+                let inv = try? Inventory.load(path)
+            else { return [] }
+            return inv.groups.keys.sorted() + inv.hosts
         case "check": return words.count == 2 ? ["system", "tcp", "listen", "tls", "ws"] : []
         default: return []
         }
