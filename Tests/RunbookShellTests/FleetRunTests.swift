@@ -317,6 +317,56 @@ struct FleetRunTests {
         #expect(r.steps.contains { $0.id == "say" && $0.host == "agent-02" })
     }
 
+    @Test(.enabled(if: TmuxSession.isAvailable, "needs tmux"))
+    func ctrlCInTheShellStopsTheWalkOnEveryHost() throws {
+        let fleet = try NamespaceFleet(count: 3)
+        defer { fleet.down() }
+        let marker = "32.\(Int.random(in: 100_000...999_999))"
+        try FileManager.default.createDirectory(atPath: fleet.directory + "/books", withIntermediateDirectories: true)
+        try """
+        id: hang-then-more
+        title: A step that hangs, then another
+        category: tool
+        steps:
+          - id: hang
+            shell: sleep \(marker)
+            timeout: 1m
+          - id: more
+            shell: echo more
+        """.write(toFile: fleet.directory + "/books/hang.yaml", atomically: true, encoding: .utf8)
+        let transcript = fleet.directory + "/t.jsonl"
+        let t = try TmuxSession.rbsh(["shell", "--runbooks", fleet.directory + "/books", "--transcript", transcript])
+        t.waitFor("rbsh>")
+        try t.type("hosts \(fleet.inventory)")
+        try t.send("Enter")
+        t.waitFor("3 hosts of")
+        try t.type("start hang-then-more")
+        try t.send("Enter")
+        // Every host is running the hanging step before Ctrl-C.
+        var running = 0
+        for _ in 0..<100 where running < 3 {
+            running = Self.processes(matching: "sleep \(marker)")
+            usleep(50_000)
+        }
+        #expect(running == 3)
+        try t.send("C-c")
+        let took = t.waitFor("— 3 hosts:", timeout: 10)
+        #expect((took ?? 99) < 5, "the walk took \(took ?? -1) s to stop")
+        usleep(300_000)
+        #expect(Self.processes(matching: "sleep \(marker)") == 0, "left running on a host")
+        // The walk stopped on every host: the step after the hanging one ran nowhere.
+        let events = try String(contentsOfFile: transcript, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let ended = events.filter { $0["type"] as? String == "step_end" }
+        let ran = ended.filter { $0["status"] as? String != "skipped" }.compactMap { $0["step"] as? String }
+        #expect(ran.filter { $0 == "hang" }.count == 3 && !ran.contains("more"), "\(ran)")
+        // Skipped on each host, saying why.
+        #expect(ended.filter { $0["step"] as? String == "more" && $0["error"] as? String == "interrupted" }.count == 3, "\(ended)")
+        try t.type("quit")
+        try t.send("Enter")
+    }
+
     static func processes(matching text: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.filter { pid in

@@ -5,6 +5,8 @@ import Probes
 import Testing
 
 /// The real rbsh on a real terminal: tmux runs it, send-keys types, capture-pane reads.
+/// Each session has a tmux server of its own (`-L NAME`): tests in parallel never
+/// start a session on a server that is exiting because another's last session ended.
 public final class TmuxSession: @unchecked Sendable {
     public let name: String
 
@@ -15,9 +17,9 @@ public final class TmuxSession: @unchecked Sendable {
         name = "rbsh-test-\(UUID().uuidString.prefix(8))"
         let env = environment.map { "\($0.key)=\($0.value)" }
         let command = (["env"] + env + argv).map(Self.quote).joined(separator: " ")
-        try Self.tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", "50", command])
+        try Self.tmux(["-L", name, "new-session", "-d", "-s", name, "-x", String(width), "-y", "50", command])
         // Keep the pane when the program exits, to read what it said last.
-        try Self.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+        try Self.tmux(["-L", name, "set-option", "-t", name, "remain-on-exit", "on"])
     }
 
     /// rbsh itself with `arguments`, on the lab, with a state folder (its history) of its own.
@@ -29,7 +31,7 @@ public final class TmuxSession: @unchecked Sendable {
             environment: ["XDG_STATE_HOME": state, "RBSH_LAB_DIR": LabState.defaultDirectory, "TERM": "xterm-256color"], width: width)
     }
 
-    deinit { _ = try? Self.tmux(["kill-session", "-t", name]) }
+    deinit { _ = try? Self.tmux(["-L", name, "kill-session", "-t", name]) }
 
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
@@ -41,12 +43,12 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Keys as tmux names them: literal text, or `Enter`, `Tab`, `C-c`, `C-d`, `Up`.
-    public func send(_ keys: String...) throws { try Self.tmux(["send-keys", "-t", name] + keys) }
+    public func send(_ keys: String...) throws { try Self.tmux(["-L", name, "send-keys", "-t", name] + keys) }
 
     /// Literal text, with no key-name interpretation.
-    public func type(_ text: String) throws { try Self.tmux(["send-keys", "-t", name, "-l", text]) }
+    public func type(_ text: String) throws { try Self.tmux(["-L", name, "send-keys", "-t", name, "-l", text]) }
 
-    public func screen() -> String { (try? Self.tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+    public func screen() -> String { (try? Self.tmux(["-L", name, "capture-pane", "-p", "-t", name])) ?? "" }
 
     /// Waits until the screen shows `text`; returns how long it took, or records a failure.
     @discardableResult
@@ -61,9 +63,9 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Closes the terminal, as a dropped SSH connection does: the program gets SIGHUP.
-    public func close() throws { try Self.tmux(["kill-session", "-t", name]) }
+    public func close() throws { try Self.tmux(["-L", name, "kill-session", "-t", name]) }
 
-    public var isRunning: Bool { (try? Self.tmux(["has-session", "-t", name])) != nil }
+    public var isRunning: Bool { (try? Self.tmux(["-L", name, "has-session", "-t", name])) != nil }
 
     public struct TmuxError: Error, CustomStringConvertible { public var description: String }
 }
