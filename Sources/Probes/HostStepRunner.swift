@@ -48,7 +48,8 @@ public final class HostStepRunner: StepRunner, @unchecked Sendable {
         return result
     }
 
-    /// Runs `script` on the host; its output, or the result of a step that could not.
+    /// Runs `script` on the host; how it ended, or the result of a step that
+    /// could not get there or finish (ssh's own failure, a timeout, Ctrl-C).
     private func remote(_ script: String, timeout: Double, control: StepControl, stream: Bool) -> (ShellOutcome, StepResult?) {
         let outcome = shell.run(
             argv: transport.argv(host, remote: script), timeout: timeout, holdingInput: true, interrupted: control.interrupted
@@ -60,40 +61,18 @@ public final class HostStepRunner: StepRunner, @unchecked Sendable {
         case .exited(255):
             // ssh's own failure: the connection, not the command.
             let reason = outcome.output.text.split(whereSeparator: \.isNewline).last.map(String.init) ?? "ssh failed"
-            return (
-                outcome, StepResult(status: .error, error: "ssh to \(host.name): \(reason)", values: ["error_kind": .string("connection")])
-            )
-        case .timedOut:
-            return (outcome, StepResult(status: .timeout, error: "stopped after its \(formatSeconds(timeout)) timeout"))
-        case .interrupted:
-            return (outcome, StepResult(status: .interrupted, error: "interrupted"))
-        case .failedToStart(let m):
-            return (outcome, StepResult(status: .error, error: m))
-        case .exited, .signalled:
-            return (outcome, nil)
+            var r = StepResult(status: .error, error: "ssh to \(host.name): \(reason)", values: ["error_kind": .string("connection")])
+            r.output = outcome.output
+            return (outcome, r)
+        case .exited: return (outcome, nil)
+        case .signalled, .timedOut, .interrupted, .failedToStart: return (outcome, ProbeRunner.shellResult(outcome, timeout: timeout))
         }
     }
 
     func runShell(_ a: ShellAction, timeout: Double, control: StepControl) -> StepResult {
         let (outcome, failure) = remote(
             RemoteCommand.shell(a.command, environment: a.env), timeout: timeout, control: control, stream: true)
-        if var failure {
-            failure.output = outcome.output
-            return failure
-        }
-        var result = StepResult(status: .ok, output: outcome.output)
-        result.values["lines"] = .number(Double(outcome.output.text.split(whereSeparator: \.isNewline).count))
-        switch outcome.ending {
-        case .exited(let code):
-            result.exitCode = code
-            result.status = code == 0 ? .ok : .failed
-        case .signalled(let sig):
-            result.status = .failed
-            result.values["signal"] = .number(Double(sig))
-            result.error = "ssh was killed by signal \(sig)"
-        default: break
-        }
-        return result
+        return failure ?? ProbeRunner.shellResult(outcome, timeout: timeout)
     }
 
     func runSystem(_ a: SystemAction, timeout: Double, control: StepControl) -> StepResult {

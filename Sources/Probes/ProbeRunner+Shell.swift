@@ -9,6 +9,11 @@ extension ProbeRunner {
         let outcome = shell.run(a.command, environment: a.env, timeout: timeout, interrupted: control.interrupted) { bytes, stream in
             control.output(String(decoding: bytes, as: UTF8.self), stream)
         }
+        return Self.shellResult(outcome, timeout: timeout)
+    }
+
+    /// How a command ended, here or on a host, as a shell step's result.
+    static func shellResult(_ outcome: ShellOutcome, timeout: Double) -> StepResult {
         var result = StepResult(status: .ok, output: outcome.output)
         result.values["lines"] = .number(Double(outcome.output.text.split(whereSeparator: \.isNewline).count))
         switch outcome.ending {
