@@ -53,7 +53,9 @@ public final class SSHTransport: Sendable {
     func options(_ host: FleetHost) -> [String] {
         var args: [String] = []
         args += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=\(connectTimeout)"]
-        args += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath(host))", "-o", "ControlPersist=\(persist ?? "yes")"]
+        // Not kept, a master still goes by itself a minute after its last use: one whose rbsh was
+        // killed before closing it does not stay for ever. (A pause longer than that costs a new handshake.)
+        args += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath(host))", "-o", "ControlPersist=\(persist ?? "60")"]
         // A dead link is found within seconds, not the kernel's minutes.
         args += ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"]
         args += ["-o", "LogLevel=ERROR"]
