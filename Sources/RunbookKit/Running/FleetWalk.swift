@@ -94,7 +94,8 @@ public final class FleetWalk: @unchecked Sendable {
         if driver.walkInterrupted || driver.sessionEnding {
             return HostOutcome(host: host, status: .unknown, findings: [], session: nil, durations: [])
         }
-        let book = session(host).runbook
+        let start = session(host)
+        let book = start.runbook
         let started = ContinuousClock.now
         if let reason = connect(host) {
             let ms = (ContinuousClock.now - started).milliseconds
@@ -131,7 +132,7 @@ public final class FleetWalk: @unchecked Sendable {
         }
         let execution = StepExecution(runner: runner(host), recorder: hostRecorder, signal: signal)
         let stepper = Stepper(
-            session: session(host), execution: execution, host: driver, concurrent: true)
+            session: start, execution: execution, host: driver, concurrent: true)
         box.stepper = stepper
         _ = stepper.run()
         let s = stepper.session

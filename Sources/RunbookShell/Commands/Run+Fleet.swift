@@ -123,8 +123,9 @@ struct FleetSelection {
         if let retrying {
             let earlier: Transcript
             do { earlier = try Transcript.read(path: retrying) } catch { throw InventoryError("--retry-failed \(retrying): \(error)") }
-            let failed = Set(TranscriptSummary(earlier).hosts.filter { $0.status != "ok" }.map(\.host))
-            if TranscriptSummary(earlier).hosts.isEmpty {
+            let hosts = TranscriptSummary(earlier).hosts
+            let failed = Set(hosts.filter { $0.status != "ok" }.map(\.host))
+            if hosts.isEmpty {
                 throw InventoryError("--retry-failed \(retrying): that transcript is not of a run over hosts")
             }
             names = names.filter { failed.contains($0) }
