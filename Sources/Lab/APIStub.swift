@@ -11,21 +11,21 @@ public final class APIStub: @unchecked Sendable {
     let tls: (port: Int, certificate: String, key: String)?
     let databaseURL: String
     let redisURL: String
-    /// The `ws-broken` fault: /ws answers like a plain page, no upgrade.
-    let brokenWebSocket: Bool
+    /// The faults that live in the API itself.
+    let behaviour: APIBehaviour
     /// The shape of its health answer.
     let flavour: APIFlavour
 
     public init(
         port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
-        brokenWebSocket: Bool = false, flavour: APIFlavour = .nested
+        behaviour: APIBehaviour = .normal, flavour: APIFlavour = .nested
     ) {
         self.flavour = flavour
         self.port = port
         self.tls = tls
-        self.databaseURL = databaseURL
+        self.databaseURL = behaviour.databaseURL(databaseURL)
         self.redisURL = redisURL
-        self.brokenWebSocket = brokenWebSocket
+        self.behaviour = behaviour
     }
 
     /// Listens (plain, and TLS when configured) until the process is stopped.
@@ -40,6 +40,7 @@ public final class APIStub: @unchecked Sendable {
             acceptor.start()
         }
         try? FileHandle.standardOutput.write(contentsOf: Data("API stub listening on 127.0.0.1:\(port)\n".utf8))
+        Thread { [self] in self.recordHeartbeats() }.start()
         acceptLoop(plain) { fd in PlainConnection(fd: fd) }
     }
 
@@ -102,15 +103,32 @@ public final class APIStub: @unchecked Sendable {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         let path = String(requestLine[1].split(separator: "?").first ?? "")
+        if behaviour.delayMilliseconds > 0 { usleep(useconds_t(behaviour.delayMilliseconds) * 1000) }
         switch path {
+        case "/api/v1/health" where behaviour.healthError:
+            respond(fd, 500, json: #"{"error":"internal server error"}"#)
         case "/api/v1/health":
             health(fd)
-        case "/ws" where brokenWebSocket:
+        case "/ws" where behaviour.brokenWebSocket:
             respond(fd, 502, json: #"{"error":"agent gateway unavailable"}"#)
         case "/ws":
             webSocket(fd, headers: headers)
         default:
             respond(fd, 404, json: #"{"error":"not found"}"#)
+        }
+    }
+
+    /// The agents connected to the platform report every 30 s: the API
+    /// records it. An agent silent for two minutes (stopped, or the
+    /// agents-offline fault) stays silent until it is restarted.
+    private func recordHeartbeats() -> Never {
+        while true {
+            if let c = try? PostgresConnection.connect(databaseURL, timeout: 5, applicationName: "network_probe_management") {
+                _ = try? c.query(
+                    "UPDATE agents SET last_heartbeat = now() WHERE status = 'online' AND last_heartbeat > now() - interval '2 minutes'",
+                    timeout: 10)
+            }
+            sleep(30)
         }
     }
 
@@ -178,7 +196,12 @@ public final class APIStub: @unchecked Sendable {
     }
 
     private func respond(_ fd: any StubConnection, _ status: Int, json: String) {
-        let reason = [200: "OK", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway", 503: "Service Unavailable"][status] ?? "Error"
+        let reason =
+            [
+                200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error", 502: "Bad Gateway",
+                503: "Service Unavailable",
+            ][
+                status] ?? "Error"
         let body = Array(json.utf8)
         let head =
             "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"

@@ -48,6 +48,14 @@ public enum Daemon {
         return true
     }
 
+    /// Stopped by a signal (SIGSTOP): alive, and doing nothing.
+    static func isStopped(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
+        return stat[stat.index(close, offsetBy: 2)...].prefix(1) == "T"
+    }
+
     static func readPID(_ path: String) -> pid_t? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))

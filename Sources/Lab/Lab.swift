@@ -58,6 +58,13 @@ public struct Lab: Sendable {
             try LabRedis(state: state, log: log).start()
             try LabCertificates(state: state).issue(days: 365)
             try startAPI(state)
+            try FileManager.default.createDirectory(
+                atPath: (state.envFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try state.deploymentEnvironment(withDatabaseURL: true).write(toFile: state.envFile, atomically: true, encoding: .utf8)
+            chmod(state.envFile, 0o600)
+            let started = ISO8601DateFormatter().string(from: Date())
+            try "\(started) network-probe-agent[812]: connected to wss://platform/ws\n".write(
+                toFile: state.agentLog, atomically: true, encoding: .utf8)
         } catch {
             log("start failed; stopping what did start")
             down()
@@ -108,8 +115,9 @@ public struct Lab: Sendable {
 
     // MARK: - the API stub
 
-    /// Starts the API of the lab's flavour; `brokenWebSocket` for the ws-broken fault.
-    func startAPI(_ state: LabState, brokenWebSocket: Bool = false) throws {
+    /// Starts the API of the lab's flavour, behaving as asked (a fault in the API itself).
+    /// `waitHealthy: false` returns once it is started (it may fail to bind, as the port-held fault wants).
+    func startAPI(_ state: LabState, behaviour: APIBehaviour = .normal, waitHealthy: Bool = true) throws {
         let argv: [String]
         let environment: [String: String]
         switch state.flavour {
@@ -118,7 +126,7 @@ public struct Lab: Sendable {
                 [
                     Daemon.selfExecutable, "lab", "serve-api", "--port", String(state.apiPort), "--tls-port", String(state.apiTLSPort),
                     "--certificate", state.serverCertificate, "--key", state.serverKey,
-                ] + (brokenWebSocket ? ["--broken-websocket"] : [])
+                ] + behaviour.arguments
             environment = ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL]
         case .actuator:
             // A process of its own name and command line, configured the way applications usually are.
@@ -128,14 +136,21 @@ public struct Lab: Sendable {
                 try? fm.removeItem(atPath: state.apiProgram)
                 try fm.createSymbolicLink(atPath: state.apiProgram, withDestinationPath: Daemon.selfExecutable)
             }
-            argv = [state.apiProgram, "--listen", "127.0.0.1:\(state.apiPort)"] + (brokenWebSocket ? ["--broken-websocket"] : [])
+            argv = [state.apiProgram, "--listen", "127.0.0.1:\(state.apiPort)"] + behaviour.arguments
             environment = ["DATABASE_URL": state.postgresURL, "REDIS_URL": state.redisURL]
         }
         let pid = try Daemon.start(argv, environment: environment, log: state.apiLog)
         try "\(pid)\n".write(toFile: state.apiPID, atomically: true, encoding: .utf8)
+        guard waitHealthy else { return }
+        // Up when it answers healthy; one started with a fault of its own (slow, failing) when it listens.
         let deadline = Date().addingTimeInterval(10)
+        let faulty = behaviour != .normal && behaviour != APIBehaviour(brokenWebSocket: true)
         while Date() < deadline {
-            if let r = try? HTTPClient.request(url: state.apiURL + "/api/v1/health", timeout: 2), r.status == 200 {
+            if faulty, (try? TCPSocket.connect(host: "127.0.0.1", port: state.apiPort, timeout: 1)) != nil {
+                log("API stub on \(state.apiURL) (pid \(pid)), started with a fault")
+                return
+            }
+            if !faulty, let r = try? HTTPClient.request(url: state.apiURL + "/api/v1/health", timeout: 2), r.status == 200 {
                 log("API stub on \(state.apiURL) (pid \(pid))")
                 return
             }
@@ -157,9 +172,28 @@ public struct Lab: Sendable {
         try startAPI(state)
     }
 
+    /// What the running API was started to do, or nil when none runs.
+    func apiBehaviour(_ state: LabState) -> APIBehaviour? {
+        guard let pid = Daemon.readPID(state.apiPID), Daemon.isAlive(pid),
+            let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+        else { return nil }
+        return APIBehaviour(arguments: data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// Restarts the API as a service manager would: whatever state it was
+    /// in (stopped, hung, misbehaving), a fresh process with no fault.
+    public func restartAPI(_ state: LabState) throws {
+        if let pid = Daemon.readPID(state.apiPID) { kill(pid, SIGCONT) }
+        stopAPI(state)
+        try startAPI(state)
+    }
+
     /// Stops the API stub (its port is free afterwards).
     func stopAPI(_ state: LabState) {
-        if let pid = Daemon.readPID(state.apiPID) { Daemon.stop(pid) }
+        if let pid = Daemon.readPID(state.apiPID) {
+            kill(pid, SIGCONT)
+            Daemon.stop(pid)
+        }
         try? FileManager.default.removeItem(atPath: state.apiPID)
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline, (try? TCPSocket.connect(host: "127.0.0.1", port: state.apiPort, timeout: 0.2)) != nil { usleep(20_000) }

@@ -125,6 +125,30 @@ struct LabPostgres {
 
     var isRunning: Bool { FileManager.default.fileExists(atPath: state.postgresData + "/postmaster.pid") }
 
+    /// Where `postgres-damaged` puts the cluster's control file.
+    var controlFileAside: String { state.faultsDir + "/pg_control.aside" }
+
+    /// Stops the server and takes its control file away (the `postgres-damaged`
+    /// fault): it cannot start again, and its log says why, as after a lost disk.
+    func damage() throws {
+        if isRunning { try pause() }
+        let control = state.postgresData + "/global/pg_control"
+        try FileManager.default.moveItem(atPath: control, toPath: controlFileAside)
+        let bin = try Self.binDirectory()
+        _ = try? LabCommand.run(
+            ["\(bin)/pg_ctl", "-D", state.postgresData, "-l", state.postgresLog, "-w", "-t", "10", "start"], asUser: Self.user)
+    }
+
+    /// Puts the control file back and starts the server.
+    func repair() throws {
+        let control = state.postgresData + "/global/pg_control"
+        if FileManager.default.fileExists(atPath: controlFileAside) {
+            try? FileManager.default.removeItem(atPath: control)
+            try FileManager.default.moveItem(atPath: controlFileAside, toPath: control)
+        }
+        if !isRunning { try resume() }
+    }
+
     private func chown(_ path: String, _ user: String?) {
         guard let user, let pw = getpwnam(user) else { return }
         _ = Foundation.chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid)

@@ -60,6 +60,11 @@ struct LabRedis {
         _ = try c.command(["GET", "cache:task_results:missing"])
     }
 
+    var isRunning: Bool {
+        guard let url = try? RedisURL(parsing: state.redisURL), let c = try? RedisConnection.connect(url, timeout: 1) else { return false }
+        return (try? c.command(["PING"])) != nil
+    }
+
     func stop() {
         if let url = try? RedisURL(parsing: state.redisURL), let c = try? RedisConnection.connect(url, timeout: 2) {
             _ = try? c.command(["SHUTDOWN", "NOSAVE"])

@@ -26,10 +26,21 @@ public struct LabState: Codable, Sendable, Hashable {
     public var targets: Targets { Targets(postgres: postgresURL, redis: redisURL, api: apiURL) }
 
     /// What runbooks may read as `targets.*` when the targets are the lab's:
-    /// its PostgreSQL log, its "service manager" (`rbsh lab`), the stub's TLS
-    /// port, and the CA its certificate is verified against.
+    /// its logs and deployment file where a deployment keeps them, the
+    /// commands its "service manager" (`rbsh lab restart`) restarts its
+    /// services with (`services.NAME.restart`, as a config file names a real
+    /// deployment's), the stub's TLS port, and the CA its certificate is verified against.
     public var targetExtras: [String: String] {
-        var extras = ["postgres.log": postgresLog, "lab": "1", "rbsh": Daemon.selfExecutable]
+        let rbsh = Daemon.selfExecutable
+        var extras = [
+            "postgres.log": postgresLog, "api.log": apiLog, "api.env_file": envFile, "agent.log": agentLog,
+            // Its service manager: the commands runbooks restart its services with.
+            "services.management.restart": "'\(rbsh)' lab restart api",
+            "services.postgres.restart": "'\(rbsh)' lab restart postgres",
+            "services.redis.restart": "'\(rbsh)' lab restart redis",
+            "services.agent.restart": "'\(rbsh)' lab restart agents",
+            "services.certificate.renew": "'\(rbsh)' lab clear tls-expiring",
+        ]
         if flavour.servesTLS {
             extras["api.tls_port"] = String(apiTLSPort)
             extras["ca_file"] = caCertificate
@@ -45,6 +56,22 @@ public struct LabState: Codable, Sendable, Hashable {
     var redisPID: String { directory + "/redis.pid" }
     var apiPID: String { directory + "/api.pid" }
     var apiLog: String { directory + "/api.log" }
+    /// The deployment's environment file, as the guide keeps it (`deployment/.env`).
+    var envFile: String { directory + "/deployment/.env" }
+    /// The agent service's log, which the lab writes as an agent would.
+    var agentLog: String { directory + "/agent.log" }
+
+    /// The deployment's .env, its DATABASE_URL there or not.
+    func deploymentEnvironment(withDatabaseURL: Bool) -> String {
+        """
+        # network_probe deployment
+        \(withDatabaseURL ? "DATABASE_URL=\(postgresURL)" : "# DATABASE_URL removed")
+        REDIS_URL=\(redisURL)
+        MAX_CONNECTIONS=200
+        DB_POOL_SIZE=20
+
+        """
+    }
     /// The link to rbsh the actuator flavour runs as, so its process has a name of its own.
     var apiProgram: String { directory + "/bin/" + APIFlavour.actuatorProgram }
     var faultsDir: String { directory + "/faults" }

@@ -7,13 +7,15 @@ import RunbookKit
 extension ProbeRunner {
     func runHTTP(_ a: HTTPAction, timeout: Double, control: StepControl) -> StepResult {
         do {
-            let response = try HTTPClient.request(
+            let response = try HTTPClient.exchange(
                 method: a.method, url: a.url, headers: a.headers, timeout: timeout,
                 caFile: targets.extras["ca_file"], interrupted: control.interrupted)
             var result = StepResult(status: (200..<400).contains(response.status) ? .ok : .failed)
             result.values["status_code"] = .number(Double(response.status))
             result.values["latency_ms"] = .number(response.latencyMilliseconds)
             result.values["connected"] = .bool(true)
+            result.values["accepted"] = .bool(true)
+            result.values["answered"] = .bool(true)
             for (k, v) in response.headers { result.values["header.\(k)"] = .string(v) }
             var capture = BoundedCapture(limit: shell.captureLimit)
             capture.append(response.body)
@@ -25,8 +27,18 @@ extension ProbeRunner {
             }
             return result
         } catch {
-            return StepResult(failure: error)
+            return Self.exchangeResult(error)
         }
+    }
+
+    /// A request that failed, with what the peer sent shown: the bytes of
+    /// another protocol are the evidence that something else holds the port.
+    static func exchangeResult(_ failure: ExchangeFailure) -> StepResult {
+        var result = StepResult(failure: failure)
+        if failure.accepted, !failure.received.isEmpty {
+            result.output = CapturedOutput(text: "the peer sent: \(failure.receivedPreview)")
+        }
+        return result
     }
 }
 

@@ -16,6 +16,7 @@ extension ProbeRunner {
         let c = try PostgresConnection.connect(targets.postgres, timeout: min(timeout, 10), interrupted: control.interrupted)
         _ = try c.query(diagnosticDefaults, timeout: min(timeout, 10), interrupted: control.interrupted)
         postgres = c
+        sessionStatementTimeout = statementTimeoutMilliseconds
         return (c, hadOne)
     }
 
@@ -27,18 +28,27 @@ extension ProbeRunner {
     }
 
     var diagnosticDefaults: String {
-        "SET default_transaction_read_only = on; SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds)"
+        "/* rbsh */ SET default_transaction_read_only = on; SET statement_timeout = \(statementTimeoutMilliseconds); SET lock_timeout = \(lockTimeoutMilliseconds)"
     }
 
-    func runPostgres(_ a: PostgresAction, timeout: Double, control: StepControl) -> StepResult {
+    /// What rbsh sends starts with this comment, so the statistics it reads
+    /// (pg_stat_statements) can leave rbsh's own statements out.
+    public static let marker = "/* rbsh */ "
+
+    func runPostgres(_ a: PostgresAction, timeout: Double, scans: [String] = [], control: StepControl) -> StepResult {
         var result = StepResult(status: .ok)
         var reconnected = false
+        var cost = ""
         do {
             var attempt = 0
             while true {
                 attempt += 1
                 let (conn, fresh) = try connection(timeout: timeout, control: control)
                 reconnected = reconnected || fresh
+                if !scans.isEmpty, cost.isEmpty {
+                    cost = Self.scanCost(scans, on: conn)
+                    control.output(cost + "\n", 1)
+                }
                 do {
                     let r = try execute(a, on: conn, timeout: timeout, control: control)
                     result.table = r.columns.isEmpty ? nil : ResultTable(columns: r.columns, rows: r.rows, numericColumns: r.numericColumns)
@@ -54,7 +64,7 @@ extension ProbeRunner {
                     result.values["command"] = .string(r.commandTag)
                     let notices = conn.takeNotices()
                     result.output = CapturedOutput(
-                        text: ([result.table.map { TableFormatter.render($0) } ?? r.commandTag] + notices)
+                        text: ((cost.isEmpty ? [] : [cost]) + [result.table.map { TableFormatter.render($0) } ?? r.commandTag] + notices)
                             .joined(separator: "\n"))
                     break
                 } catch .connectionLost where attempt == 1 && a.access == .readOnly {
@@ -67,9 +77,26 @@ extension ProbeRunner {
         } catch {
             result = StepResult(failure: error)
         }
-        result.values["connected"] = .bool(result.status == .ok || result.status == .failed)
+        // The server answered (a lock it may not wait for is an answer too); a failure to connect said so itself.
+        if result.status == .ok || result.status == .failed || result.values["error_kind"] == .string("lock") {
+            result.values["connected"] = .bool(true)
+        }
         if reconnected { result.values["reconnected"] = .bool(true) }
         return result
+    }
+
+    /// What a step that reads whole tables will read, from the catalog
+    /// (no lock taken, nothing scanned): "reads the whole of task_results:
+    /// about 601,680 rows, 96 MB".
+    static func scanCost(_ tables: [String], on conn: PostgresConnection) -> String {
+        let parts = tables.map { table -> String in
+            let r = try? conn.query(
+                "\(marker)SELECT greatest(c.reltuples, 0)::bigint, pg_size_pretty(c.relpages::bigint * current_setting('block_size')::bigint) FROM pg_class c WHERE c.oid = to_regclass($1)",
+                params: [table], timeout: 5)
+            guard let row = r?.rows.first, row.count == 2, let rows = row[0].flatMap(Int.init), let size = row[1] else { return table }
+            return "\(table): about \(rows.formatted(.number.grouping(.automatic))) rows, \(size)"
+        }
+        return "reads the whole of " + parts.joined(separator: "; ")
     }
 
     func execute(_ a: PostgresAction, on conn: PostgresConnection, timeout: Double, control: StepControl) throws(PostgresError)
@@ -79,15 +106,20 @@ extension ProbeRunner {
         let ms = Int(timeout * 1000)
         switch (a.access, a.autocommit) {
         case (.readOnly, _):
-            // The session's defaults make it read-only and bounded; the step's
-            // own timeout cancels it sooner from this side.
-            return try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+            // The session's defaults make it read-only and bounded; the server
+            // stops it at the step's own timeout too, so nothing rbsh runs
+            // outlives its step, even if rbsh itself is killed.
+            if sessionStatementTimeout != ms {
+                _ = try conn.query("SET statement_timeout = \(ms)", timeout: timeout, interrupted: control.interrupted)
+                sessionStatementTimeout = ms
+            }
+            return try conn.query(Self.marker + a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
         case (.readWrite, false):
             _ = try conn.query(
                 "BEGIN READ WRITE; SET LOCAL statement_timeout = \(ms); SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)",
                 timeout: timeout, interrupted: control.interrupted)
             do {
-                let r = try conn.query(a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
+                let r = try conn.query(Self.marker + a.sql, params: params, timeout: timeout, interrupted: control.interrupted)
                 _ = try conn.query("COMMIT", timeout: timeout)
                 return r
             } catch {
@@ -96,12 +128,15 @@ extension ProbeRunner {
             }
         case (.readWrite, true):
             _ = try conn.query("SET default_transaction_read_only = off; SET statement_timeout = \(ms)", timeout: timeout)
-            defer { _ = try? conn.query(diagnosticDefaults, timeout: 5) }
+            defer {
+                _ = try? conn.query(diagnosticDefaults, timeout: 5)
+                sessionStatementTimeout = statementTimeoutMilliseconds
+            }
             // Each statement by itself: several in one message would share a transaction.
             let statements = params.isEmpty ? SQLStatements.split(a.sql) : [a.sql]
             var last = QueryResult(columns: [], typeOIDs: [], rows: [], commandTag: "", rowsAffected: nil)
             for statement in statements {
-                last = try conn.query(statement, params: params, timeout: timeout, interrupted: control.interrupted)
+                last = try conn.query(Self.marker + statement, params: params, timeout: timeout, interrupted: control.interrupted)
             }
             return last
         }

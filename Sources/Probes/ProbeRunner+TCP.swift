@@ -34,6 +34,8 @@ extension ProbeRunner {
         r.values["count"] = .number(Double(found.count))
         if let first = found.first {
             if let pid = first.pid { r.values["pid"] = .number(Double(pid)) }
+            // With the pid, which process it is: a fix that signals it checks both first.
+            if let started = first.started { r.values["pid_started"] = .number(Double(started)) }
             r.values["program"] = .string(first.program ?? "")
             r.values["command"] = .string(first.command ?? "")
             r.values["address"] = .string(first.address)

@@ -13,6 +13,8 @@ extension ProbeRunner {
             let upgraded = o.status == 101 && o.acceptValid
             var r = StepResult(status: upgraded && (!a.ping || o.pongMilliseconds != nil) ? .ok : .failed)
             r.values["connected"] = .bool(true)
+            r.values["accepted"] = .bool(true)
+            r.values["answered"] = .bool(true)
             r.values["status_code"] = .number(Double(o.status))
             r.values["upgraded"] = .bool(upgraded)
             r.values["accept_valid"] = .bool(o.acceptValid)
@@ -28,7 +30,7 @@ extension ProbeRunner {
             if !upgraded { r.error = o.status == 101 ? "the Sec-WebSocket-Accept header is wrong" : "no upgrade: HTTP \(o.status)" }
             return r
         } catch {
-            return StepResult(failure: error)
+            return Self.exchangeResult(error)
         }
     }
 }

@@ -7,10 +7,14 @@ import RunbookKit
 public final class ProbeRunner: StepRunner, @unchecked Sendable {
     public let targets: Targets
     public var shell: ShellRunner
-    /// Diagnostic SQL: statement and lock timeouts, in milliseconds.
+    /// Diagnostic SQL: statement and lock timeouts, in milliseconds. A
+    /// diagnostic never waits on a lock: a table held by a stuck migration is
+    /// reported (who holds it), not queued behind.
     public var statementTimeoutMilliseconds = 10_000
-    public var lockTimeoutMilliseconds = 2_000
+    public var lockTimeoutMilliseconds = 200
     var postgres: PostgresConnection?
+    /// The session's statement_timeout now, so each step's is set only when it differs.
+    var sessionStatementTimeout: Int?
     var redis: RedisConnection?
     /// Concurrent steps share the runner: one query at a time on each connection.
     let postgresLock = NSLock()
@@ -39,7 +43,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         case .postgres(let a):
             postgresLock.lock()
             defer { postgresLock.unlock() }
-            return runPostgres(a, timeout: step.timeout, control: control)
+            return runPostgres(a, timeout: step.timeout, scans: step.scans, control: control)
         case .redis(let a):
             redisLock.lock()
             defer { redisLock.unlock() }

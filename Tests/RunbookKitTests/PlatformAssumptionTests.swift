@@ -31,6 +31,8 @@ import Testing
         var values = json
         values["status_code"] = .number(Double(code))
         values["connected"] = .bool(true)
+        values["accepted"] = .bool(true)
+        values["answered"] = .bool(true)
         return StepResult(status: (200..<400).contains(code) ? .ok : .failed, values: values)
     }
 
@@ -56,15 +58,26 @@ import Testing
         #expect(try walk(port: Self.listening, health: Self.health(204, [:])) == [], "any 2xx is healthy")
     }
 
-    @Test func thePortsHolderIsJudgedByTheHealthEndpointNotItsName() throws {
+    @Test func thePortsHolderIsNamedOnlyOnEvidence() throws {
         // A python3 process that answers its health check is the API.
         #expect(try walk(port: Self.listening, health: Self.health(200, [:])) == [])
         // An unhealthy API still answers: unhealthy, but holding its own port.
         #expect(try walk(port: Self.listening, health: Self.health(503, [:])) == ["api-unhealthy"])
-        // Something that takes the connection and never answers HTTP is not the API.
+        // Silent until the deadline: hung, whoever it is; nothing says another program holds the port.
         let silent = StepResult(
-            status: .timeout, error: "timed out", values: ["connected": .bool(false), "error_kind": .string("timeout")])
-        #expect(try walk(port: Self.listening, health: silent) == ["api-not-answering", "api-port-taken"])
+            status: .timeout, error: "timed out",
+            values: ["accepted": .bool(true), "answered": .bool(false), "error_kind": .string("timeout")])
+        #expect(try walk(port: Self.listening, health: silent) == ["api-hung"])
+        // A timeout that says nothing of the connection says nothing at all.
+        #expect(try walk(port: Self.listening, health: StepResult(status: .timeout, error: "timed out")) == [])
+        // Another protocol's bytes: that is another program (or the API misconfigured), named with what it said.
+        let other = StepResult(
+            status: .failed, error: "it answered, not in HTTP",
+            values: [
+                "accepted": .bool(true), "answered": .bool(true), "connected": .bool(false), "error_kind": .string("protocol"),
+                "first_bytes": .string("SSH-2.0-OpenSSH_9.2"),
+            ])
+        #expect(try walk(port: Self.listening, health: other) == ["api-port-taken"])
     }
 
     @Test func tlsIsCheckedOnlyWhereThePlatformServesIt() throws {
@@ -81,7 +94,7 @@ import Testing
             }
             return steps
         }
-        #expect(path("http://mgmt.internal:8000").prefix(3) == ["handshake", "no-tls", "listener"], "plain HTTP: no certificate to check")
+        #expect(path("http://mgmt.internal:8000").prefix(2) == ["handshake", "listener"], "plain HTTP: no certificate to check")
         #expect(path("https://mgmt.internal").prefix(3) == ["handshake", "certificate", "listener"])
         let secure = Targets(api: "https://mgmt.internal").scopeValues
         #expect(secure["api.ws"] == .string("wss://mgmt.internal:443") && secure["api.tls_port"] == .number(443))

@@ -13,7 +13,7 @@ import Testing
             timeout: 5s
             findings:
               - id: broken
-                when: status != "ok"
+                when: status != "ok" and not timed_out
                 severity: critical
                 message: "it broke: ${error}"
             next:
@@ -42,7 +42,7 @@ import Testing
         #expect(rb.steps[0].timeout == 5)
         #expect(rb.steps[1].timeout == Step.defaultTimeout)
         #expect(rb.remediations.first?.risk == .changes)
-        #expect(rb.remediations.first?.verify == "first")
+        #expect(rb.remediations.first?.verify == ["first"])
         guard case .postgres(let p) = rb.steps[0].action else { Issue.record("not postgres"); return }
         #expect(p.access == .readOnly)
     }
@@ -60,7 +60,8 @@ import Testing
 
     @Test func badExpressionsPointAtTheColumnOfTheFault() {
         let d = diagnostics(
-            Self.valid.replacingOccurrences(of: #"when: status != "ok"\#n        severity"#, with: "when: status = 1\n        severity"))
+            Self.valid.replacingOccurrences(
+                of: #"when: status != "ok" and not timed_out\#n        severity"#, with: "when: status = 1\n        severity"))
         #expect(d.first == "t.yaml:11:22: bad expression in `when`: `=` is not an operator; compare with `==`")
     }
 

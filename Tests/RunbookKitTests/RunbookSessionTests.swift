@@ -103,7 +103,10 @@ import Testing
         #expect(c.risk == .changes)
         #expect(c.word == nil)
         #expect(c.detail.contains("pg_terminate_backend"))
-        let run = s.decided(true, by: .operatorInput)
+        // Right before it acts, the step that reported what it fixes runs again.
+        guard case .run(let check) = s.decided(true, by: .operatorInput) else { Issue.record("no guard"); return }
+        #expect(check.step.id == "count" && check.purpose == .guardCheck("kill-idle"))
+        let run = s.stepFinished(busy)
         guard case .run(let fix) = run else { Issue.record("fix not run"); return }
         #expect(fix.purpose == .remediate("kill-idle"))
         let verify = s.stepFinished(StepResult(status: .ok))
@@ -130,6 +133,7 @@ import Testing
         var s = RunbookSession(runbook: try Self.book(), policy: .person)
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy); _ = s.stepFinished(logged)
         _ = s.decided(true, by: .operatorInput)
+        _ = s.stepFinished(busy)
         _ = s.stepFinished(StepResult(status: .ok))
         // The verify step is tried again, after a pause, before the fix counts as failed.
         for _ in 1..<RunbookSession.verifyAttempts {
@@ -145,6 +149,7 @@ import Testing
         var s = RunbookSession(runbook: try Self.book(), policy: .person)
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy); _ = s.stepFinished(logged)
         _ = s.decided(true, by: .operatorInput)
+        _ = s.stepFinished(busy)
         _ = s.stepFinished(StepResult(status: .ok))
         _ = s.stepFinished(busy)
         #expect(s.stepFinished(calm) == .finished(.ok))
@@ -199,7 +204,8 @@ import Testing
         _ = s.start(); _ = s.stepFinished(up); _ = s.stepFinished(busy)
         let action = s.stepFinished(logged)
         if runs {
-            #expect(stepID(action) == "kill-idle")
+            // Every fix that changes something re-checks first; a safe one acts at once.
+            #expect(stepID(action) == (risk == .safe ? "kill-idle" : "count"))
         } else {
             #expect(action == .finished(.warning))
             #expect(s.remediations["kill-idle"]?.declined?.contains("--allow \(risk.rawValue)") == true)

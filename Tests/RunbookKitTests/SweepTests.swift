@@ -143,8 +143,8 @@ import Testing
         // Inside the sweep nobody is asked: a question is skipped, no fix offered.
         #expect(
             events.contains { if case .stepEnded("db/ask-more", _, let r, _) = $0 { return r.status == .skipped } else { return false } })
-        // The sweep's cap shortens a longer timeout.
-        #expect(runner.timeouts["api/port"] == 2)
+        // A step a verdict reads runs with its own timeout; the branch waits for it only up to the cap.
+        #expect(runner.timeouts["api/port"] == 30)
         // The fixes offered afterwards are the runbook to start with's only.
         #expect(s.remediations.keys.sorted() == ["api/free-port"])
         #expect(events.contains { if case .diagnosis("sweep", let d) = $0 { return d.startWith == "api" } else { return false } })
@@ -167,8 +167,81 @@ import Testing
         let execution = StepExecution(runner: runner, recorder: SessionRecorder(transcript: nil, presenter: nil))
         let stepper = Stepper(session: session, execution: execution, host: UnattendedHost(), concurrent: true)
         let status = stepper.run()
-        #expect(runner.ran == ["db/connections", "db/terminate-idle", "db/connections"])
+        // Diagnosed, re-checked right before the fix acts, fixed, verified.
+        #expect(runner.ran == ["db/connections", "db/connections", "db/terminate-idle", "db/connections"])
         #expect(stepper.session.remediations["db/terminate-idle"]?.verified == true)
         #expect(status == .ok)
+    }
+
+    /// An API that answers in `answersAfter` seconds (nil: never), as a timed runner sees it.
+    final class SlowAPIRunner: StepRunner, @unchecked Sendable {
+        let answersAfter: Double?
+        let lock = NSLock()
+        var ran: [(String, Double)] = []
+        init(answersAfter: Double?) { self.answersAfter = answersAfter }
+
+        func run(_ step: PendingStep, control: StepControl) -> StepResult {
+            lock.withLock { ran.append((step.step.id, step.step.timeout)) }
+            if step.step.id == "slow/health", let after = answersAfter, after < step.step.timeout {
+                return StepResult(
+                    status: .ok, values: ["connected": .bool(true), "status_code": .number(200), "latency_ms": .number(after * 1000)])
+            }
+            return StepResult(status: .timeout, error: "timed out", values: ["accepted": .bool(true), "answered": .bool(false)])
+        }
+    }
+
+    func sweepSlowAPI(answersAfter: Double?) throws -> (RunbookSession, SlowAPIRunner) {
+        let slow = try Self.load(
+            """
+            id: slow
+            title: Slow
+            category: performance
+            steps:
+              - id: health
+                http: "http://x/api/v1/health"
+                timeout: 10s
+                findings:
+                  - id: hung
+                    when: timed_out and accepted
+                    severity: critical
+                    message: it accepted and did not answer in 10 s
+                  - id: sluggish
+                    when: latency_ms > 1000
+                    severity: warning
+                    message: "${latency_ms} ms"
+              - id: docker
+                shell: docker ps
+                timeout: 10s
+                findings:
+                  - id: no-docker
+                    when: exit_code == 3
+                    severity: info
+                    message: no docker
+            """)
+        var sweep = try Self.books().sweep
+        sweep.steps[0].action = .sweep(SweepAction(runbooks: ["slow"]))
+        let session = RunbookSession(
+            runbook: sweep, policy: RemediationPolicy(mode: .unattended(allow: nil)), resolve: { $0 == "slow" ? slow : nil })
+        let runner = SlowAPIRunner(answersAfter: answersAfter)
+        let execution = StepExecution(runner: runner, recorder: SessionRecorder(transcript: nil, presenter: nil))
+        let stepper = Stepper(session: session, execution: execution, host: UnattendedHost(), concurrent: true)
+        _ = stepper.run()
+        return (stepper.session, runner)
+    }
+
+    @Test func aTimeoutAtTheCapIsRunAgainWithItsOwnTimeoutBeforeTheVerdict() throws {
+        // Slow but correct: it runs once, with its own 10 s, and answers, slowly.
+        let (s, runner) = try sweepSlowAPI(answersAfter: 3)
+        #expect(runner.ran.filter { $0.0 == "slow/health" }.map(\.1) == [10])
+        #expect(runner.ran.filter { $0.0 == "slow/docker" }.map(\.1) == [2], "what no warning or critical verdict reads gets the cap")
+        #expect(s.diagnosis?.causes.map(\.finding) == ["slow/sluggish"])
+        #expect(!s.findings.contains { $0.id == "slow/hung" }, "a timeout at the cap is not evidence of a hang")
+    }
+
+    @Test func aStepSilentInItsOwnTimeToIsAVerdictOnlyWhereAFindingSaysSo() throws {
+        let (s, runner) = try sweepSlowAPI(answersAfter: nil)
+        #expect(runner.ran.filter { $0.0 == "slow/health" }.map(\.1) == [10])
+        #expect(s.diagnosis?.causes.map(\.finding) == ["slow/hung"])
+        #expect(s.findings.first { $0.id == "slow/sluggish" } == nil, "its latency is unknown, not a finding")
     }
 }

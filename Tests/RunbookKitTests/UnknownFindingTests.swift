@@ -65,6 +65,6 @@ import Testing
         _ = s.stepFinished(StepResult(status: .ok, values: ["latency_ms": .number(3)]))
         let unknown = try #require(s.findings.first { $0.id == "said-later" })
         #expect(!unknown.message.contains("${"), "\(unknown.message)")
-        #expect(unknown.message == "unknown: `steps.later.exit_code` has no value (later failed with no code, as null says)")
+        #expect(unknown.message == "unknown: step `later` did not run (later failed with no code, as null says)")
     }
 }

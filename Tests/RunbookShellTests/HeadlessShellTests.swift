@@ -82,7 +82,12 @@ import Testing
         #expect(transcript.events.contains { if case .remediationDecision("mend", true, .operatorInput, _) = $0 { true } else { false } })
         // Each event once: the shell used to write a step's records twice.
         #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "greet" }.count == 1)
-        #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "left" }.count == 1)
+        // The walk's run of `left`, and its run again right before the fix acted (its guard).
+        #expect(transcript.events.filter { $0.type == "step_end" && $0.step == "left" }.count == 2)
+        #expect(
+            transcript.events.contains {
+                if case .stepEnded("left", .guardCheck("mend"), _, _) = $0 { true } else { false }
+            })
     }
 
     @Test func aScriptGetsOneTryAtAQuestion() throws {

@@ -65,7 +65,7 @@ import TestSupport
             text.contains("management-platform-down  The management platform does not start or answer  — matched: the API does not answer"))
         #expect(text.contains("`the API does not answer` names no runbook; it reads like management-platform-down"))
         #expect(text.contains("Start it? [y/N] y"))
-        #expect(text.contains("next: [1/4] containers"))
+        #expect(text.contains("next: [1/5] containers"))
         #expect(text.contains("error: `数据` could name `data-inconsistency` (数据不一致), `db-connection-failure` (数据库连接失败)"))
     }
 

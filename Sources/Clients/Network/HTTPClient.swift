@@ -44,7 +44,23 @@ public enum HTTPClient {
         method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double,
         caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }
     ) throws(NetworkError) -> HTTPResponse {
-        let target = try Target(url: url)
+        do {
+            return try exchange(
+                method: method, url: url, headers: headers, body: body, timeout: timeout, caFile: caFile, interrupted: interrupted)
+        } catch {
+            throw error.error
+        }
+    }
+
+    /// The same request, failing with how far it got: whether the peer
+    /// accepted the connection and what it sent back (a probe tells a hung
+    /// server from another protocol's by these).
+    public static func exchange(
+        method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double,
+        caFile: String? = nil, interrupted: @Sendable () -> Bool = { false }
+    ) throws(ExchangeFailure) -> HTTPResponse {
+        let target: Target
+        do { target = try Target(url: url) } catch { throw ExchangeFailure(error, accepted: false) }
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
         let socket = try open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
@@ -53,31 +69,44 @@ public enum HTTPClient {
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        try socket.write(Array(head.utf8) + (body ?? []), deadline: deadline)
-
         var data: [UInt8] = []
-        while data.count < bodyLimit + 65_536 {
-            let chunk = try socket.read(deadline: deadline, interrupted: interrupted)
-            if chunk.isEmpty { break }
-            data += chunk
-            if method == "HEAD", data.firstRange(of: [13, 10, 13, 10]) != nil { break }
+        do {
+            try socket.write(Array(head.utf8) + (body ?? []), deadline: deadline)
+            while data.count < bodyLimit + 65_536 {
+                let chunk = try socket.read(deadline: deadline, interrupted: interrupted)
+                if chunk.isEmpty { break }
+                data += chunk
+                if method == "HEAD", data.firstRange(of: [13, 10, 13, 10]) != nil { break }
+            }
+            var response = try parse(data, method: method)
+            let d = ContinuousClock.now - started
+            response.latencyMilliseconds = d.milliseconds
+            return response
+        } catch {
+            throw ExchangeFailure(error, accepted: true, received: data)
         }
-        var response = try parse(data, method: method)
-        let d = ContinuousClock.now - started
-        response.latencyMilliseconds = d.milliseconds
-        return response
     }
 
-    /// A connection to the target: TLS (certificate verified) for https and wss.
+    /// A connection to the target: TLS (certificate verified) for https and
+    /// wss. Fails as not accepted when TCP did not connect, accepted when TLS failed.
     static func open(
         _ target: Target, timeout: Double, deadline: ContinuousClock.Instant, caFile: String? = nil,
         interrupted: @Sendable () -> Bool
-    ) throws(NetworkError) -> any ByteStream {
-        let socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
+    ) throws(ExchangeFailure) -> any ByteStream {
+        let socket: TCPSocket
+        do {
+            socket = try TCPSocket.connect(host: target.host, port: target.port, timeout: timeout, interrupted: interrupted)
+        } catch {
+            throw ExchangeFailure(error, accepted: false)
+        }
         guard target.scheme == "https" || target.scheme == "wss" else { return socket }
-        return try TLSStream(
-            socket: socket, serverName: target.host, requireValid: true, deadline: deadline, caFile: caFile,
-            interrupted: interrupted)
+        do {
+            return try TLSStream(
+                socket: socket, serverName: target.host, requireValid: true, deadline: deadline, caFile: caFile,
+                interrupted: interrupted)
+        } catch {
+            throw ExchangeFailure(error, accepted: true)
+        }
     }
 
     static func parse(_ data: [UInt8], method: String) throws(NetworkError) -> HTTPResponse {

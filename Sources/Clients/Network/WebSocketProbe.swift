@@ -14,21 +14,34 @@ public enum WebSocketProbe {
     public static func check(
         url: String, ping: Bool, timeout: Double, caFile: String? = nil,
         interrupted: @Sendable () -> Bool = { false }
-    ) throws(NetworkError) -> Outcome {
-        let target = try HTTPClient.Target(url: url)
+    ) throws(ExchangeFailure) -> Outcome {
+        let target: HTTPClient.Target
+        do { target = try HTTPClient.Target(url: url) } catch { throw ExchangeFailure(error, accepted: false) }
         guard target.scheme == "ws" || target.scheme == "wss" || target.scheme == "http" || target.scheme == "https" else {
-            throw .badAddress("`\(url)` is not a ws:// or wss:// URL")
+            throw ExchangeFailure(.badAddress("`\(url)` is not a ws:// or wss:// URL"), accepted: false)
         }
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
         let stream = try HTTPClient.open(target, timeout: timeout, deadline: deadline, caFile: caFile, interrupted: interrupted)
+        var data: [UInt8] = []
+        do {
+            return try upgrade(
+                stream, target: target, ping: ping, started: started, deadline: deadline, data: &data, interrupted: interrupted)
+        } catch {
+            throw ExchangeFailure(error, accepted: true, received: data)
+        }
+    }
+
+    private static func upgrade(
+        _ stream: any ByteStream, target: HTTPClient.Target, ping: Bool, started: ContinuousClock.Instant,
+        deadline: ContinuousClock.Instant, data: inout [UInt8], interrupted: @Sendable () -> Bool
+    ) throws(NetworkError) -> Outcome {
         var g = SystemRandomNumberGenerator()
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }).base64EncodedString()
         let request =
             "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nUser-Agent: rbsh\r\n\r\n"
         try stream.write(Array(request.utf8), deadline: deadline)
-        var data: [UInt8] = []
         while data.firstRange(of: [13, 10, 13, 10]) == nil {
             let chunk = try stream.read(deadline: deadline, interrupted: interrupted)
             if chunk.isEmpty { break }

@@ -11,13 +11,16 @@ public enum ListeningSockets {
         public var program: String?
         /// The whole command line, arguments joined by spaces.
         public var command: String?
+        /// When the process started (clock ticks since boot): with the pid,
+        /// which process it is; a pid reused by another has another.
+        public var started: UInt64?
     }
 
     public static func listeners(port: Int? = nil) -> [Listener] {
         let tables = ["/proc/net/tcp", "/proc/net/tcp6"].map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
         let found = sockets(tcp: tables[0], tcp6: tables[1], port: port)
         guard !found.isEmpty else { return [] }
-        return owned(found, by: localOwners(Set(found.map(\.inode))))
+        return withStartTimes(owned(found, by: localOwners(Set(found.map(\.inode)))))
     }
 
     /// The same from what `RemoteCommand.listeningSnapshot` printed on a host, by section.
@@ -91,6 +94,17 @@ public enum ListeningSockets {
             if owners.count == wanted.count { break }
         }
         return owners
+    }
+
+    /// Each listener's process start time, read here.
+    static func withStartTimes(_ found: [Listener]) -> [Listener] {
+        found.map { l in
+            var l = l
+            if let pid = l.pid, let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) {
+                l.started = ProcessTable.parse(stat: text, pid: pid)?.startTicks
+            }
+            return l
+        }
     }
 
     /// /proc/net/tcp's hex address, little-endian per 32-bit word.

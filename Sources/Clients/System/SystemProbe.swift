@@ -14,23 +14,64 @@ public enum SystemProbe {
     }
 
     /// Reads everything; CPU use is measured over `sampleMilliseconds`.
-    public static func collect(sampleMilliseconds: Int, topCount: Int = 10, interrupted: @Sendable () -> Bool = { false }) -> Snapshot {
+    ///
+    /// What this process, its children and `ownPIDs` (the database sessions
+    /// rbsh itself uses) spent in the sample is not the machine's load: it is
+    /// left out of `cpu_pct` and reported as `own_cpu_pct`.
+    public static func collect(
+        sampleMilliseconds: Int, topCount: Int = 10, ownPIDs: [Int] = [], interrupted: @Sendable () -> Bool = { false }
+    ) -> Snapshot {
         let t0 = ContinuousClock.now
         let stat1 = read("/proc/stat")
+        let overflows1 = listenOverflows(read("/proc/net/netstat"))
+        let before = ProcessTable.read()
         var elapsed = ContinuousClock.now - t0
         let sampleEnd = ContinuousClock.now + .milliseconds(sampleMilliseconds)
         while ContinuousClock.now < sampleEnd, !interrupted() { usleep(10_000) }
         let t1 = ContinuousClock.now
+        let stat2 = read("/proc/stat")
+        let overflows2 = listenOverflows(read("/proc/net/netstat"))
+        let after = ProcessTable.read()
+        let own = after.ticks(since: before, of: Set([Int(getpid())] + ownPIDs))
         let mem = meminfo(read("/proc/meminfo"))
+        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
         var snap = assemble(
-            cpu: (cpuTimes(stat1), cpuTimes(read("/proc/stat"))), cpus: Double(ProcessInfo.processInfo.activeProcessorCount),
+            cpu: (cpuTimes(stat1), cpuTimes(stat2)), cpus: Double(ProcessInfo.processInfo.activeProcessorCount),
             loadavg: read("/proc/loadavg"), mem: mem, disks: disks(),
             io: diskIO(read("/proc/diskstats")) { FileManager.default.fileExists(atPath: "/sys/block/\($0)") },
-            net: networkIO(read("/proc/net/dev")), processes: processes(), topCount: topCount)
+            net: networkIO(read("/proc/net/dev")),
+            processes: after.entries.values.filter { $0.residentPages > 0 }.map { ($0.pid, $0.name, $0.residentPages * page) },
+            topCount: topCount, ownTicks: own)
         elapsed += ContinuousClock.now - t1
         snap.collectMilliseconds = elapsed.milliseconds
         snap.metrics["collect_ms"] = snap.collectMilliseconds
+        snap.metrics["sample_ms"] = Double(sampleMilliseconds)
+        // The kernel's limits the guide tunes (system-optimization.sh), with what they limit.
+        for (name, value) in kernelFigures(fileNr: read("/proc/sys/fs/file-nr"), swappiness: read("/proc/sys/vm/swappiness")) {
+            snap.metrics[name] = value
+        }
+        if let a = overflows1, let b = overflows2, b >= a { snap.metrics["listen_overflows"] = b - a }
         return snap
+    }
+
+    /// `fd_used_pct` (open file handles against fs.file-max) and `swappiness`.
+    static func kernelFigures(fileNr: String, swappiness: String) -> [String: Double] {
+        var out: [String: Double] = [:]
+        let f = fileNr.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Double($0) }
+        if f.count == 3, f[2] > 0 { out["fd_used_pct"] = round1(f[0] / f[2] * 100) }
+        if let v = Double(swappiness.trimmingCharacters(in: .whitespacesAndNewlines)) { out["swappiness"] = v }
+        return out
+    }
+
+    /// TcpExt ListenOverflows from /proc/net/netstat: connections dropped because an accept queue was full.
+    static func listenOverflows(_ text: String) -> Double? {
+        let lines = text.split(separator: "\n")
+        for (i, line) in lines.enumerated() where line.hasPrefix("TcpExt:") && i + 1 < lines.count && lines[i + 1].hasPrefix("TcpExt:") {
+            let names = line.split(separator: " "), values = lines[i + 1].split(separator: " ")
+            guard let at = names.firstIndex(of: "ListenOverflows"), at < values.count else { return nil }
+            return Double(values[at])
+        }
+        return nil
     }
 
     /// A snapshot from what `RemoteCommand.systemSnapshot` printed on a
@@ -70,11 +111,14 @@ public enum SystemProbe {
         cpu: ((busy: UInt64, total: UInt64)?, (busy: UInt64, total: UInt64)?), cpus: Double?, loadavg: String,
         mem: [String: Double], disks: [(mount: String, usedPercent: Double, total: Double, free: Double)],
         io: (read: Double, written: Double), net: (rx: Double, tx: Double), processes: [(pid: Int, name: String, rss: Double)],
-        topCount: Int
+        topCount: Int, ownTicks: UInt64 = 0
     ) -> Snapshot {
         var snap = Snapshot()
         if let a = cpu.0, let b = cpu.1, b.total > a.total {
-            snap.metrics["cpu_pct"] = round1(Double(b.busy - a.busy) / Double(b.total - a.total) * 100)
+            let busy = Double(b.busy - a.busy), total = Double(b.total - a.total)
+            let own = min(Double(ownTicks), busy)
+            snap.metrics["cpu_pct"] = round1((busy - own) / total * 100)
+            snap.metrics["own_cpu_pct"] = round1(own / total * 100)
         }
         if let cpus { snap.metrics["cpus"] = cpus }
 
@@ -222,22 +266,6 @@ public enum SystemProbe {
             tx += Double(f[8]) ?? 0
         }
         return (rx, tx)
-    }
-
-    /// Every process's resident memory, from /proc/PID/statm and comm.
-    static func processes() -> [(pid: Int, name: String, rss: Double)] {
-        var procs: [(pid: Int, name: String, rss: Double)] = []
-        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
-            guard let pid = Int(entry) else { continue }
-            // /proc/PID/statm: size resident ... in pages; comm for the name.
-            let statm = read("/proc/\(pid)/statm").split(separator: " ")
-            guard statm.count >= 2, let pages = Double(statm[1]), pages > 0 else { continue }
-            let name = read("/proc/\(pid)/comm").trimmingCharacters(in: .whitespacesAndNewlines)
-            procs.append((pid, name, pages * page))
-        }
-        return procs
     }
 
     /// The processes with the largest resident memory: pid, program, MB, % of RAM.

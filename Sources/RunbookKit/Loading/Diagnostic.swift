@@ -63,4 +63,9 @@ public enum DurationText {
         guard let n = Double(t), n > 0, n.isFinite else { return nil }
         return n
     }
+
+    /// `250 ms`, `2 s`, `1.5 s`: a duration as messages say it.
+    public static func text(_ s: Double) -> String {
+        s < 1 ? "\(Int(s * 1000)) ms" : (s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s))
+    }
 }

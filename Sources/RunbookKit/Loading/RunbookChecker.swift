@@ -60,6 +60,7 @@ enum RunbookChecker {
             checkNames(in: step.next.compactMap(\.condition), at: stepNode(i, "next"), known: declaredSteps, reader: &reader)
             checkResults(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
             checkMessages(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
+            checkTimeouts(of: step, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
@@ -67,7 +68,8 @@ enum RunbookChecker {
                     remediationNode(i, "fixes"),
                     "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
             }
-            if let verify = r.verify, !declaredSteps.contains(verify) {
+            checkGuard(of: r, node: remediationNode(i), in: runbook, findingSteps: findingIDs, declared: declaredSteps, reader: &reader)
+            for verify in r.verify ?? [] where !declaredSteps.contains(verify) {
                 reader.error(
                     remediationNode(i, "verify"),
                     "`verify` names `\(verify)`, which is no step\(Suggestion.hint(for: verify, in: stepIDs.keys))")
@@ -196,6 +198,71 @@ enum RunbookChecker {
                     "the message of `\(finding.id)` reads `${\(name)}`, which its condition does not guarantee: \(why); test it in `when`, or give a fallback: `${\(name):-...}`"
                 )
             }
+        }
+    }
+
+    /// A fix that changes something re-checks, right before it acts, what it
+    /// fixes: its `guard` steps, or the steps that report its findings. One
+    /// with nothing that can run again would act on what was seen minutes ago.
+    private static func checkGuard(
+        of r: Remediation, node: Node, in runbook: Runbook, findingSteps: [String: String], declared: Set<String>,
+        reader: inout NodeReader
+    ) {
+        func rerunnable(_ id: String) -> Bool {
+            guard let step = runbook.step(id) else { return false }
+            switch step.action {
+            case .ask, .manual, .runbook, .sweep: return false
+            default: return true
+            }
+        }
+        let at = node.mapping?["guard"] ?? node
+        if let named = r.guardSteps {
+            for id in named where !declared.contains(id) {
+                reader.error(at, "`guard` names `\(id)`, which is no step\(Suggestion.hint(for: id, in: declared))")
+            }
+            for id in named where declared.contains(id) && !rerunnable(id) {
+                reader.error(at, "`guard` names `\(id)`, which cannot run again by itself (an ask, manual, runbook or sweep step)")
+            }
+            if named.isEmpty, r.isGuarded {
+                reader.error(at, "`\(r.id)` (\(r.risk.rawValue)) needs a `guard` step to re-check right before it acts")
+            }
+            return
+        }
+        guard r.isGuarded, !r.fixes.isEmpty, r.fixes.allSatisfy({ findingSteps[$0] != nil }) else { return }
+        if !r.fixes.contains(where: { findingSteps[$0].map(rerunnable) ?? false }) {
+            reader.error(
+                node,
+                "`\(r.id)` (\(r.risk.rawValue)) has nothing to re-check right before it acts: the findings it fixes come from steps that cannot run again; name a `guard` step"
+            )
+        }
+    }
+
+    /// A warning or critical finding is evidence only when what it reads
+    /// was measured: one whose condition holds when its step (or a step it
+    /// reads) timed out would call a timeout a fault. It must say so by
+    /// reading `timed_out`, or exclude the timeout.
+    private static func checkTimeouts(of step: Step, node: Node, reader: inout NodeReader) {
+        switch step.action {
+        case .ask, .manual, .runbook, .sweep: return
+        default: break
+        }
+        let timedOut = StepResult(status: .timeout, error: "timed out", values: ["error_kind": .string("timeout")])
+        for (j, finding) in step.findings.enumerated() where finding.severity > .info {
+            let names = finding.condition.names
+            guard !names.contains(where: { $0 == "timed_out" || $0.hasSuffix(".timed_out") }) else { continue }
+            var others: [String: StepResult] = [:]
+            for name in names where name.hasPrefix("steps.") {
+                let parts = name.split(separator: ".", maxSplits: 2)
+                if parts.count == 3 { others[String(parts[1])] = timedOut }
+            }
+            let scope = SessionScope(own: timedOut, results: others, vars: [:], targets: [:])
+            guard finding.condition.evaluate(in: scope).holds else { continue }
+            let items = node["findings"]?.sequence.map(Array.init) ?? []
+            let at = j < items.count ? (items[j]["when"] ?? items[j]) : node
+            reader.error(
+                at,
+                "`\(finding.id)` (\(finding.severity.rawValue)) holds when the step it reads times out: a timeout is not evidence; read `timed_out` to report the timeout itself, or exclude it (`... and not timed_out`)"
+            )
         }
     }
 

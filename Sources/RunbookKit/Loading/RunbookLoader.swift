@@ -12,7 +12,7 @@ public enum RunbookLoader {
     }
 
     static let topKeys = ["id", "title", "aliases", "category", "symptoms", "inputs", "steps", "remediations", "description"]
-    static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word"]
+    static let remediationKeys = ["id", "title", "fixes", "risk", "verify", "confirm_word", "guard"]
     static let findingKeys = ["id", "when", "severity", "message", "explains"]
 
     public static func load(path: String) -> Outcome {
@@ -252,6 +252,10 @@ public enum RunbookLoader {
                 reader.error(node, "only shell, system and listening tcp steps run on hosts; a \(action.kind) step runs once, from here")
             }
         }
+        let scans = m.take("scans").flatMap { reader.strings($0, what: "scans") } ?? []
+        if !scans.isEmpty, let action, action.kind != "postgres", let k = m.keyNode("scans") {
+            reader.error(k, "`scans` names the tables a postgres step reads whole; a \(action.kind) step reads no table")
+        }
         for key in extraKeys { m.used.insert(key) }
         reader.finish(m, known: StepKind.commonKeys + (action?.stepKind?.keys ?? StepKind.stepKeys) + extraKeys, what: what)
         guard let id, let action else { return nil }
@@ -263,6 +267,7 @@ public enum RunbookLoader {
         )
         step.concurrent = concurrent
         step.placement = placement
+        step.scans = scans
         return ReadStep(step: step, mapping: m)
     }
 
@@ -272,8 +277,9 @@ public enum RunbookLoader {
         if !m.has("fixes") { reader.error(node, "a remediation needs `fixes`, the findings it fixes") }
         let risk = m.take("risk").flatMap { reader.enumeration($0, Risk.self, what: "risk") }
         if !m.has("risk") { reader.error(node, "a remediation needs a `risk` (safe, changes, destructive)") }
-        let verify = m.take("verify").flatMap { reader.string($0, what: "verify") }
+        let verify = m.take("verify").flatMap { reader.strings($0, what: "verify") }
         let word = m.take("confirm_word").flatMap { reader.string($0, what: "confirm_word") }
+        let guardSteps = m.take("guard").flatMap { reader.strings($0, what: "guard") }
         if risk == .destructive, word == nil {
             reader.error(node, "a destructive remediation needs `confirm_word`, the word the operator types to confirm")
         }
@@ -291,7 +297,7 @@ public enum RunbookLoader {
         }
         return Remediation(
             id: read.step.id, title: read.step.title, fixes: fixes, risk: risk, action: read.step,
-            verify: verify, confirmWord: word, location: reader.location(node)
+            verify: verify, confirmWord: word, guardSteps: guardSteps, location: reader.location(node)
         )
     }
 

@@ -30,6 +30,9 @@ public struct Step: Sendable, Hashable {
     public var concurrent: Bool = false
     /// In a run over a fleet: where it runs, when the runbook says (`on:`).
     public var placement: Placement?
+    /// The tables it reads whole (`scans:`): never run in a sweep, and its
+    /// cost said (rows estimated from the catalog) before it runs.
+    public var scans: [String] = []
     public var location: FilePosition?
 
     /// `on: hosts` or `on: local`.
@@ -111,16 +114,20 @@ public struct Remediation: Sendable {
     public var risk: Risk
     /// What it does; any step kind.
     public var action: Step
-    /// The step to re-run afterwards; the findings it fixes must no longer hold.
-    /// A diagnostic step's id, or nil for "re-run the steps that reported them".
-    public var verify: String?
+    /// The steps to re-run afterwards; the findings it fixes must no longer hold.
+    /// Diagnostic steps' ids, or nil for "re-run the steps that reported them".
+    public var verify: [String]?
     /// For `destructive`: the word the operator must type to confirm.
     public var confirmWord: String?
+    /// The steps run again right before it acts (`guard:`); nil for the
+    /// steps that reported the findings it fixes. It acts only if one of
+    /// them still holds, on the same thing it was offered for.
+    public var guardSteps: [String]?
     public var location: FilePosition?
 
     public init(
         id: String, title: String, fixes: [String], risk: Risk, action: Step,
-        verify: String? = nil, confirmWord: String? = nil, location: FilePosition? = nil
+        verify: [String]? = nil, confirmWord: String? = nil, guardSteps: [String]? = nil, location: FilePosition? = nil
     ) {
         self.id = id
         self.title = title
@@ -129,6 +136,15 @@ public struct Remediation: Sendable {
         self.action = action
         self.verify = verify
         self.confirmWord = confirmWord
+        self.guardSteps = guardSteps
         self.location = location
+    }
+
+    /// Whether it re-checks before it acts: every one that changes
+    /// something, and a safe one that names a guard. A manual one is done
+    /// by a person, who sees for themselves.
+    public var isGuarded: Bool {
+        if case .manual = action.action { return false }
+        return risk > .safe || guardSteps != nil
     }
 }

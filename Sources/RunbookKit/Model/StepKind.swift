@@ -19,10 +19,11 @@ public struct StepKind: Sendable, Hashable {
     public var target: String?
 
     /// Keys every step may carry.
-    public static let commonKeys = ["id", "title", "timeout", "findings", "next", "concurrent", "on"]
+    public static let commonKeys = ["id", "title", "timeout", "findings", "next", "concurrent", "on", "scans"]
 
     /// Results every step has: how it ended, when, what it printed.
-    public static let commonResults = ["status", "ok", "failed", "duration", "duration_ms", "output", "error", "error_kind"]
+    /// `timed_out`: it ran past its timeout (the one name, beside `status`, that tests a timeout).
+    public static let commonResults = ["status", "ok", "failed", "timed_out", "duration", "duration_ms", "output", "error", "error_kind"]
 
     public static let all: [StepKind] = [
         StepKind(name: "shell", keys: ["env"], results: ["exit_code", "lines", "signal"], target: "local"),
@@ -32,23 +33,30 @@ public struct StepKind: Sendable, Hashable {
             openResults: true, target: "postgres"),
         StepKind(name: "redis", keys: [], results: ["value", "count", "connected", "reconnected"], openResults: true, target: "redis"),
         StepKind(
-            name: "http", keys: ["method", "headers"], results: ["status_code", "latency_ms", "connected"],
+            name: "http", keys: ["method", "headers"],
+            results: ["status_code", "latency_ms", "connected", "accepted", "answered", "first_bytes"],
             resultPrefixes: ["json.", "header."], target: "api"),
         StepKind(
             name: "tcp", keys: ["listening"],
-            results: ["connected", "latency_ms", "listening", "count", "pid", "program", "command", "address", "row_count", "rows"]),
+            results: [
+                "connected", "latency_ms", "listening", "count", "pid", "pid_started", "program", "command", "address", "row_count", "rows",
+            ]),
         StepKind(
             name: "tls", keys: ["server_name"],
             results: ["connected", "verified", "verify_error", "subject", "issuer", "sans", "days_left", "not_after", "protocol", "cipher"]),
         StepKind(
             name: "websocket", keys: ["ping"],
-            results: ["connected", "status_code", "upgraded", "accept_valid", "latency_ms", "pong_ms", "pong"], target: "api"),
+            results: [
+                "connected", "accepted", "answered", "first_bytes", "status_code", "upgraded", "accept_valid", "latency_ms", "pong_ms",
+                "pong",
+            ], target: "api"),
         StepKind(
             name: "system", keys: [],
             results: [
                 "cpu_pct", "cpus", "load1", "load5", "load15", "load_per_cpu", "mem_pct", "mem_total", "mem_available",
                 "swap_pct", "swap_total", "disk_pct", "disk_max_pct", "disk_read_bytes", "disk_write_bytes",
-                "net_rx_bytes", "net_tx_bytes", "collect_ms", "row_count", "rows",
+                "net_rx_bytes", "net_tx_bytes", "collect_ms", "sample_ms", "own_cpu_pct", "top_pid", "top_program", "top_rss_mb",
+                "top_mem_pct", "fd_used_pct", "swappiness", "listen_overflows", "row_count", "rows",
             ],
             resultPrefixes: ["disk."], target: "local"),
         StepKind(name: "ask", keys: ["choices", "into", "default"], results: ["answer"]),

@@ -61,20 +61,36 @@ public struct StepResult: Sendable, Hashable {
         StepResult(status: .skipped, error: why)
     }
 
-    /// Every name a condition may read on this result. A skipped step has
-    /// only its `status`: whatever depends on it is unknown, not failed.
+    /// It ran to an answer, yes or no: every name it produces has a value
+    /// (null where the answer lacks it).
+    public var finished: Bool { status == .ok || status == .failed }
+
+    /// Every name a condition may read on this result.
+    ///
+    /// A skipped step has only its `status`: whatever depends on it is
+    /// unknown, not failed. A step that did not finish (it timed out, could
+    /// not run, was stopped) has how it ended (`status`, `timed_out`,
+    /// `error`, `error_kind`, its duration) and the facts its failure
+    /// established (`connected` where it says, `accepted`, `sqlstate`...);
+    /// its output and answer are unknown: a timeout is not evidence of what
+    /// the answer would have been.
     public func value(of name: String) -> Value? {
         if status == .skipped, name != "status" { return nil }
         switch name {
         case "status": return .string(status.rawValue)
         case "ok": return .bool(status == .ok)
         case "failed": return .bool(status == .failed)
-        case "exit_code": return exitCode.map { .number(Double($0)) } ?? values[name]
+        case "timed_out": return .bool(status == .timeout)
         case "duration", "duration_ms": return .number(durationMilliseconds)
-        case "output": return .string(output.text)
         case "error": return error.map { .string($0) } ?? .string("")
         // Probes set it only when something went wrong; otherwise it is empty, not unknown.
         case "error_kind", "sqlstate": return values[name] ?? .string("")
+        default: break
+        }
+        guard finished else { return values[name] }
+        switch name {
+        case "exit_code": return exitCode.map { .number(Double($0)) } ?? values[name]
+        case "output": return .string(output.text)
         case "row_count", "rows":
             if let v = values["row_count"] { return v }
             return table.map { .number(Double($0.rows.count)) }

@@ -7,11 +7,22 @@ public final class StepExecution: @unchecked Sendable {
     public let recorder: SessionRecorder
     /// Names the signal that stopped a step (`SIGINT`, `SIGHUP`...), for its `interrupt` event.
     public let signal: @Sendable () -> String?
+    /// A sweep's branches share what the same probe answered.
+    public let shared: SharedProbes?
 
-    public init(runner: any StepRunner, recorder: SessionRecorder, signal: @escaping @Sendable () -> String? = { nil }) {
+    public init(
+        runner: any StepRunner, recorder: SessionRecorder, signal: @escaping @Sendable () -> String? = { nil },
+        shared: SharedProbes? = nil
+    ) {
         self.runner = runner
         self.recorder = recorder
         self.signal = signal
+        self.shared = shared
+    }
+
+    /// The same, its probes shared between the branches of a sweep.
+    public func sharing() -> StepExecution {
+        StepExecution(runner: runner, recorder: recorder, signal: signal, shared: SharedProbes())
     }
 
     public func run(_ pending: PendingStep, host: any StepperHost) -> StepResult {
@@ -27,12 +38,19 @@ public final class StepExecution: @unchecked Sendable {
         case .runbook(let r):
             return StepResult(status: .error, error: "runbook \(r.id) cannot run as a fix (lint rejects this)")
         default:
-            let presenter = recorder.presenter
-            let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
-            control.pause(pending.delaySeconds)
-            let result = runner.run(pending, control: control)
-            if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id, signal: signal())) }
-            return result
+            if let shared, pending.purpose == .diagnose || pending.purpose == .recheck {
+                return shared.result(of: pending) { probe(pending, interrupted: interrupted) }
+            }
+            return probe(pending, interrupted: interrupted)
         }
+    }
+
+    private func probe(_ pending: PendingStep, interrupted: @escaping @Sendable () -> Bool) -> StepResult {
+        let presenter = recorder.presenter
+        let control = StepControl(interrupted: interrupted) { text, stream in presenter?.output(text, stream: stream) }
+        control.pause(pending.delaySeconds)
+        let result = runner.run(pending, control: control)
+        if result.status == .interrupted { recorder.record(.interrupted(step: pending.step.id, signal: signal())) }
+        return result
     }
 }

@@ -46,6 +46,8 @@ public final class Stepper: @unchecked Sendable {
     /// Every step run, in order, with how it ended and how long it took.
     public private(set) var durations: [(step: String, status: StepStatus, ms: Double)] = []
     private var walkInterruptionRecorded = false
+    /// A sweep branch's steps that went on past the cap.
+    private let continuations = Continuations()
 
     public init(session: RunbookSession, execution: StepExecution, host: any StepperHost, concurrent: Bool) {
         self.session = session
@@ -132,7 +134,7 @@ public final class Stepper: @unchecked Sendable {
             session.begin()
             flush()
             guard recorder.failure == nil else { return .run(pending) }
-            let result = execution.run(pending, host: host)
+            let result = execute(pending)
             durations.append((pending.step.id, result.status, result.durationMilliseconds))
             return session.stepFinished(result)
         }
@@ -143,12 +145,11 @@ public final class Stepper: @unchecked Sendable {
         // A thread each: probes block on sockets and processes, and a shared
         // pool may run them one after another when it is busy.
         let done = DispatchGroup()
-        let execution = self.execution, host = self.host
-        let interrupted = host.interruption()
         for (i, step) in group.enumerated() {
+            let own = session.pastCap(step)
             done.enter()
-            Thread {
-                results.set(i, execution.run(step, interrupted: interrupted))
+            Thread { [self] in
+                results.set(i, execute(step, own: own))
                 done.leave()
             }.start()
         }
@@ -173,7 +174,8 @@ public final class Stepper: @unchecked Sendable {
         let started = ContinuousClock.now
         let (branches, missing) = session.sweepBranches(sweep, timeout: pending.step.timeout)
         let branchHost = UnattendedHost(interrupted: host.interruption())
-        let steppers = branches.map { Stepper(session: $0, execution: execution, host: branchHost, concurrent: concurrent) }
+        let shared = execution.sharing()
+        let steppers = branches.map { Stepper(session: $0, execution: shared, host: branchHost, concurrent: concurrent) }
         let done = DispatchGroup()
         for stepper in steppers {
             done.enter()
@@ -183,10 +185,72 @@ public final class Stepper: @unchecked Sendable {
             }.start()
         }
         done.wait()
+        // The second phase: what hit the cap, and a verdict reads, runs again with its own timeout.
+        if !host.walkInterrupted {
+            let rechecked = DispatchGroup()
+            for stepper in steppers {
+                rechecked.enter()
+                Thread {
+                    stepper.recheck()
+                    rechecked.leave()
+                }.start()
+            }
+            rechecked.wait()
+        }
         for stepper in steppers { durations += stepper.durations }
         let ms = (ContinuousClock.now - started).milliseconds
         durations.append((pending.step.id, branches.isEmpty ? .error : .ok, ms))
         return session.sweepFinished(steppers.map(\.session), missing: missing, milliseconds: ms)
+    }
+
+    /// Runs a step; in a sweep's branch, one a verdict reads runs with its
+    /// own timeout and is waited for only up to the cap (`Continuations`).
+    private func execute(_ pending: PendingStep) -> StepResult {
+        if case .manual = pending.step.action { return execution.run(pending, host: host) }
+        return execute(pending, own: session.pastCap(pending))
+    }
+
+    private func execute(_ pending: PendingStep, own: PendingStep?) -> StepResult {
+        let execution = self.execution
+        let interrupted = host.interruption()
+        guard let own else { return execution.run(pending, interrupted: interrupted) }
+        if let result = continuations.run(own, cap: pending.step.timeout, { execution.run(own, interrupted: interrupted) }) {
+            return result
+        }
+        return StepResult(
+            status: .timeout,
+            error:
+                "no answer within the sweep's \(DurationText.text(pending.step.timeout)): it goes on for its own \(DurationText.text(own.step.timeout))",
+            values: ["capped": .bool(true)])
+    }
+
+    /// A swept branch's second phase: its steps that hit the sweep's cap
+    /// and that a warning or critical verdict reads, run again at once with
+    /// their own timeouts, then judged afresh.
+    func recheck() {
+        let steps = session.rechecks()
+        guard !steps.isEmpty else { return }
+        session.beginRechecks(steps)
+        flush()
+        let results = ResultSlots(count: steps.count)
+        let done = DispatchGroup()
+        let execution = self.execution
+        let interrupted = host.interruption()
+        for (i, step) in steps.enumerated() {
+            done.enter()
+            Thread { [continuations] in
+                // A step that went on past the cap: its own run's result; else it runs again now.
+                results.set(i, continuations.result(of: step.step.id) ?? execution.run(step, interrupted: interrupted))
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        for (i, step) in steps.enumerated() {
+            let result = results.get(i)
+            durations.append((step.step.id, result.status, result.durationMilliseconds))
+            session.rechecked(step.step.id, result: result)
+            flush()
+        }
     }
 
     /// Records what the session produced since the last call.

@@ -27,7 +27,7 @@ extension RunbookSession {
                 continue
             case .run:
                 records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
-                return runRemediation(id, r)
+                return runRemediation(id, r, offered: rendered.action.summary)
             case .ask:
                 let c = Confirmation(
                     remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
@@ -46,7 +46,58 @@ extension RunbookSession {
         return finish()
     }
 
-    mutating func runRemediation(_ id: String, _ r: Remediation) -> SessionAction {
+    /// Runs the fix once a person or the policy said yes: first its guard
+    /// (when it has one), then the action.
+    mutating func runRemediation(_ id: String, _ r: Remediation, offered: String) -> SessionAction {
+        guard r.isGuarded else { return act(id, r) }
+        return nextGuard(id, steps: guardSteps(for: id), offered: offered)
+    }
+
+    /// The steps a fix runs again right before it acts: its `guard`, or the
+    /// steps that reported the open findings it fixes.
+    func guardSteps(for id: String) -> [String] {
+        guard let (r, prefix) = knownRemediations[id] else { return [] }
+        if let named = r.guardSteps { return named.map { prefix + $0 } }
+        var steps: [String] = []
+        for f in findings where r.fixes.contains(f.id) && f.state == .open && !steps.contains(f.step) { steps.append(f.step) }
+        return steps
+    }
+
+    mutating func nextGuard(_ id: String, steps: [String], offered: String) -> SessionAction {
+        guard let first = steps.first else { return guarded(id, offered: offered) }
+        guard let (step, prefix) = knownSteps[first] else { return nextGuard(id, steps: Array(steps.dropFirst()), offered: offered) }
+        phase = .guarding(id, step: first, rest: Array(steps.dropFirst()), offered: offered)
+        return setRun(step, qualified: first, prefix: prefix, purpose: .guardCheck(id))
+    }
+
+    /// The guard ran: the fix acts only if a finding it fixes holds now, and
+    /// on what it was offered for (the action, filled in afresh from what
+    /// the guard saw, names the same pid, session, container...).
+    mutating func guarded(_ id: String, offered: String) -> SessionAction {
+        guard let (r, prefix) = knownRemediations[id] else { return continueQueue() }
+        let mine = findings.filter { r.fixes.contains($0.id) }
+        if !mine.contains(where: { $0.state == .open }) {
+            let unknown = mine.filter { $0.state == .unknown }.map(\.id)
+            let reason =
+                unknown.isEmpty
+                ? "what it fixes no longer holds (\(r.fixes.joined(separator: ", ")))"
+                : "whether what it fixes still holds is unknown (\(unknown.joined(separator: ", ")))"
+            return refuse(id, reason)
+        }
+        let now = r.action.action.rendered(in: scope(nil, prefix: prefix)).action.summary
+        if now != offered {
+            return refuse(id, "what it acts on changed since it was offered; now: \(now.split(separator: "\n").first ?? "")")
+        }
+        return act(id, r)
+    }
+
+    mutating func refuse(_ id: String, _ reason: String) -> SessionAction {
+        records.append(.remediationRefused(id: id, reason: reason))
+        remediations[id]?.refused = reason
+        return continueQueue()
+    }
+
+    mutating func act(_ id: String, _ r: Remediation) -> SessionAction {
         phase = .remediating(id)
         let prefix = knownRemediations[id]?.prefix ?? ""
         var action = r.action
@@ -54,11 +105,20 @@ extension RunbookSession {
         return setRun(action, qualified: id, prefix: prefix, purpose: .remediate(id))
     }
 
+    /// Its `verify` steps (or the steps that reported what it fixes), then
+    /// the steps of the open symptoms a sweep's diagnosis said its findings
+    /// explain: a cause fixed is judged by its symptoms too, not assumed to
+    /// take them along.
     func verifySteps(for id: String) -> [String] {
         guard let r = knownRemediations[id]?.remediation else { return [] }
-        if let v = r.verify { return [v] }
-        var steps: [String] = []
-        for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
+        var steps: [String] = r.verify ?? []
+        if r.verify == nil {
+            for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
+        }
+        let explained = Set((diagnosis?.causes ?? []).filter { r.fixes.contains($0.finding) }.flatMap(\.explains))
+        for f in findings where explained.contains(f.id) && f.state == .open && !steps.contains(f.step) && knownSteps[f.step] != nil {
+            steps.append(f.step)
+        }
         return steps
     }
 
@@ -71,7 +131,8 @@ extension RunbookSession {
             delay = Self.verifyRetryDelay
         }
         if verifyQueue.isEmpty {
-            let stillOpen = openFindings.filter { r.fixes.contains($0.id) }.map(\.id)
+            // A verify step that could not tell (it timed out) proves nothing: the finding is not counted fixed.
+            let stillOpen = findings.filter { r.fixes.contains($0.id) && $0.state != .resolved }.map(\.id)
             let verified = stillOpen.isEmpty
             remediations[id]?.verified = verified
             records.append(.remediationVerified(id: id, verified: verified, stillOpen: stillOpen))

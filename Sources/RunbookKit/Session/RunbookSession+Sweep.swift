@@ -85,3 +85,76 @@ extension RunbookSession {
         return advance(from: i)
     }
 }
+
+/// The sweep's second phase: a timeout at the sweep's cap is not evidence,
+/// so a step that hit it, and that a warning or critical verdict reads, runs
+/// again with its own timeout before the diagnosis is drawn. "Slow" (it
+/// answers in its own time), "hung" (it does not) and "refuses" are told
+/// apart there, not at the cap.
+extension RunbookSession {
+    /// No step runs longer than this in the second phase, whatever its own timeout.
+    public static let recheckLimit: Double = 30
+
+    /// This branch's steps to run again: stopped at the sweep's cap (shorter
+    /// than their own timeout) or with a CPU screen that held, and read by a warning or critical finding (theirs,
+    /// or another step's through `steps.ID`). Filled in, with their own timeouts.
+    public func rechecks() -> [PendingStep] {
+        var out: [PendingStep] = []
+        for (qualified, result) in results.sorted(by: { $0.key < $1.key }) where result.values["capped"] == .bool(true) {
+            guard let (step, prefix) = knownSteps[qualified], verdictReads(qualified, prefix: prefix) else { continue }
+            let rendered = step.action.rendered(in: scope(qualified, prefix: prefix))
+            var s = step
+            s.id = qualified
+            s.action = rendered.action
+            s.timeout = min(step.timeout, Self.recheckLimit)
+            out.append(PendingStep(step: s, purpose: .recheck, missing: rendered.missing))
+        }
+        return out
+    }
+
+    /// Whether a warning or critical finding of the walk reads this step's results.
+    func verdictReads(_ qualified: String, prefix: String) -> Bool {
+        guard let (step, _) = knownSteps[qualified] else { return false }
+        if step.findings.contains(where: { $0.severity > .info }) { return true }
+        let local = String(qualified.dropFirst(prefix.count))
+        return dependents(of: local, prefix: prefix).contains { other in
+            other.findings.contains { $0.severity > .info && $0.condition.names.contains { $0.hasPrefix("steps.\(local).") } }
+        }
+    }
+
+    /// The steps, in the runbook at `prefix`, whose findings read `steps.LOCAL.`.
+    func dependents(of local: String, prefix: String) -> [Step] {
+        knownSteps.values.filter { $0.prefix == prefix }.map(\.step).filter { s in
+            s.findings.contains { $0.condition.names.contains { $0.hasPrefix("steps.\(local).") } }
+        }
+    }
+
+    /// In a sweep's branch, the step as it may go on past the cap: with its
+    /// own timeout, when the cap shortened it and a warning or critical verdict reads it.
+    public func pastCap(_ pending: PendingStep) -> PendingStep? {
+        guard timeoutCap != nil, pending.purpose == .diagnose, let (step, prefix) = knownSteps[pending.step.id],
+            step.timeout > pending.step.timeout, verdictReads(pending.step.id, prefix: prefix)
+        else { return nil }
+        var own = pending
+        own.step.timeout = min(step.timeout, Self.recheckLimit)
+        return own
+    }
+
+    /// Records that the second phase's steps are under way.
+    public mutating func beginRechecks(_ steps: [PendingStep]) { begin(group: steps) }
+
+    /// A step run again with its own timeout: its findings, and those of the
+    /// steps that read it, judged afresh from what it answered.
+    public mutating func rechecked(_ qualified: String, result: StepResult) {
+        guard let (step, prefix) = knownSteps[qualified] else { return }
+        let found = evaluate(step, qualified: qualified, prefix: prefix, result: result)
+        records.append(.stepEnded(step: qualified, purpose: .recheck, result: result, findings: found))
+        let local = String(qualified.dropFirst(prefix.count))
+        for other in dependents(of: local, prefix: prefix).sorted(by: { $0.id < $1.id }) {
+            let id = prefix + other.id
+            guard id != qualified, let theirs = results[id] else { continue }
+            let again = evaluate(other, qualified: id, prefix: prefix, result: theirs)
+            records.append(.stepEnded(step: id, purpose: .recheck, result: theirs, findings: again))
+        }
+    }
+}

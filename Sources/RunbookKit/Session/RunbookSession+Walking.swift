@@ -20,7 +20,7 @@ extension RunbookSession {
         for var r in book.remediations {
             let id = prefix + r.id
             r.fixes = r.fixes.map { prefix + $0 }
-            r.verify = r.verify.map { prefix + $0 }
+            r.verify = r.verify?.map { prefix + $0 }
             r.id = id
             if knownRemediations[id] == nil { remediationOrder.append(id) }
             knownRemediations[id] = (r, prefix)
@@ -92,8 +92,27 @@ extension RunbookSession {
             return enter(0)
         default:
             phase = .diagnosing(index)
+            if let why = sweepSkips(step, prefix: frame.prefix) {
+                let result = StepResult.skipped(why)
+                results[qualified] = result
+                records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: []))
+                return advance(from: index)
+            }
             return setRun(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
         }
+    }
+
+    /// Why a sweep's branch does not run this step, if it does not: a step
+    /// that reads a whole table (`scans`) waits for a person or a finding to
+    /// ask for it, and one no finding and no branch reads tells a diagnosis
+    /// nothing (its output is for the runbook's own walk).
+    func sweepSkips(_ step: Step, prefix: String) -> String? {
+        guard diagnoseOnly else { return nil }
+        if !step.scans.isEmpty { return "reads the whole of \(step.scans.joined(separator: ", ")): not in a sweep" }
+        if step.findings.isEmpty, step.next.isEmpty, dependents(of: step.id, prefix: prefix).isEmpty {
+            return "no finding reads it: not in a sweep"
+        }
+        return nil
     }
 
     mutating func setRun(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
@@ -101,10 +120,24 @@ extension RunbookSession {
         var s = step
         s.id = qualified
         s.action = rendered.action
-        if let cap = timeoutCap, purpose == .diagnose { s.timeout = min(s.timeout, cap) }
+        if purpose == .diagnose { s = capped(s) }
         let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
         pending = action
         return action
+    }
+
+    /// A diagnostic step as a sweep's branch runs it: its timeout at most
+    /// the sweep's, its CPU sample at most `sweepSampleCap` (a screen: the
+    /// guide's own window decides, in the second phase).
+    func capped(_ step: Step) -> Step {
+        guard let cap = timeoutCap else { return step }
+        var s = step
+        s.timeout = min(s.timeout, cap)
+        if case .system(var a) = s.action, a.sampleMilliseconds > Self.sweepSampleCap {
+            a.sampleMilliseconds = Self.sweepSampleCap
+            s.action = .system(a)
+        }
+        return s
     }
 
     mutating func advance(from index: Int) -> SessionAction {

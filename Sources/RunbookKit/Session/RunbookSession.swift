@@ -51,6 +51,10 @@ public struct RunbookSession: Sendable {
     /// Where the walk resumes after remediations offered mid-walk.
     var resumeAt: Int?
 
+    /// A sweep samples CPU over at most this long (milliseconds): a screen;
+    /// a verdict on it comes from the step's own window, in the second phase.
+    public static let sweepSampleCap = 250
+
     /// How many times the verify steps run before a fix counts as not working.
     public static let verifyAttempts = 3
     /// The pause before verifying again.
@@ -69,6 +73,9 @@ public struct RunbookSession: Sendable {
         case diagnosing(Int)
         case asking(Int)
         case confirming(String)
+        /// Running the fix's guard steps, right before it acts; `offered` is
+        /// what it was offered (and confirmed) to run.
+        case guarding(String, step: String, rest: [String], offered: String)
         case remediating(String)
         case verifying(String, step: String)
         case done
@@ -148,7 +155,8 @@ public struct RunbookSession: Sendable {
             }
         }
         if anyUnknown, status == .ok { status = .unknown }
-        for (id, result) in results where result.status == .error || result.status == .timeout {
+        // A step stopped at a sweep's cap that no verdict needed again is not a failure of rbsh's.
+        for (id, result) in results where result.status == .error || (result.status == .timeout && result.values["capped"] == nil) {
             if !findings.contains(where: { $0.step == id && $0.state == .open }) {
                 status = max(status, .unknown)
             }
@@ -200,14 +208,15 @@ public struct RunbookSession: Sendable {
         guard frame.book.steps[i].concurrent else { return [first] }
         var group = [first]
         var j = i + 1
-        while j < frame.book.steps.count, frame.book.steps[j].concurrent {
+        // A step a sweep skips ends the group: the walk reaches it, and skips it, after.
+        while j < frame.book.steps.count, frame.book.steps[j].concurrent, sweepSkips(frame.book.steps[j], prefix: frame.prefix) == nil {
             let step = frame.book.steps[j]
             let qualified = frame.prefix + step.id
             let rendered = step.action.rendered(in: scope(qualified, prefix: frame.prefix))
             var s = step
             s.id = qualified
             s.action = rendered.action
-            if let cap = timeoutCap { s.timeout = min(s.timeout, cap) }
+            s = capped(s)
             group.append(PendingStep(step: s, purpose: .diagnose, missing: rendered.missing))
             j += 1
         }
@@ -229,7 +238,7 @@ public struct RunbookSession: Sendable {
         case .diagnosing(let i):
             let frame = top
             let step = frame.book.steps[i]
-            let found = evaluate(step, qualified: frame.prefix + step.id, prefix: frame.prefix, result: result)
+            let found = judge(step, qualified: frame.prefix + step.id, prefix: frame.prefix, result: result)
             records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: found))
             trail.append(frame.prefix + step.id)
             return advance(from: i)
@@ -247,6 +256,11 @@ public struct RunbookSession: Sendable {
             let found = evaluate(step, qualified: stepID, prefix: prefix, result: result)
             records.append(.stepEnded(step: stepID, purpose: .verify(id), result: result, findings: found))
             return nextVerify(id)
+        case .guarding(let id, let stepID, let rest, let offered):
+            guard let (step, prefix) = knownSteps[stepID] else { return continueQueue() }
+            let found = evaluate(step, qualified: stepID, prefix: prefix, result: result)
+            records.append(.stepEnded(step: stepID, purpose: .guardCheck(id), result: result, findings: found))
+            return nextGuard(id, steps: rest, offered: offered)
         default:
             return pending ?? .finished(outcome)
         }
@@ -266,13 +280,15 @@ public struct RunbookSession: Sendable {
     }
 
     public mutating func decided(_ confirmed: Bool, by decider: Decider, reason: String? = nil) -> SessionAction {
-        guard case .confirming(let id) = phase, let (r, _) = knownRemediations[id] else { return pending ?? .finished(outcome) }
+        guard case .confirming(let id) = phase, case .confirm(let c) = pending, let (r, _) = knownRemediations[id] else {
+            return pending ?? .finished(outcome)
+        }
         records.append(.remediationDecision(id: id, confirmed: confirmed, by: decider, reason: reason))
         guard confirmed else {
             remediations[id]?.declined = reason ?? "declined"
             return continueQueue()
         }
-        return runRemediation(id, r)
+        return runRemediation(id, r, offered: c.detail)
     }
 
     /// Skips what is pending: a step is recorded as skipped, a question

@@ -57,4 +57,6 @@ public struct RemediationReport: Sendable, Hashable, Codable {
     public var applied: Bool = false
     public var verified: Bool = false
     public var declined: String?
+    /// Why its guard stopped it right before it acted.
+    public var refused: String?
 }

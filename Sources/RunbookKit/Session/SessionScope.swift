@@ -12,8 +12,9 @@ public struct SessionScope: ValueScope, Sendable {
 
     ///
     /// A step that ran and answered (ok or failed) has every name: one its
-    /// answer lacks (a JSON key, a column, a row) is null. Only a step that
-    /// did not run, or could not, leaves its names unknown.
+    /// answer lacks (a JSON key, a column, a row) is null. A step that did
+    /// not run, could not, or did not finish leaves its names unknown, but
+    /// for how it ended (`StepResult.value(of:)`).
     public func value(of name: String) -> Value? {
         if name.hasPrefix("steps.") {
             let parts = name.split(separator: ".", maxSplits: 2)
@@ -30,6 +31,6 @@ public struct SessionScope: ValueScope, Sendable {
 
     static func read(_ name: String, of result: StepResult) -> Value? {
         if let v = result.value(of: name) { return v }
-        return result.status == .ok || result.status == .failed ? .null : nil
+        return result.finished ? .null : nil
     }
 }

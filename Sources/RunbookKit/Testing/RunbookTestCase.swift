@@ -148,7 +148,7 @@ public enum RunbookTestVerdict {
         let kept = Set(session.findings.map(\.id))
         for r in records {
             // What the walk found; a verify step's findings are judged through its fix's fate.
-            guard case .stepEnded(_, .diagnose, _, let findings) = r else { continue }
+            guard case .stepEnded(_, let purpose, _, let findings) = r, purpose == .diagnose || purpose == .recheck else { continue }
             for f in findings where f.severity != .info && f.state == .open && !c.ignored.contains(f.id) && kept.contains(f.id) {
                 if !reported.contains(f.id) { reported.append(f.id) }
                 messages[f.id] = f.message

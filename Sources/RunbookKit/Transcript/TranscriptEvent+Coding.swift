@@ -106,6 +106,8 @@ extension TranscriptEvent: Codable {
                 reason: try c.decodeIfPresent(String.self, forKey: .reason))
         case "remediation_applied":
             self = .remediationApplied(id: try string(.remediation), status: try c.decode(StepStatus.self, forKey: .status))
+        case "remediation_refused":
+            self = .remediationRefused(id: try string(.remediation), reason: try string(.reason))
         case "remediation_verified":
             self = .remediationVerified(
                 id: try string(.remediation), verified: try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false,
@@ -188,6 +190,9 @@ extension TranscriptEvent: Codable {
         case .remediationApplied(let id, let status):
             try c.encode(id, forKey: .remediation)
             try c.encode(status, forKey: .status)
+        case .remediationRefused(let id, let reason):
+            try c.encode(id, forKey: .remediation)
+            try c.encode(reason, forKey: .reason)
         case .remediationVerified(let id, let verified, let stillOpen):
             try c.encode(id, forKey: .remediation)
             try c.encode(verified, forKey: .verified)

@@ -5,15 +5,22 @@ public enum StepPurpose: Sendable, Hashable {
     case diagnose
     case remediate(String)
     case verify(String)
+    /// Run again right before the fix acts: does its finding still hold, on the same thing?
+    case guardCheck(String)
+    /// A sweep's step that hit the sweep's cap, run again with its own timeout before the verdict.
+    case recheck
     /// Typed by the operator (`sh`, `sql`...), outside the runbook.
     case adHoc
 
-    /// As a transcript writes it: `diagnose`, `remediate:ID`, `verify:ID`, `ad-hoc`.
+    /// As a transcript writes it: `diagnose`, `remediate:ID`, `verify:ID`,
+    /// `guard:ID`, `recheck`, `ad-hoc`.
     public var label: String {
         switch self {
         case .diagnose: return "diagnose"
         case .remediate(let id): return "remediate:\(id)"
         case .verify(let id): return "verify:\(id)"
+        case .guardCheck(let id): return "guard:\(id)"
+        case .recheck: return "recheck"
         case .adHoc: return "ad-hoc"
         }
     }
@@ -23,11 +30,14 @@ public enum StepPurpose: Sendable, Hashable {
         switch label {
         case "diagnose": self = .diagnose
         case "ad-hoc": self = .adHoc
+        case "recheck": self = .recheck
         default:
             if label.hasPrefix("remediate:") {
                 self = .remediate(String(label.dropFirst("remediate:".count)))
             } else if label.hasPrefix("verify:") {
                 self = .verify(String(label.dropFirst("verify:".count)))
+            } else if label.hasPrefix("guard:") {
+                self = .guardCheck(String(label.dropFirst("guard:".count)))
             } else {
                 return nil
             }
@@ -95,6 +105,9 @@ public enum TranscriptEvent: Sendable, Hashable {
     case remediationOffered(id: String, risk: Risk, fixes: [String], detail: String)
     case remediationDecision(id: String, confirmed: Bool, by: Decider, reason: String?)
     case remediationApplied(id: String, status: StepStatus)
+    /// Its guard, run right before it would act, found its finding gone or
+    /// unknown, or the thing it acts on changed: it did not run.
+    case remediationRefused(id: String, reason: String)
     case remediationVerified(id: String, verified: Bool, stillOpen: [String])
     case runbookEnded(id: String, status: OutcomeStatus)
     /// What a sweep step concluded from every runbook it ran.
@@ -127,6 +140,7 @@ public enum TranscriptEvent: Sendable, Hashable {
         case .remediationOffered: return "remediation_offered"
         case .remediationDecision(_, let confirmed, _, _): return confirmed ? "remediation_confirmed" : "remediation_declined"
         case .remediationApplied: return "remediation_applied"
+        case .remediationRefused: return "remediation_refused"
         case .remediationVerified: return "remediation_verified"
         case .runbookEnded: return "runbook_end"
         case .diagnosis: return "diagnosis"
@@ -197,6 +211,7 @@ extension TranscriptEvent {
             return .remediationOffered(id: id, risk: risk, fixes: fixes, detail: redact(detail))
         case .remediationDecision(let id, let confirmed, let by, let reason):
             return .remediationDecision(id: id, confirmed: confirmed, by: by, reason: reason.map(redact))
+        case .remediationRefused(let id, let reason): return .remediationRefused(id: id, reason: redact(reason))
         case .note(let text): return .note(redact(text))
         case .variableSet(let name, let value): return .variableSet(name: name, value: redact(value))
         case .targetChanged(let name, let url): return .targetChanged(name: name, url: redact(url))

@@ -53,6 +53,7 @@ public enum TranscriptRendering {
         case .remediationDecision(let id, false, let by, let reason):
             return "fix declined: \(id) by \(by.rawValue)\(reason.map { ": \($0)" } ?? "")"
         case .remediationApplied(let id, let status): return "fix applied: \(id): \(status.rawValue)"
+        case .remediationRefused(let id, let reason): return "fix refused: \(id): \(reason)"
         case .remediationVerified(let id, let verified, let stillOpen):
             return "fix verified: \(id): " + (verified ? "fixed" : "still open: \(stillOpen.joined(separator: ", "))")
         case .diagnosis(_, let d): return "diagnosis: " + d.sentence
@@ -139,6 +140,7 @@ public enum TranscriptRendering {
                 var line = "- **`\(r.id)`**\(r.host.map { " on \($0)" } ?? "") (\(r.risk.rawValue)): \(r.decision.rawValue)"
                 if let by = r.decidedBy { line += " by \(by.rawValue)" }
                 if let reason = r.reason { line += " (\(reason))" }
+                if let refused = r.refused { line += "; **refused before it acted**: \(refused)" }
                 if let applied = r.applied { line += "; applied: \(applied.rawValue)" }
                 if let v = r.verified {
                     line += v ? "; **verified fixed**" : "; **not fixed**, still open: \(r.stillOpen.joined(separator: ", "))"
@@ -233,7 +235,7 @@ public enum TranscriptRendering {
 
         struct RemediationJSON: Encodable {
             let line: TranscriptSummary.RemediationLine
-            enum CodingKeys: String, CodingKey { case id, risk, decision, by, applied, verified }
+            enum CodingKeys: String, CodingKey { case id, risk, decision, by, applied, refused, verified }
             func encode(to encoder: any Encoder) throws {
                 var c = encoder.container(keyedBy: CodingKeys.self)
                 try c.encode(line.id, forKey: .id)
@@ -241,6 +243,7 @@ public enum TranscriptRendering {
                 try c.encode(line.decision.rawValue, forKey: .decision)
                 try c.encode(line.decidedBy, forKey: .by)
                 try c.encode(line.applied, forKey: .applied)
+                try c.encodeIfPresent(line.refused, forKey: .refused)
                 try c.encode(line.verified, forKey: .verified)
             }
         }

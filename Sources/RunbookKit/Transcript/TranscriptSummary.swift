@@ -12,6 +12,8 @@ public struct TranscriptSummary: Sendable {
         public var decidedBy: Decider?
         public var reason: String?
         public var applied: StepStatus?
+        /// Why its guard stopped it right before it acted.
+        public var refused: String?
         public var verified: Bool?
         public var stillOpen: [String] = []
         /// The host it was offered for, in a run over a fleet.
@@ -100,6 +102,8 @@ public struct TranscriptSummary: Sendable {
                 }
             case .remediationApplied(let id, let status):
                 update(id, host: host) { $0.applied = status }
+            case .remediationRefused(let id, let reason):
+                update(id, host: host) { $0.refused = reason }
             case .remediationVerified(let id, let verified, let stillOpen):
                 update(id, host: host) {
                     $0.verified = verified

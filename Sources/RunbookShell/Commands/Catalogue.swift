@@ -56,7 +56,9 @@ extension RbshCommand {
                 print("remediations:")
                 for r in book.remediations {
                     print("  \(r.id) [\(r.risk.rawValue), \(r.action.action.kind)] \(r.title)")
-                    print("       fixes \(r.fixes.joined(separator: ", "))" + (r.verify.map { "; verify by \($0)" } ?? ""))
+                    print(
+                        "       fixes \(r.fixes.joined(separator: ", "))"
+                            + (r.verify.map { "; verify by \($0.joined(separator: ", "))" } ?? ""))
                 }
             }
         }

@@ -9,7 +9,9 @@ extension RbshCommand {
         static let configuration = CommandConfiguration(
             commandName: "lab",
             abstract: "The local lab: PostgreSQL, Redis and the management API stub, with injectable faults.",
-            subcommands: [Up.self, Down.self, Status.self, Flavour.self, Faults.self, Inject.self, Clear.self, ServeAPI.self, Hold.self]
+            subcommands: [
+                Up.self, Down.self, Status.self, Flavour.self, Faults.self, Inject.self, Clear.self, Restart.self, ServeAPI.self, Hold.self,
+            ]
         )
     }
 }
@@ -129,6 +131,18 @@ extension RbshCommand.LabCommand {
         }
     }
 
+    /// `rbsh lab restart SERVICE`: the lab's service manager, as runbooks' fixes call it.
+    struct Restart: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restart one of the lab's services as a service manager would: api, postgres, redis or agents.")
+        @Argument(help: "api, postgres, redis or agents.") var service: String
+        func run() throws {
+            let state = try RbshCommand.LabCommand.requireState()
+            do { try LabFaults(state: state).restart(service) } catch { throw fail("\(error)") }
+            print("lab: \(service) restarted")
+        }
+    }
+
     /// Runs the API stub in the foreground; `lab up` starts it in the background.
     struct ServeAPI: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -137,7 +151,7 @@ extension RbshCommand.LabCommand {
         @Option var tlsPort: Int?
         @Option var certificate: String?
         @Option var key: String?
-        @Flag var brokenWebsocket = false
+        @OptionGroup var behaviour: APIBehaviourOptions
         func run() throws {
             let env = ProcessInfo.processInfo.environment
             guard let db = env["RBSH_LAB_DATABASE_URL"], let redis = env["RBSH_LAB_REDIS_URL"] else {
@@ -146,7 +160,7 @@ extension RbshCommand.LabCommand {
             var tls: (port: Int, certificate: String, key: String)?
             if let tlsPort, let certificate, let key { tls = (tlsPort, certificate, key) }
             do {
-                try APIStub(port: port, tls: tls, databaseURL: db, redisURL: redis, brokenWebSocket: brokenWebsocket).serve()
+                try APIStub(port: port, tls: tls, databaseURL: db, redisURL: redis, behaviour: behaviour.behaviour).serve()
             } catch { throw fail("\(error)") }
         }
     }

@@ -18,8 +18,7 @@ public struct ProbeAPICommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to listen (loopback only).", valueName: "127.0.0.1:port"))
     var listen = "127.0.0.1:8000"
 
-    @Flag(help: "Answer /ws without upgrading (the ws-broken fault).")
-    var brokenWebsocket = false
+    @OptionGroup var behaviour: APIBehaviourOptions
 
     public init() {}
 
@@ -33,8 +32,26 @@ public struct ProbeAPICommand: ParsableCommand {
             throw fail("--listen takes 127.0.0.1:PORT, got `\(listen)`", code: 64)
         }
         do {
-            try APIStub(port: port, tls: nil, databaseURL: db, redisURL: redis, brokenWebSocket: brokenWebsocket, flavour: .actuator)
+            try APIStub(port: port, tls: nil, databaseURL: db, redisURL: redis, behaviour: behaviour.behaviour, flavour: .actuator)
                 .serve()
         } catch { throw fail("\(error)") }
+    }
+}
+
+/// The lab API's faults, as flags of both API commands (`APIBehaviour.arguments`).
+struct APIBehaviourOptions: ParsableArguments {
+    @Flag(help: "Answer /ws without upgrading (the ws-broken fault).")
+    var brokenWebsocket = false
+    @Option(name: .customLong("delay-ms"), help: "Wait this long before every answer (the api-slow fault).")
+    var delayMilliseconds = 0
+    @Flag(help: "Answer the health endpoint with HTTP 500 (the api-5xx fault).")
+    var healthError = false
+    @Flag(help: "Connect to PostgreSQL with a wrong password (the api-db-misconfigured fault).")
+    var wrongDatabasePassword = false
+
+    var behaviour: APIBehaviour {
+        APIBehaviour(
+            brokenWebSocket: brokenWebsocket, delayMilliseconds: delayMilliseconds, healthError: healthError,
+            wrongDatabasePassword: wrongDatabasePassword)
     }
 }

@@ -48,12 +48,17 @@ public struct TargetOptions: ParsableArguments {
         let rd = pick(redis, "REDIS_URL", config.redis, lab?.redisURL)
         let ap = pick(api, "API_URL", config.api, lab?.apiURL)
         var targets = Targets(postgres: pg.0, redis: rd.0 ?? Targets.defaultRedis, api: ap.0 ?? Targets.defaultAPI)
-        if let lab, pg.1 == "lab" || ap.1 == "lab" {
-            // Only what belongs to the targets that are the lab's.
-            var extras = lab.targetExtras
-            if pg.1 != "lab" { extras["postgres.log"] = nil }
-            if ap.1 != "lab" { extras["api.tls_port"] = nil; extras["ca_file"] = nil }
-            targets.extras.merge(extras) { a, _ in a }
+        targets.extras = config.extras
+        if let lab, [pg.1, rd.1, ap.1].contains("lab") {
+            // Only what belongs to the targets that are the lab's, and never over what the config says.
+            let fromLab = lab.targetExtras.filter { key, _ in
+                switch Self.owner(ofExtra: key) {
+                case "postgres": return pg.1 == "lab"
+                case "redis": return rd.1 == "lab"
+                default: return ap.1 == "lab"
+                }
+            }
+            targets.extras.merge(fromLab) { configured, _ in configured }
         }
         var secrets = config.secrets + targets.secrets
         if let pw = environment["PGPASSWORD"], !pw.isEmpty { secrets.append(pw) }
@@ -70,6 +75,15 @@ public struct TargetOptions: ParsableArguments {
     }
 
     public var runbookDirectories: [String] { RunbookCatalogue.directories(flag: runbooks) }
+
+    /// Which target an extra name belongs to: `postgres.log` and
+    /// `services.postgres.*` to PostgreSQL, `services.redis.*` to Redis, the
+    /// rest (the API, its agents, its certificate) to the API.
+    static func owner(ofExtra key: String) -> String {
+        if key.hasPrefix("postgres.") || key.hasPrefix("services.postgres.") { return "postgres" }
+        if key.hasPrefix("redis.") || key.hasPrefix("services.redis.") { return "redis" }
+        return "api"
+    }
 }
 
 public struct ResolvedTargets {
@@ -82,12 +96,16 @@ public struct ResolvedTargets {
     var configPath: String? = nil
 }
 
-/// `rbsh.yaml`: targets and values to keep out of transcripts.
+/// `rbsh.yaml`: targets, how services are restarted, and values to keep out of transcripts.
 ///
 ///     targets:
 ///       postgres: postgres://app@db.internal/network_probe
 ///       redis: redis://cache.internal:6379/0
 ///       api: http://mgmt.internal:8000
+///       postgres.log: /var/log/postgresql/postgresql-15-main.log   # more names runbooks read where present
+///       api.log: /var/log/network-probe/management.log
+///     services:
+///       management: {restart: "systemctl restart network-probe-management"}
 ///     secrets: [the-api-token]
 public struct RbshConfig {
     /// The file it was read from, if any.
@@ -95,6 +113,8 @@ public struct RbshConfig {
     var postgres: String?
     var redis: String?
     var api: String?
+    /// `targets.*` beyond the three URLs, and `services.NAME.ACTION` commands, as runbooks read them.
+    var extras: [String: String] = [:]
     var secrets: [String] = []
     /// `alerts:` and `serve:`, for `rbsh serve` and `rbsh run --alert`.
     public var alerts = AlertConfig()
@@ -119,6 +139,22 @@ public struct RbshConfig {
             config.postgres = targets?["postgres"]?.string
             config.redis = targets?["redis"]?.string
             config.api = targets?["api"]?.string
+            for (k, v) in targets?.mapping ?? [:] {
+                guard let key = k.string, !["postgres", "redis", "api"].contains(key) else { continue }
+                guard let value = v.string else { throw ValidationError("\(path): targets.\(key) must be text") }
+                config.extras[key] = value
+            }
+            for (service, actions) in node?["services"]?.mapping ?? [:] {
+                guard let name = service.string, let mapping = actions.mapping else {
+                    throw ValidationError("\(path): services are NAME: {restart: COMMAND}")
+                }
+                for (action, command) in mapping {
+                    guard let verb = action.string, let text = command.string else {
+                        throw ValidationError("\(path): services.\(name) maps an action (restart, start, stop) to a command")
+                    }
+                    config.extras["services.\(name).\(verb)"] = text
+                }
+            }
             config.secrets = node?["secrets"]?.sequence?.compactMap(\.string) ?? []
             do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ValidationError(error.description) }
             if let token = config.alerts.serve.token { config.secrets.append(token) }

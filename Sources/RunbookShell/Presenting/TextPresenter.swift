@@ -137,6 +137,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             console.line("  \(confirmed ? style.green("run") : style.dim("not run")): \(id) \(why)")
         case .remediationApplied(let id, let status):
             console.line("  applied \(id): \(style.status(status))")
+        case .remediationRefused(let id, let reason):
+            console.line("  \(style.yellow("refused")) \(id), before it acted: \(redactor.redact(reason))")
         case .remediationVerified(let id, let verified, let stillOpen):
             console.line(
                 "  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))
@@ -200,6 +202,8 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             label = "[\(ordinal)/\(stepCount)]"
         case .remediate: label = "[fix]"
         case .verify: label = "[verify]"
+        case .guardCheck: label = "[guard]"
+        case .recheck: label = "[recheck]"
         case .adHoc: label = "[ad-hoc]"
         }
         let title = lock.withLock { titles[step] } ?? step
