@@ -181,11 +181,14 @@ public struct Lab: Sendable {
     }
 
     /// Restarts the API as a service manager would: whatever state it was
-    /// in (stopped, hung, misbehaving), a fresh process with no fault.
-    public func restartAPI(_ state: LabState) throws {
+    /// in (stopped, hung, misbehaving), a fresh process; with its
+    /// configuration as it was (a wrong database password survives a
+    /// restart), unless `resetting` puts the lab's own back.
+    public func restartAPI(_ state: LabState, resetting: Bool = false) throws {
+        let configured = apiBehaviour(state).map { APIBehaviour(wrongDatabasePassword: $0.wrongDatabasePassword) } ?? .normal
         if let pid = Daemon.readPID(state.apiPID) { kill(pid, SIGCONT) }
         stopAPI(state)
-        try startAPI(state)
+        try startAPI(state, behaviour: resetting ? .normal : configured)
     }
 
     /// Stops the API stub (its port is free afterwards).

@@ -200,7 +200,7 @@ public struct LabFaults: Sendable {
     public func clear(_ name: String) throws {
         guard Self.named(name) != nil else { throw LabError("no fault `\(name)`; `rbsh lab faults` lists them") }
         if Self.apiFaults[name] != nil {
-            if isActive(name) { try lab.restartAPI(state) }
+            if isActive(name) { try lab.restartAPI(state, resetting: true) }
             return
         }
         switch name {

@@ -11,7 +11,7 @@ extension RunbookSession {
     }
 
     mutating func continueQueue() -> SessionAction {
-        let open = Set(openFindings.map(\.id))
+        let open = Set(openFindings.map(\.id)).subtracting(symptoms())
         while let id = queue.first {
             queue.removeFirst()
             guard let (r, prefix) = knownRemediations[id], !open.isDisjoint(with: r.fixes) else { continue }
@@ -106,16 +106,21 @@ extension RunbookSession {
     }
 
     /// Its `verify` steps (or the steps that reported what it fixes), then
-    /// the steps of the open symptoms a sweep's diagnosis said its findings
-    /// explain: a cause fixed is judged by its symptoms too, not assumed to
-    /// take them along.
+    /// the steps of the open findings its findings explain: a cause fixed is
+    /// judged by its symptoms too, not assumed to take them along.
     func verifySteps(for id: String) -> [String] {
         guard let r = knownRemediations[id]?.remediation else { return [] }
         var steps: [String] = r.verify ?? []
         if r.verify == nil {
             for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
         }
-        let explained = Set((diagnosis?.causes ?? []).filter { r.fixes.contains($0.finding) }.flatMap(\.explains))
+        // What its findings explain, directly or through others, by the runbooks' own `explains`.
+        let edges = openExplains()
+        var explained: Set<String> = []
+        var frontier = r.fixes
+        while let next = frontier.popLast() {
+            for e in edges[next] ?? [] where explained.insert(e).inserted { frontier.append(e) }
+        }
         for f in findings where explained.contains(f.id) && f.state == .open && !steps.contains(f.step) && knownSteps[f.step] != nil {
             steps.append(f.step)
         }

@@ -24,6 +24,36 @@ extension RunbookSession {
         return (branches, missing)
     }
 
+    /// The findings `f`'s rule says it explains, qualified: `ID` in the same
+    /// runbook, `RUNBOOK/ID` in another swept beside it (under `sweepPrefix`).
+    func explained(by f: Finding, sweepPrefix: String) -> [String]? {
+        guard let (s, prefix) = knownSteps[f.step], let rule = s.findings.first(where: { prefix + $0.id == f.id }) else { return nil }
+        return rule.explains.map { ref in
+            let parts = ref.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return prefix + ref }
+            return sweepPrefix + (resolve(parts[0])?.id ?? parts[0]) + "/" + parts[1]
+        }
+    }
+
+    /// Open findings another open finding explains (a loop of them keeps its
+    /// first): symptoms. Fixes are offered for causes; a symptom's own fix
+    /// (restart the API that reports its database down) would not mend it.
+    func symptoms() -> Set<String> {
+        Set(Diagnosis.rank(openFindings, explains: openExplains()).diagnosis.causes.flatMap(\.explains))
+    }
+
+    /// What each open finding's rule says it explains, qualified as the walk names them.
+    func openExplains() -> [String: [String]] {
+        var explains: [String: [String]] = [:]
+        let sweepPrefix = swept.isEmpty ? nil : currentPrefix
+        for f in openFindings {
+            // A finding of a swept runbook names the others under the sweep's prefix; elsewhere, under its own.
+            let base = sweepPrefix ?? String(f.id.dropLast(f.id.split(separator: "/").last.map(\.count) ?? 0))
+            if let e = explained(by: f, sweepPrefix: base) { explains[f.id] = e }
+        }
+        return explains
+    }
+
     /// The sweep step ended: takes in what each branch found (their results,
     /// steps and inputs, so the fix's verify steps can run here), ranks the
     /// findings, and offers the remediations of the runbook to start with.
@@ -41,15 +71,7 @@ extension RunbookSession {
             for (prefix, book) in branch.books where books[prefix] == nil { books[prefix] = book }
             for f in branch.findings {
                 found.append(f)
-                guard let (s, prefix) = branch.knownSteps[f.step], let rule = s.findings.first(where: { prefix + $0.id == f.id }) else {
-                    continue
-                }
-                // `ID` is in the same runbook; `RUNBOOK/ID` in another swept beside it.
-                explains[f.id] = rule.explains.map { ref in
-                    let parts = ref.split(separator: "/", maxSplits: 1).map(String.init)
-                    guard parts.count == 2 else { return prefix + ref }
-                    return frame.prefix + (resolve(parts[0])?.id ?? parts[0]) + "/" + parts[1]
-                }
+                if let e = branch.explained(by: f, sweepPrefix: frame.prefix) { explains[f.id] = e }
             }
         }
         let ranked = Diagnosis.rank(found, explains: explains)

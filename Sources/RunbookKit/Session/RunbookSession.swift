@@ -343,9 +343,10 @@ public struct RunbookSession: Sendable {
         return continueQueue()
     }
 
-    /// The remediations that fix an open finding, in the order they were met.
+    /// The remediations that fix an open finding no other open finding
+    /// explains (a cause, not its symptom), in the order they were met.
     public func matchingRemediations(only: String? = nil) -> [String] {
-        let open = Set(openFindings.map(\.id))
+        let open = Set(openFindings.map(\.id)).subtracting(symptoms())
         return
             remediationOrder
             .filter { only == nil || $0 == only }
