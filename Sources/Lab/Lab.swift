@@ -191,6 +191,11 @@ public struct Lab: Sendable {
         try startAPI(state, behaviour: resetting ? .normal : configured)
     }
 
+    /// Loads `times` as much task history into a lab that is up (`rbsh lab scale`).
+    public func scale(_ state: LabState, times: Int) throws {
+        try LabPostgres(state: state, log: log).scale(times: times)
+    }
+
     /// Stops the API stub (its port is free afterwards).
     func stopAPI(_ state: LabState) {
         if let pid = Daemon.readPID(state.apiPID) {

@@ -104,6 +104,42 @@ struct LabPostgres {
         )
     }
 
+    /// Loads `times` as much task history (the platform keeps every probe
+    /// result): 250 results a task more for each time, further back, built in
+    /// PostgreSQL itself. The indexes on task_results are dropped for the load
+    /// and built again after it, as a bulk load does.
+    func scale(times: Int) throws {
+        guard times > 1 else { return }
+        let started = Date()
+        let db = try PostgresConnection.connect(state.postgresURL, timeout: 10)
+        _ = try db.query(
+            "SET log_min_duration_statement = -1; SET statement_timeout = 0; SET maintenance_work_mem = '512MB'; SET max_parallel_maintenance_workers = 2",
+            timeout: 10)
+        _ = try db.query(
+            "DROP INDEX IF EXISTS idx_task_results_task_id_time, idx_task_results_execution_time, idx_task_results_failed, idx_task_results_date",
+            timeout: 60)
+        log("loading \(times) times the task history")
+        _ = try db.query(
+            """
+            INSERT INTO task_results (task_id, agent_id, execution_time, status, duration)
+            SELECT t.id, t.agent_id,
+                   now() - interval '20 minutes' - (n * interval '172 minutes') - (t.id % 60) * interval '1 second',
+                   CASE WHEN random() < 0.03 THEN 'error' WHEN random() < 0.01 THEN 'timeout' ELSE 'success' END,
+                   round((5 + random() * 250)::numeric, 2)
+            FROM tasks t, generate_series((SELECT count(*) FROM task_results WHERE task_id = 1)::int, $1::int * 250 - 1) AS n
+            """, params: [String(times)], timeout: 3600)
+        log("building the indexes again")
+        guard let sql = LabFiles.files.first(where: { $0.name == "indexes.sql" })?.text else {
+            throw LabError("lab file indexes.sql missing from the build")
+        }
+        _ = try db.query(sql, timeout: 3600)
+        _ = try db.query("VACUUM (ANALYZE) task_results", timeout: 3600)
+        let r = try db.query("SELECT count(*) FROM task_results", timeout: 600)
+        log(
+            "task_results holds \(r.rows.first?.first.flatMap { $0 } ?? "?") rows, loaded in \(String(format: "%.0f", Date().timeIntervalSince(started))) s"
+        )
+    }
+
     func stop() {
         guard FileManager.default.fileExists(atPath: state.postgresData + "/postmaster.pid"),
             let bin = try? Self.binDirectory()

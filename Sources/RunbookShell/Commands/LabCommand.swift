@@ -10,7 +10,9 @@ extension RbshCommand {
             commandName: "lab",
             abstract: "The local lab: PostgreSQL, Redis and the management API stub, with injectable faults.",
             subcommands: [
-                Up.self, Down.self, Status.self, Flavour.self, Faults.self, Inject.self, Clear.self, Restart.self, ServeAPI.self, Hold.self,
+                Up.self, Down.self, Status.self, Flavour.self, Scale.self, Faults.self, Inject.self, Clear.self, Restart.self,
+                ServeAPI.self,
+                Hold.self,
             ]
         )
     }
@@ -40,9 +42,15 @@ extension RbshCommand.LabCommand {
                 "Which management API: nested (rbsh's stub, with TLS) or actuator (probe-api, plain HTTP).", valueName: "flavour"))
         var flavour: APIFlavour = .nested
 
+        @Option(help: ArgumentHelp("Load this many times the task history (40: about 24 million task_results rows).", valueName: "times"))
+        var scale = 1
+
         func run() throws {
             let state: LabState
             do { state = try RbshCommand.LabCommand.lab().up(flavour: flavour) } catch { throw fail("lab up: \(error)") }
+            if scale > 1 {
+                do { try RbshCommand.LabCommand.lab().scale(state, times: scale) } catch { throw fail("lab up --scale: \(error)") }
+            }
             for f in fault {
                 do { try LabFaults(state: state).inject(f) } catch { throw fail("inject \(f): \(error)") }
                 print("lab: fault \(f) injected")
@@ -97,6 +105,18 @@ extension RbshCommand.LabCommand {
             }
             do { try RbshCommand.LabCommand.lab().switchAPI(&state, to: flavour) } catch { throw fail("\(error)") }
             print("lab: the API is \(flavour.rawValue): \(flavour.summary)")
+        }
+    }
+
+    /// `rbsh lab scale N`: more task history in a lab that is up.
+    struct Scale: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load N times the task history into the lab (40: about 24 million task_results rows), in PostgreSQL itself.")
+        @Argument(help: "How many times the lab's usual history (2 or more).") var times: Int
+        func run() throws {
+            let state = try RbshCommand.LabCommand.requireState()
+            guard times > 1 else { throw fail("scale takes 2 or more", code: 64) }
+            do { try RbshCommand.LabCommand.lab().scale(state, times: times) } catch { throw fail("lab scale: \(error)") }
         }
     }
 

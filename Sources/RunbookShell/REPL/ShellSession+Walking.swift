@@ -85,6 +85,11 @@ extension ShellSession: StepperHost {
             let n = book.stepIndex(String(p.step.id.dropFirst(s.currentPrefix.count))).map { "[\($0 + 1)/\(book.steps.count)] " } ?? ""
             console.line(
                 style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
+            // A step that reads whole tables says so before anyone runs it; its cost, from the catalog, when it runs.
+            if !p.step.scans.isEmpty {
+                console.line(
+                    style.yellow("  reads the whole of \(p.step.scans.joined(separator: ", ")): ") + "it may take long on a large table")
+            }
         case .ask, .confirm:
             present(walk.advance(action))
         case .finished(let status):
