@@ -202,12 +202,14 @@ extension LabFaults {
         _ = try? c.query("SELECT pg_stat_statements_reset()")
     }
 
-    /// Writing a data fault read the tables from disk: those reads are not
-    /// part of the fault (they would look like a cold cache). The session's
+    /// Writing a data fault read the tables from disk, and took its time on
+    /// a large lab: those reads and that statement are not part of the fault
+    /// (they would look like a cold cache, or a slow query). The session's
     /// own counters are flushed first, or they land after the reset.
     func forgetReads(_ c: PostgresConnection) throws {
         _ = try c.query("SELECT pg_stat_force_next_flush()")
         _ = try c.query("SELECT pg_stat_reset()")
+        _ = try? c.query("SELECT pg_stat_statements_reset()")
     }
 
     private func append(_ text: String, to path: String) throws {
