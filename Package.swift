@@ -27,24 +27,37 @@ let package = Package(
 
         .executableTarget(name: "rbsh", dependencies: ["RunbookShell"], swiftSettings: strict),
         // `rbsh serve`, a program of its own: the HTTP server stays out of rbsh, which starts in milliseconds.
+        // No terminal, no lab, no line editing: the run services and the options it shares with rbsh.
         .executableTarget(
             name: "rbsh-serve",
             dependencies: [
-                "RunbookShell", "RunbookKit", "AlertReceiving", "Clients",
+                "Runs", "CommandOptions", "RunbookKit", "AlertReceiving", "Clients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The command line and the REPL: argument parsing, the terminal, the lab's commands.
         .target(
             name: "RunbookShell",
             dependencies: [
-                "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving", "Fleet",
+                "Runs", "CommandOptions", "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving", "Fleet",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
+        // Run services, for the CLI and rbsh serve alike: a session's set-up, targets and config, answers,
+        // resuming, runs over hosts and their report, the run report, and the alert → run path.
+        .target(
+            name: "Runs",
+            dependencies: ["RunbookKit", "Probes", "Clients", "Fleet", "AlertReceiving", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // The options rbsh and rbsh-serve both take (argument-parser), over the run services.
+        .target(
+            name: "CommandOptions",
+            dependencies: ["Runs", "RunbookKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
         .target(
             name: "RunbookKit",
             dependencies: [
@@ -94,10 +107,12 @@ let package = Package(
         ),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "Clients", "OutputCapture", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "RunbookShellTests", dependencies: ["RunbookShell", "LineEditing", "Clients", "TestSupport"], swiftSettings: strict),
+            name: "RunbookShellTests", dependencies: ["RunbookShell", "Runs", "LineEditing", "Clients", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["Fleet", "TestSupport", "Clients"], swiftSettings: strict),
-        .testTarget(name: "AlertReceivingTests", dependencies: ["AlertReceiving", "TestSupport", "Clients"], swiftSettings: strict),
+        .testTarget(
+            name: "AlertReceivingTests", dependencies: ["AlertReceiving", "RunbookKit", "TestSupport", "Clients"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,7 @@ public struct AlertRule: Sendable, Hashable {
     public var runbook: String
     public var answers: [String: String]
     /// The highest risk its runs may take without a person: nil for none.
-    public var allow: String?
+    public var allow: Risk?
     /// Targets for its runs (postgres, redis, api), which may read the alert's labels; the others stay as configured.
     public var targets: [String: String] = [:]
     /// An Ansible inventory: its runs walk the runbook on those hosts over ssh.
@@ -29,7 +29,7 @@ public struct AlertRule: Sendable, Hashable {
     public var limit: String?
 
     public init(
-        match: [String: String], matchRegex: [String: String] = [:], runbook: String, answers: [String: String] = [:], allow: String? = nil
+        match: [String: String], matchRegex: [String: String] = [:], runbook: String, answers: [String: String] = [:], allow: Risk? = nil
     ) {
         self.match = match
         self.matchRegex = matchRegex
@@ -54,8 +54,8 @@ public struct AlertRule: Sendable, Hashable {
     }
 
     /// The targets, filled in the same way.
-    public func targets(labels: [String: String], annotations: [String: String]) -> [String: String] {
-        Self.fill(targets, labels: labels, annotations: annotations)
+    public func targets(labels: [String: String], annotations: [String: String]) -> TargetOverrides {
+        TargetOverrides(Self.fill(targets, labels: labels, annotations: annotations)) ?? TargetOverrides()
     }
 
     /// The inventory and the pattern, filled in the same way; nil when the rule runs here.
@@ -151,10 +151,12 @@ public struct AlertConfig: Sendable, Hashable {
                     throw fail(item["match_re"], "match_re.\(k): `\(p)` is not a regular expression")
                 }
                 guard !match.isEmpty || !regex.isEmpty else { throw fail(item, "an alert rule needs `match` or `match_re`") }
-                var allow = item["allow"]?.string
-                if allow == "none" { allow = nil }
-                if let a = allow, !["safe", "changes"].contains(a) {
-                    throw fail(item["allow"], "allow is none, safe or changes (an alert never runs a destructive fix)")
+                var allow: Risk?
+                if let a = item["allow"]?.string, a != "none" {
+                    guard let risk = Risk(rawValue: a), risk < .destructive else {
+                        throw fail(item["allow"], "allow is none, safe or changes (an alert never runs a destructive fix)")
+                    }
+                    allow = risk
                 }
                 var rule = AlertRule(
                     match: match, matchRegex: regex, runbook: runbook, answers: try strings(item["answers"], "answers"), allow: allow)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RunbookKit
 
 /// Runs started by alerts: admitted (or not) at once, queued with a bound,
 /// run with bounded concurrency, journaled on disk from admission to end so
@@ -12,9 +13,9 @@ public final class AlertRunQueue: @unchecked Sendable {
         public var id: String
         public var runbook: String
         public var answers: [String: String]
-        /// Targets the rule set for this alert (postgres, redis, api).
-        public var targets: [String: String]
-        public var allow: String?
+        /// Targets the rule set for this alert.
+        public var targets: TargetOverrides
+        public var allow: Risk?
         public var groupKey: String
         public var labels: [String: String]
         public var annotations: [String: String]
@@ -28,6 +29,16 @@ public final class AlertRunQueue: @unchecked Sendable {
 
     public enum RunStatus: String, Sendable, Codable {
         case queued, running, ok, warning, critical, unknown
+
+        /// How a run that ended came out.
+        public init(_ outcome: OutcomeStatus) {
+            switch outcome {
+            case .ok: self = .ok
+            case .warning: self = .warning
+            case .critical: self = .critical
+            case .unknown: self = .unknown
+            }
+        }
     }
 
     /// A run as `GET /runs` lists it.
@@ -79,7 +90,7 @@ public final class AlertRunQueue: @unchecked Sendable {
     }
 
     /// Runs a job to its end; `stop` turns true when it must stop now.
-    public typealias Execute = @Sendable (_ job: Job, _ stop: @escaping @Sendable () -> Bool) -> RunStatus
+    public typealias Execute = @Sendable (_ job: Job, _ stop: @escaping @Sendable () -> Bool) -> OutcomeStatus
 
     private let lock = NSCondition()
     private let concurrency: Int
@@ -242,7 +253,7 @@ public final class AlertRunQueue: @unchecked Sendable {
             if !stopNow { try? FileManager.default.removeItem(atPath: journalPath(job.id)) }
             running -= 1
             update(job.id) {
-                $0.status = status
+                $0.status = RunStatus(status)
                 $0.finished = Date()
             }
             lock.broadcast()

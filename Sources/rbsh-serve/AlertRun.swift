@@ -3,7 +3,7 @@ import Clients
 import Foundation
 import Logging
 import RunbookKit
-import RunbookShell
+import Runs
 
 /// One run an alert started: the runbook walked unattended against the
 /// targets, its transcript (the alert in its header), a Markdown postmortem
@@ -16,60 +16,48 @@ struct AlertRun: Sendable {
     let notify: String?
     let logger: Logger
 
-    func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> AlertRunQueue.RunStatus {
+    func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> OutcomeStatus {
         let catalogue = self.catalogue.current
-        // The rule's targets for this alert, over the configured ones.
-        var targets = self.targets
-        if let v = job.targets["postgres"] { targets.postgres = v }
-        if let v = job.targets["redis"] { targets.redis = v }
-        if let v = job.targets["api"] { targets.api = v }
-        let origin = AlertOrigin(groupKey: job.groupKey, status: "firing", labels: job.labels, annotations: job.annotations)
-        let start = SessionStart(mode: "alert", allow: job.allow ?? "none")
+        let start = SessionStart(mode: "alert", allow: job.allow?.rawValue ?? "none")
         // Recorded all the same when nothing can run: the transcript says why.
-        func refuse(_ why: String) -> AlertRunQueue.RunStatus {
+        func refuse(_ why: String, targets: Targets) -> OutcomeStatus {
             if let setup = try? SessionSetup(
                 command: "serve", runbook: job.runbook, targets: targets, secrets: secrets, transcript: job.transcript,
-                defaultName: job.runbook, start: start, alert: origin)
+                defaultName: job.runbook, start: start, signals: .none)
             {
-                _ = setup.end(.unknown, reason: why, recorder: SessionRecorder(transcript: setup.transcript, presenter: nil))
+                _ = setup.refuse(why)
             }
             logger.error("the run cannot start", metadata: ["run": "\(job.id)", "runbook": "\(job.runbook)", "why": "\(why)"])
             return .unknown
         }
-        for (name, url) in job.targets.sorted(by: { $0.key < $1.key }) {
-            if let problem = TargetCheck.problem(name, url) {
-                return refuse("the rule's targets.\(name) for this alert (\(url)): \(problem)")
-            }
-        }
+        let plan: AlertRunPlan
+        do { plan = try AlertRunPlan(job: job, base: targets) } catch { return refuse(error.description, targets: targets) }
         let book: Runbook
-        do { book = try catalogue.resolve(job.runbook) } catch { return refuse("runbook \(job.runbook): \(error.description)") }
+        do { book = try catalogue.resolve(plan.runbook) } catch {
+            return refuse("runbook \(plan.runbook): \(error.description)", targets: plan.targets)
+        }
         let setup: SessionSetup
         do {
             setup = try SessionSetup(
-                command: "serve", runbook: book.id, targets: targets, secrets: secrets, transcript: job.transcript,
-                defaultName: book.id, start: start, alert: origin)
+                command: "serve", runbook: book.id, targets: plan.targets, secrets: secrets, transcript: job.transcript,
+                defaultName: book.id, start: start, signals: .none, alert: plan.origin)
         } catch {
             logger.error("the transcript cannot be written", metadata: ["run": "\(job.id)", "error": "\(error)"])
             return .unknown
         }
-        var answers: [String: (value: String, by: Decider)] = [:]
-        for (k, v) in job.answers { answers[k] = (v, .alert) }
         let session = setup.session(
-            book, policy: RemediationPolicy(mode: .unattended(allow: job.allow.flatMap(Risk.init(rawValue:)))), answers: answers,
-            catalogue: catalogue)
+            book, policy: RemediationPolicy(mode: .unattended(allow: plan.allow)), answers: plan.presets, catalogue: catalogue)
         var status: OutcomeStatus
         let findings: [Finding]
         let recorder: SessionRecorder
-        if let inventory = job.hosts {
+        if let inventory = plan.hosts {
             // On the rule's hosts over ssh.
             do {
                 (status, findings, recorder) = try FleetRun.unattended(
-                    book, inventory: inventory, limit: job.limit, setup: setup, session: session, interrupted: stop)
+                    book, inventory: inventory, limit: plan.limit, setup: setup, session: session, interrupted: stop)
             } catch {
                 logger.error("the run cannot start", metadata: ["run": "\(job.id)", "hosts": "\(inventory)", "why": "\(error)"])
-                _ = setup.end(
-                    .unknown, reason: "hosts \(inventory): \(error)",
-                    recorder: SessionRecorder(transcript: setup.transcript, presenter: nil))
+                _ = setup.refuse("hosts \(inventory): \(error)")
                 return .unknown
             }
         } else {
@@ -85,7 +73,7 @@ struct AlertRun: Sendable {
             try? TranscriptRendering.markdown(t).write(toFile: markdown, atomically: true, encoding: .utf8)
         }
         if let notify { post(notify, job: job, status: status, findings: findings, redactor: setup.redactor) }
-        return AlertRunQueue.RunStatus(rawValue: status.rawValue) ?? .unknown
+        return status
     }
 
     /// `{"run", "runbook", "status", "group_key", "transcript", "findings": [top 5]}` to `serve.notify`.

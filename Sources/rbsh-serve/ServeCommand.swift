@@ -3,8 +3,9 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import CommandOptions
 import RunbookKit
-import RunbookShell
+import Runs
 
 /// `rbsh serve`: Alertmanager's webhook receiver. Each alert a rule
 /// matches starts an unattended run of its runbook.
@@ -31,8 +32,11 @@ struct ServeCommand: ParsableCommand {
         guard let token = serve.token ?? ProcessInfo.processInfo.environment["RBSH_SERVE_TOKEN"], !token.isEmpty else {
             throw fail("serve needs a token: serve.token in the config, or RBSH_SERVE_TOKEN", code: 64)
         }
+        // The lab is rbsh's to read: `rbsh serve` hands its targets over when one is up.
         let resolved: ResolvedTargets
-        do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
+        do { resolved = try targets.resolve(lab: LabTargets.from(environment: ProcessInfo.processInfo.environment)) } catch {
+            throw fail("\(error)", code: 64)
+        }
 
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Yams
 @testable import AlertReceiving
+import RunbookKit
 
 /// Alertmanager's notifications read, and rules picking runbooks for them. Pure logic.
 @Suite struct AlertRuleTests {
@@ -55,7 +56,7 @@ import Yams
         let n = try AlertmanagerNotification.decode(Data(Self.body.utf8))
         let picked = try #require(AlertRule.pick(config.rules, for: n))
         #expect(picked.rule.runbook == "db-connection-failure")
-        #expect(picked.rule.allow == "changes")
+        #expect(picked.rule.allow == .changes)
         let answers = picked.rule.answers(labels: picked.labels, annotations: picked.annotations)
         #expect(answers == ["idle_minutes": "60", "where": "db-1:5432 (80 idle connections)", "missing": ""])
         // Anchored: "xdb-1" is not "db-.*".
@@ -81,7 +82,7 @@ import Yams
             """
         let config = try AlertConfig.read(try Yams.compose(yaml: yaml), file: "rbsh.yaml")
         let rule = try #require(config.rules.first)
-        #expect(rule.targets(labels: ["instance": "mgmt-2:8000"], annotations: [:]) == ["api": "http://mgmt-2:8000"])
+        #expect(rule.targets(labels: ["instance": "mgmt-2:8000"], annotations: [:]) == TargetOverrides(api: "http://mgmt-2:8000"))
         #expect(throws: AlertError("rbsh.yaml:4: targets.web: a rule may set postgres, redis or api")) {
             try AlertConfig.read(
                 try Yams.compose(yaml: "alerts:\n  - match: {a: b}\n    runbook: x\n    targets: {web: http://x}\n"), file: "rbsh.yaml")

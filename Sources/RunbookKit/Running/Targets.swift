@@ -81,3 +81,36 @@ public struct Targets: Sendable, Hashable {
         return out
     }
 }
+
+/// Targets to use instead of the configured ones, for one run (an alert
+/// rule's, filled in from the alert's labels): the others stay as they are.
+public struct TargetOverrides: Sendable, Hashable, Codable {
+    public var postgres: String?
+    public var redis: String?
+    public var api: String?
+
+    public init(postgres: String? = nil, redis: String? = nil, api: String? = nil) {
+        self.postgres = postgres
+        self.redis = redis
+        self.api = api
+    }
+
+    /// `postgres`, `redis` and `api` from a map of names (a config's `targets:`); nil for another name.
+    public init?(_ map: [String: String]) {
+        guard map.keys.allSatisfy({ ["postgres", "redis", "api"].contains($0) }) else { return nil }
+        self.init(postgres: map["postgres"], redis: map["redis"], api: map["api"])
+    }
+
+    /// Each one set, by name, in a fixed order.
+    public var entries: [(name: String, url: String)] {
+        [("postgres", postgres), ("redis", redis), ("api", api)].compactMap { n, v in v.map { (n, $0) } }
+    }
+
+    public func applied(to base: Targets) -> Targets {
+        var t = base
+        if let postgres { t.postgres = postgres }
+        if let redis { t.redis = redis }
+        if let api { t.api = api }
+        return t
+    }
+}

@@ -1,6 +1,8 @@
-import ArgumentParser
 @preconcurrency import Foundation
+import ArgumentParser
+import CommandOptions
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh list`: every runbook, where it came from.

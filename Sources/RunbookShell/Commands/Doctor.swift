@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Probes
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh doctor`: what an operator needs before an incident, checked now.

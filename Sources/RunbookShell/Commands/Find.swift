@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh find TEXT`: the runbooks for a symptom, best first.

@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Fleet
 import Foundation
+import Runs
 
 extension RbshCommand {
     /// `rbsh hosts INVENTORY [--limit PATTERN]`: the hosts an Ansible

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Lab
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh lab`: the local lab to try runbooks on.

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import RunbookKit
+import Runs
 
 /// `rbsh`: the runbook shell for the network probe platform.
 public struct RbshCommand: ParsableCommand {
-    public static let version = "0.1.0"
+    public static let version = Release.version
 
     public static let configuration = CommandConfiguration(
         commandName: "rbsh",

@@ -1,7 +1,9 @@
-import ArgumentParser
 @preconcurrency import Foundation
+import ArgumentParser
+import CommandOptions
 import Probes
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh replay TRANSCRIPT`: the session as it happened, or re-run and compared.
@@ -63,7 +65,8 @@ extension RbshCommand {
                 setup = try SessionSetup(
                     command: "replay", runbook: id, targets: resolved.targets, secrets: resolved.secrets,
                     transcript: transcriptOut, defaultName: "replay-\(id)",
-                    start: SessionStart(mode: "replay", allow: allow?.rawValue ?? "none", replaying: transcript))
+                    start: SessionStart(mode: "replay", allow: allow?.rawValue ?? "none", replaying: transcript),
+                    signals: Interrupts.sessionSignals)
             } catch { throw fail("\(error)") }
 
             var answers: [String: (value: String, by: Decider)] = [:]

@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh resume TRANSCRIPT`: the shell, on the walk a session left unfinished.

@@ -1,9 +1,8 @@
-import AlertReceiving
 import ArgumentParser
+import CommandOptions
 import Foundation
-import Probes
 import RunbookKit
-import Yams
+import Runs
 
 extension RbshCommand {
     /// `rbsh run RUNBOOK`: the runbook unattended, as a monitoring check.
@@ -98,6 +97,42 @@ extension RbshCommand {
         func run() throws {
             Interrupts.install()
             let console = Console()
+            let plan = try prepare(console: console)
+            let setup: SessionSetup
+            do {
+                setup = try SessionSetup(
+                    command: "run", runbook: plan.book.id, targets: plan.targets, secrets: plan.secrets, transcript: transcript,
+                    defaultName: plan.book.id,
+                    start: SessionStart(mode: "unattended", allow: plan.allow?.rawValue ?? "none", dryRun: dryRun),
+                    signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin)
+            } catch {
+                throw fail("\(error)")
+            }
+            let style = Style.forStandardOutput()
+            // A rule with `hosts` walks its inventory, unless --hosts says otherwise.
+            if let inventory = hosts ?? plan.alert?.hosts {
+                try runFleet(
+                    plan.book, inventory: inventory, limit: hosts != nil ? limit : plan.alert?.limit, setup: setup, targets: plan.targets,
+                    allow: plan.allow, presets: plan.presets, catalogue: plan.catalogue, console: console, style: style)
+            }
+            let (stepper, status, interrupted) = walk(plan, setup: setup, console: console, style: style)
+            try finish(stepper, status: status, interrupted: interrupted, setup: setup, console: console, style: style)
+        }
+
+        /// What a run needs before it starts: the targets (an alert rule's over
+        /// the configured), the runbook, the walk it resumes, the answers, how far it may go.
+        struct Plan {
+            var targets: Targets
+            var secrets: [String]
+            var catalogue: RunbookCatalogue
+            var book: Runbook
+            var resumed: ResumedWalk?
+            var alert: AlertRunPlan?
+            var presets: [String: (value: String, by: Decider)]
+            var allow: Risk?
+        }
+
+        func prepare(console: Console) throws -> Plan {
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
@@ -105,24 +140,15 @@ extension RbshCommand {
             if let resume {
                 do { resumed = try ResumedWalk.load(resume, catalogue: catalogue) } catch { throw fail(error.description, code: 64) }
             }
-            var fromAlert: (rule: AlertRule, origin: AlertOrigin, answers: [String: String])?
-            var runTargets = resolved.targets
+            var fromAlert: AlertRunPlan?
             if let alert {
-                do { fromAlert = try Self.pickRule(alert, config: targets.config) } catch { throw fail("\(error)", code: 3) }
-                // The rule's targets for this alert, over the configured ones.
-                if let picked = fromAlert {
-                    let chosen = picked.rule.targets(labels: picked.origin.labels, annotations: picked.origin.annotations)
-                    for (name, url) in chosen {
-                        if let problem = TargetCheck.problem(name, url) {
-                            throw fail("the alert rule's targets.\(name) (\(url)): \(problem)", code: 64)
-                        }
-                    }
-                    if let v = chosen["postgres"] { runTargets.postgres = v }
-                    if let v = chosen["redis"] { runTargets.redis = v }
-                    if let v = chosen["api"] { runTargets.api = v }
+                do {
+                    fromAlert = try AlertRunPlan.pick(try Self.read(alert), rules: resolved.config.alerts.rules, base: resolved.targets)
+                } catch {
+                    throw fail("\(error)", code: 3)
                 }
             }
-            let name = resumed?.book.id ?? fromAlert?.rule.runbook ?? runbook ?? ""
+            let name = resumed?.book.id ?? fromAlert?.runbook ?? runbook ?? ""
             let book: Runbook
             do {
                 book = try catalogue.resolve(name)
@@ -136,48 +162,32 @@ extension RbshCommand {
                 throw fail("\(book.id) has no step `\(from)`\(Suggestion.hint(for: from, in: book.steps.map(\.id)))", code: 64)
             }
             var presets: [String: (value: String, by: Decider)]
-            do { presets = try loadAnswers() } catch { throw fail("\(error)", code: 64) }
+            do { presets = try AnswerSources.load(file: answersFile, flags: answers) } catch { throw fail("\(error)", code: 64) }
             if let resumed { presets = resumed.presets(adding: presets) }
-            if let fromAlert {
-                // The rule's answers, unless a flag or the answers file says otherwise.
-                for (k, v) in fromAlert.answers where presets[k] == nil { presets[k] = (v, .alert) }
-            }
-            let allow = self.allow ?? fromAlert?.rule.allow.flatMap(Risk.init(rawValue:))
+            // The rule's answers, unless a flag or the answers file says otherwise.
+            presets.merge(fromAlert?.presets ?? [:]) { given, _ in given }
+            return Plan(
+                targets: fromAlert?.targets ?? resolved.targets, secrets: resolved.secrets, catalogue: catalogue, book: book,
+                resumed: resumed, alert: fromAlert, presets: presets, allow: allow ?? fromAlert?.allow)
+        }
 
-            let setup: SessionSetup
-            do {
-                setup = try SessionSetup(
-                    command: "run", runbook: book.id, targets: runTargets, secrets: resolved.secrets,
-                    transcript: transcript, defaultName: book.id,
-                    start: SessionStart(mode: "unattended", allow: allow?.rawValue ?? "none", dryRun: dryRun), continuing: resumed,
-                    alert: fromAlert?.origin)
-            } catch {
-                throw fail("\(error)")
-            }
-
-            let style = Style.forStandardOutput()
-            // A rule with `hosts` walks its inventory, unless --hosts says otherwise.
-            let fleet = fromAlert?.rule.fleet(labels: fromAlert?.origin.labels ?? [:], annotations: fromAlert?.origin.annotations ?? [:])
-            if let hosts = hosts ?? fleet?.hosts {
-                try runFleet(
-                    book, inventory: hosts, limit: self.hosts != nil ? limit : fleet?.limit, setup: setup, targets: runTargets,
-                    allow: allow, presets: presets, catalogue: catalogue,
-                    console: console, style: style)
-            }
+        /// Walks the plan's runbook here (from the top, `--from`, or where the resumed walk stopped).
+        func walk(_ plan: Plan, setup: SessionSetup, console: Console, style: Style) -> (Stepper, OutcomeStatus, interrupted: Bool) {
             let presenter =
                 format == .text
                 ? TextPresenter(
                     console: console, style: style, redactor: setup.redactor,
-                    layout: .run(showOutput: verbose, stepCount: book.steps.count))
+                    layout: .run(showOutput: verbose, stepCount: plan.book.steps.count))
                 : nil
             if format == .text {
-                let t = runTargets.redacted
+                let t = plan.targets.redacted
                 console.line(style.dim("targets: postgres \(t["postgres"] ?? "") · redis \(t["redis"] ?? "") · api \(t["api"] ?? "")"))
             }
             var session = setup.session(
-                book, policy: RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun), answers: presets, catalogue: catalogue)
+                plan.book, policy: RemediationPolicy(mode: .unattended(allow: plan.allow), dryRun: dryRun), answers: plan.presets,
+                catalogue: plan.catalogue)
             var next: SessionAction?
-            if let resumed {
+            if let resumed = plan.resumed {
                 let restored = resumed.restore(&session)
                 next = restored.next
                 if format == .text { for line in restored.recap { console.line(style.dim(line)) } }
@@ -194,8 +204,14 @@ extension RbshCommand {
                 status = stepper.run(from: from)
             }
             if Interrupts.since(mark) { status = max(status, .unknown) }
-            let failure = setup.end(status, reason: Interrupts.since(mark) ? "interrupted" : nil, recorder: stepper.recorder)
+            return (stepper, status, Interrupts.since(mark))
+        }
 
+        /// Records the end, says how it came out (text or JSON), and exits with its status.
+        func finish(_ stepper: Stepper, status: OutcomeStatus, interrupted: Bool, setup: SessionSetup, console: Console, style: Style)
+            throws -> Never
+        {
+            let failure = setup.end(status, reason: interrupted ? "interrupted" : nil, recorder: stepper.recorder)
             if let broken = stepper.recorder.failure {
                 console.error("rbsh: \(broken); stopped: nothing runs unrecorded (what was recorded is in \(setup.transcript.path))")
                 throw ExitCode(3)
@@ -220,57 +236,12 @@ extension RbshCommand {
             throw ExitCode(status.exitCode)
         }
 
-        /// The rule the config picks for a saved notification; an error says why none.
-        static func pickRule(_ file: String, config: String?) throws -> (rule: AlertRule, origin: AlertOrigin, answers: [String: String]) {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-                data = d
-            }
-            let n = try AlertmanagerNotification.decode(data)
-            let rules = try RbshConfig.load(explicit: config, environment: ProcessInfo.processInfo.environment).alerts.rules
-            guard let picked = AlertRule.pick(rules, for: n) else {
-                let labels = n.commonLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-                throw ValidationError(
-                    "no alert rule matches \(labels.isEmpty ? "the alert" : labels)\(rules.isEmpty ? " (the config has no `alerts:`)" : "")"
-                )
-            }
-            return (
-                picked.rule, AlertOrigin(groupKey: n.groupKey, status: n.status, labels: picked.labels, annotations: picked.annotations),
-                picked.rule.answers(labels: picked.labels, annotations: picked.annotations)
-            )
+        /// A saved notification: a file, or `-` for stdin.
+        static func read(_ file: String) throws(ConfigError) -> Data {
+            if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+            guard let d = FileManager.default.contents(atPath: file) else { throw ConfigError("cannot read \(file)") }
+            return d
         }
-
-        func loadAnswers() throws -> [String: (value: String, by: Decider)] {
-            try AnswerSources.load(file: answersFile, flags: answers)
-        }
-    }
-}
-
-/// Answers given in advance: `--answers FILE` (YAML key: value), then `--answer KEY=VALUE`.
-enum AnswerSources {
-    static func load(file: String?, flags: [String]) throws -> [String: (value: String, by: Decider)] {
-        var out: [String: (value: String, by: Decider)] = [:]
-        if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("cannot read the answers file \(file)")
-            }
-            guard let node = try? Yams.compose(yaml: text), let mapping = node.mapping else {
-                throw ValidationError("\(file): answers must be a YAML mapping of key: value")
-            }
-            for (k, v) in mapping {
-                guard let key = k.string, let value = v.string else { throw ValidationError("\(file): answers must be key: value") }
-                out[key] = (value, .answersFile)
-            }
-        }
-        for a in flags {
-            let parts = a.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 || a.hasSuffix("=") else { throw ValidationError("--answer takes key=value, got `\(a)`") }
-            out[String(parts[0])] = (parts.count > 1 ? String(parts[1]) : "", .flag)
-        }
-        return out
     }
 }
 
@@ -279,100 +250,3 @@ enum OutputFormat: String, ExpressibleByArgument, Sendable {
 }
 
 extension Risk: ExpressibleByArgument {}
-
-/// `--format json`: one object, as DESIGN fixes it.
-struct RunReport: Encodable {
-    /// A finding as the report gives it: `severity` is `unknown` for one that could not be evaluated.
-    struct FindingLine: Encodable {
-        var id: String
-        var severity: String
-        var message: String
-        var step: String
-        var state: String
-        /// The runbook whose rule it is: the one to run for it.
-        var runbook: String?
-        /// The host it was found on, in a run over a fleet.
-        var host: String?
-    }
-
-    struct StepLine: Encodable {
-        var id: String
-        var status: StepStatus
-        var durationMilliseconds: Int
-        /// The host it ran on, in a run over a fleet (none for a step run once, here).
-        var host: String?
-        enum CodingKeys: String, CodingKey {
-            case id, status, host
-            case durationMilliseconds = "duration_ms"
-        }
-    }
-
-    struct RemediationLine: Encodable {
-        var id: String
-        var risk: Risk
-        var offered: Bool
-        var applied: Bool
-        var verified: Bool
-        /// The hosts it ran on, in a run over a fleet.
-        var hosts: [String]?
-    }
-
-    /// A host of a fleet and how its walk came out (`unreachable` when ssh could not reach it).
-    struct HostLine: Encodable {
-        var host: String
-        var status: String
-    }
-
-    var runbook: String
-    var status: OutcomeStatus
-    var steps: [StepLine]
-    var findings: [FindingLine]
-    var remediations: [RemediationLine]
-    var transcript: String
-    /// A sweep's conclusion, when the walk swept runbooks.
-    var diagnosis: Diagnosis?
-    /// A run over a fleet: every host's status.
-    var hosts: [HostLine]?
-
-    init(
-        runbook: String, status: OutcomeStatus, steps: [StepLine], findings: [FindingLine], remediations: [RemediationLine],
-        transcript: String
-    ) {
-        self.runbook = runbook
-        self.status = status
-        self.steps = steps
-        self.findings = findings
-        self.remediations = remediations
-        self.transcript = transcript
-    }
-
-    init(stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor) {
-        let s = stepper.session
-        runbook = s.runbook.id
-        self.status = status
-        steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
-        findings = s.findings.filter { $0.state != .resolved }.map { FindingLine($0, runbook: s.runbook.id, redactor: redactor) }
-        diagnosis = s.diagnosis
-        remediations = s.allRemediations.compactMap { r in
-            s.remediations[r.id].map {
-                RemediationLine(id: $0.id, risk: $0.risk, offered: $0.offered, applied: $0.applied, verified: $0.verified)
-            }
-        }
-        self.transcript = transcript
-    }
-
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return #"{"status":"unknown"}"# }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
-
-extension RunReport.FindingLine {
-    init(_ f: Finding, runbook: String, redactor: Redactor) {
-        self.init(
-            id: f.id, severity: f.level, message: redactor.redact(f.message), step: f.step, state: f.state.rawValue,
-            runbook: f.runbook ?? runbook, host: f.host)
-    }
-}

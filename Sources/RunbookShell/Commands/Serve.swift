@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Lab
+import Runs
 
 extension RbshCommand {
     /// `rbsh serve`: runs rbsh-serve, the receiver, which is a program of
@@ -31,21 +33,12 @@ extension RbshCommand {
             let args = CommandLine.arguments
             let rest = args.firstIndex(of: "serve").map { Array(args[($0 + 1)...]) } ?? []
             let argv = [program] + rest
+            // The receiver reads no lab itself: the lab's targets, when one is up, go with it.
+            if let lab = LabState.load()?.labTargets.environmentValue { setenv(LabTargets.environmentName, lab, 1) }
             // Replaced by the receiver: the same process, so a service manager's signals reach it.
             var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
             execv(program, &cArgs)
             throw fail("cannot run \(program): \(String(cString: strerror(errno)))")
         }
     }
-}
-
-/// `rbsh serve`'s help, shown by rbsh and by rbsh-serve alike.
-public enum ServeHelp {
-    public static let abstract = "Receive Alertmanager's webhooks: each alert a rule matches starts its runbook, unattended."
-    public static let discussion = """
-        POST /alertmanager (Alertmanager's webhook, version 4, with Authorization: Bearer TOKEN) answers 202 \
-        and queues the run; GET /runs lists the runs; GET /healthz needs no token. The rules and settings are \
-        the config file's `alerts:` and `serve:`; the token is serve.token or RBSH_SERVE_TOKEN. SIGHUP reloads \
-        the rules; SIGTERM stops taking alerts, lets running runs finish, and keeps queued ones for the next start.
-        """
 }

@@ -1,7 +1,9 @@
-import ArgumentParser
 @preconcurrency import Foundation
+import ArgumentParser
+import CommandOptions
 import LineEditing
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh` / `rbsh shell`: the interactive shell.
@@ -67,7 +69,7 @@ extension RbshCommand {
                     transcript: transcript, defaultName: "shell",
                     start: SessionStart(
                         mode: reader.isInteractive ? "interactive" : "script",
-                        script: file ?? (reader.isInteractive ? "" : "stdin")), continuing: resumed)
+                        script: file ?? (reader.isInteractive ? "" : "stdin")), signals: Interrupts.sessionSignals, continuing: resumed)
             } catch {
                 throw fail("\(error)")
             }

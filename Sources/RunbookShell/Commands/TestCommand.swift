@@ -1,8 +1,10 @@
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Lab
 import Probes
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh test [RUNBOOK...]`: each runbook's regression cases, against the lab.
@@ -99,7 +101,8 @@ extension RbshCommand {
             do {
                 setup = try SessionSetup(
                     command: "test", runbook: book.id, targets: targets, secrets: lab.targets.secrets,
-                    transcript: path, defaultName: book.id, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"))
+                    transcript: path, defaultName: book.id, start: SessionStart(mode: "test", allow: c.allow?.rawValue ?? "none"),
+                    signals: Interrupts.sessionSignals)
             } catch {
                 return (["\(error)"], 0, path)
             }

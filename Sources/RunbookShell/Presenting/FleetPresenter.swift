@@ -1,5 +1,6 @@
 import Foundation
 import RunbookKit
+import Runs
 
 /// Shows a run over a fleet: the steps run once from here as they end, a
 /// line per host as its walk ends, then the findings grouped by what was

@@ -1,6 +1,8 @@
+import CommandOptions
 import Foundation
 import Probes
 import RunbookKit
+import Runs
 
 /// Steps typed at the prompt (`sh`, `sql`, `check ...`), variables and targets.
 extension ShellSession {

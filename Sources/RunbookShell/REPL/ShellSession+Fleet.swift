@@ -1,7 +1,9 @@
+import CommandOptions
 import Fleet
 import Foundation
 import Probes
 import RunbookKit
+import Runs
 
 /// Walking runbooks on many hosts from the shell: `hosts INVENTORY
 /// [PATTERN]`, then `start RUNBOOK` walks it on every host at once over
@@ -64,7 +66,7 @@ extension ShellSession {
         do {
             report = try FleetRun.walk(
                 book, hosts: hosts, targets: targets, recorder: recorder, session: first, forks: 20, keep: nil, host: self,
-                decisions: decisions, finished: { shown.hostEnded($0) })
+                signals: Interrupts.sessionSignals, decisions: decisions, finished: { shown.hostEnded($0) })
         } catch {
             return fail("\(error)")
         }

@@ -1,5 +1,7 @@
+import CommandOptions
 import Foundation
 import RunbookKit
+import Runs
 
 /// Walking a runbook: the shell is the stepping loop's host, a person who
 /// presses Enter before each diagnostic step, answers questions and

@@ -1,7 +1,9 @@
+import CommandOptions
 import Foundation
 import LineEditing
 import Probes
 import RunbookKit
+import Runs
 
 /// The interactive shell's loop: reads commands, drives the runbook being
 /// walked through the stepping loop one diagnostic step at a time, runs

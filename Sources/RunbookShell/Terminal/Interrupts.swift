@@ -1,4 +1,5 @@
 @preconcurrency import Foundation
+import Runs
 import Synchronization
 
 /// Ctrl-C and the signals that end a session, counted. The handlers only
@@ -66,23 +67,11 @@ public enum Interrupts {
         return s == 0 ? nil : name(s)
     }
 
-    public static func name(_ sig: Int32) -> String {
-        switch sig {
-        case SIGINT: return "SIGINT"
-        case SIGHUP: return "SIGHUP"
-        case SIGTERM: return "SIGTERM"
-        case SIGQUIT: return "SIGQUIT"
-        default: return "signal \(sig)"
-        }
-    }
+    public static func name(_ sig: Int32) -> String { SessionSignals.name(sig) }
 
     /// Why the session ended, as `session_end` says it.
-    public static func reason(_ sig: Int32) -> String {
-        switch sig {
-        case SIGHUP: return "hangup: the terminal went away (SIGHUP)"
-        case SIGTERM: return "terminated (SIGTERM)"
-        case SIGQUIT: return "quit (SIGQUIT)"
-        default: return name(sig)
-        }
-    }
+    public static func reason(_ sig: Int32) -> String { SessionSignals.reason(sig) }
+
+    /// What a session set up here knows of these signals.
+    public static let sessionSignals = SessionSignals(lastSignalName: { Interrupts.lastSignalName }, ending: { Interrupts.endingSignal })
 }

@@ -4,17 +4,17 @@ import RunbookKit
 
 /// The walk a transcript left unfinished, ready to go on: `rbsh resume` and
 /// `rbsh run --resume`.
-struct ResumedWalk {
+public struct ResumedWalk {
     /// The transcript continued, as an absolute path, and its digest now.
-    let earlier: String
-    let digest: String?
-    let book: Runbook
+    public let earlier: String
+    public let digest: String?
+    public let book: Runbook
     /// The events of that walk, across the chain of transcripts.
-    let events: [TranscriptEvent]
+    public let events: [TranscriptEvent]
 
     /// Reads `path` (and what it continues), finds the last runbook walked in
     /// it (not one it included), and that runbook in `catalogue`.
-    static func load(_ path: String, catalogue: RunbookCatalogue) throws(ResumeError) -> ResumedWalk {
+    public static func load(_ path: String, catalogue: RunbookCatalogue) throws(ResumeError) -> ResumedWalk {
         let chain: Transcript
         do { chain = try Transcript.readChain(path: path) } catch { throw ResumeError(error.description) }
         let events = chain.events
@@ -43,12 +43,12 @@ struct ResumedWalk {
     }
 
     /// Answers recorded, under the ones given now.
-    func presets(adding given: [String: (value: String, by: Decider)]) -> [String: (value: String, by: Decider)] {
+    public func presets(adding given: [String: (value: String, by: Decider)]) -> [String: (value: String, by: Decider)] {
         RecordedRun.answersGiven(in: events).merging(given) { _, new in new }
     }
 
     /// Restores `session`; what comes next and a recap for the operator.
-    func restore(_ session: inout RunbookSession) -> (next: SessionAction, recap: [String]) {
+    public func restore(_ session: inout RunbookSession) -> (next: SessionAction, recap: [String]) {
         var restore = SessionRestore(events)
         let next = restore.restore(&session)
         var recap = [
@@ -68,7 +68,7 @@ struct ResumedWalk {
     }
 }
 
-struct ResumeError: Error, CustomStringConvertible {
-    var description: String
+public struct ResumeError: Error, CustomStringConvertible {
+    public var description: String
     init(_ description: String) { self.description = description }
 }

@@ -3,14 +3,14 @@ import RunbookKit
 
 /// What a run over a fleet found: each host's status and findings, and
 /// those of the steps run once from here.
-struct FleetReport {
-    let runbook: String
-    let outcomes: [HostOutcome]
+public struct FleetReport {
+    public let runbook: String
+    public let outcomes: [HostOutcome]
     /// Findings of steps run once, here: not any host's.
-    let local: [Finding]
-    let localStatus: OutcomeStatus
+    public let local: [Finding]
+    public let localStatus: OutcomeStatus
 
-    init(runbook: String, outcomes: [HostOutcome]) {
+    public init(runbook: String, outcomes: [HostOutcome]) {
         self.runbook = runbook
         self.outcomes = outcomes
         // Every walk took the same results for those steps; the first walk's findings of them stand for all.
@@ -25,10 +25,10 @@ struct FleetReport {
     }
 
     /// The worst of every host's and of the steps run here.
-    var status: OutcomeStatus { outcomes.map(\.status.outcome).reduce(localStatus) { max($0, $1) } }
+    public var status: OutcomeStatus { outcomes.map(\.status.outcome).reduce(localStatus) { max($0, $1) } }
 
     /// Open findings on hosts, grouped by id (in the order first met) with the hosts of each.
-    var grouped: [(finding: Finding, hosts: [String])] {
+    public var grouped: [(finding: Finding, hosts: [String])] {
         var order: [String] = []
         var groups: [String: (Finding, [String])] = [:]
         for o in outcomes {
@@ -45,7 +45,7 @@ struct FleetReport {
         }.map { (finding: $0.0, hosts: $0.1) }
     }
 
-    func json(status: OutcomeStatus, transcript: String, redactor: Redactor) -> String {
+    public func json(status: OutcomeStatus, transcript: String, redactor: Redactor) -> String {
         var steps: [RunReport.StepLine] = []
         var findings: [RunReport.FindingLine] = []
         var remediations: [String: RunReport.RemediationLine] = [:]
@@ -101,7 +101,7 @@ struct FleetReport {
 
 extension Severity {
     /// info < warning < critical.
-    var rank: Int {
+    public var rank: Int {
         switch self {
         case .info: return 1
         case .warning: return 2

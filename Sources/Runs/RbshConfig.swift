@@ -1,0 +1,85 @@
+import AlertReceiving
+import Foundation
+import RunbookKit
+import Yams
+
+/// Why the config file cannot be used; one line, never a secret.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// `rbsh.yaml`: targets, how services are restarted, and values to keep out of transcripts.
+///
+///     targets:
+///       postgres: postgres://app@db.internal/network_probe
+///       redis: redis://cache.internal:6379/0
+///       api: http://mgmt.internal:8000
+///       postgres.log: /var/log/postgresql/postgresql-15-main.log   # more names runbooks read where present
+///       api.log: /var/log/network-probe/management.log
+///     services:
+///       management: {restart: "systemctl restart network-probe-management"}
+///     secrets: [the-api-token]
+public struct RbshConfig: Sendable {
+    /// The file it was read from, if any.
+    public var path: String?
+    public var postgres: String?
+    public var redis: String?
+    public var api: String?
+    /// `targets.*` beyond the three URLs, and `services.NAME.ACTION` commands, as runbooks read them.
+    public var extras: [String: String] = [:]
+    public var secrets: [String] = []
+    /// `alerts:` and `serve:`, for `rbsh serve` and `rbsh run --alert`.
+    public var alerts = AlertConfig()
+
+    public init() {}
+
+    /// `explicit` (`--config`), else ./rbsh.yaml, else $XDG_CONFIG_HOME/rbsh/config.yaml; none is an empty config.
+    public static func load(explicit: String?, environment: [String: String]) throws(ConfigError) -> RbshConfig {
+        var candidates: [String] = []
+        if let explicit {
+            candidates = [explicit]
+            guard FileManager.default.fileExists(atPath: explicit) else { throw ConfigError("no config file \(explicit)") }
+        } else {
+            candidates.append("rbsh.yaml")
+            let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+            candidates.append(base + "/rbsh/config.yaml")
+        }
+        for path in candidates where FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigError("cannot read \(path)") }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch { throw ConfigError("\(path): not valid YAML") }
+            return try read(node, path: path)
+        }
+        return RbshConfig()
+    }
+
+    static func read(_ node: Node?, path: String) throws(ConfigError) -> RbshConfig {
+        var config = RbshConfig()
+        config.path = path
+        let targets = node?["targets"]
+        config.postgres = targets?["postgres"]?.string
+        config.redis = targets?["redis"]?.string
+        config.api = targets?["api"]?.string
+        for (k, v) in targets?.mapping ?? [:] {
+            guard let key = k.string, !["postgres", "redis", "api"].contains(key) else { continue }
+            guard let value = v.string else { throw ConfigError("\(path): targets.\(key) must be text") }
+            config.extras[key] = value
+        }
+        for (service, actions) in node?["services"]?.mapping ?? [:] {
+            guard let name = service.string, let mapping = actions.mapping else {
+                throw ConfigError("\(path): services are NAME: {restart: COMMAND}")
+            }
+            for (action, command) in mapping {
+                guard let verb = action.string, let text = command.string else {
+                    throw ConfigError("\(path): services.\(name) maps an action (restart, start, stop) to a command")
+                }
+                config.extras["services.\(name).\(verb)"] = text
+            }
+        }
+        config.secrets = node?["secrets"]?.sequence?.compactMap(\.string) ?? []
+        do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ConfigError(error.description) }
+        if let token = config.alerts.serve.token { config.secrets.append(token) }
+        return config
+    }
+}
