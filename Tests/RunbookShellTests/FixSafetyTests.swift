@@ -91,12 +91,9 @@ struct FixSafetyTests {
             let before = try Self.databaseState(lab)
             let (report, events) = try Self.triage(lab)
             #expect(report["status"] as? String != "critical", "\(report)")
-            #expect(
-                !events.contains {
-                    ($0["type"] as? String)?.hasPrefix("remediation_") == true && $0["type"] as? String != "remediation_offered"
-                        && $0["type"] as? String != "remediation_declined"
-                },
-                "nothing ran on a healthy lab")
+            // A busy machine may earn an instruction for a person (the CPU, say): nothing that acts may run.
+            let ran = events.filter { $0["type"] as? String == "remediation_applied" && $0["status"] as? String != "skipped" }
+            #expect(ran.isEmpty, "nothing ran on a healthy lab: \(ran)")
             #expect(Self.identity(pidFile: lab.directory + "/api.pid") == api)
             #expect(Self.identity(pidFile: lab.directory + "/redis.pid") == redis)
             #expect(try Self.databaseState(lab) == before, "no session ended, no setting changed")
