@@ -24,7 +24,10 @@ struct SweepBoundsTests {
             }
             let diagnosis = try #require(report["diagnosis"] as? [String: Any])
             let causes = (diagnosis["causes"] as? [[String: Any]] ?? []).compactMap { $0["finding"] as? String }
-            #expect(causes == ["slow-response/table-locked"], "\(causes)")
+            // The machine's own state (a loaded test machine) may be a cause of its own; nothing else may.
+            #expect(causes.first == "slow-response/table-locked", "\(causes)")
+            let host = ["cpu-saturated", "load-high", "memory-high", "memory-critical", "swapping"]
+            #expect(causes.dropFirst().allSatisfy { host.contains(String($0.split(separator: "/").last ?? "")) }, "\(causes)")
             let findings = report["findings"] as? [[String: Any]] ?? []
             let locked = findings.first { $0["id"] as? String == "slow-response/table-locked" }
             let message = locked?["message"] as? String ?? ""
