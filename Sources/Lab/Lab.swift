@@ -27,6 +27,10 @@ public struct Lab: Sendable {
             if s.allSatisfy(\.running) {
                 log("the lab is already up")
                 if existing.flavour != flavour { try switchAPI(&existing, to: flavour) }
+                // A lab left up stops looking live (no new results, old heartbeats);
+                // with no fault in, its latest round arrives, as on a live platform.
+                let faults = LabFaults(state: existing)
+                if !LabFaults.all.contains(where: { faults.isActive($0.name) }) { try faults.settle() }
                 return existing
             }
             log("the lab is partly up; restarting it")

@@ -213,8 +213,10 @@ import Testing
     @Test func defaultNamesNeverCollideAndAnExplicitPathIsNeverReused() throws {
         let dir = NSTemporaryDirectory() + "rbsh-names-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Five sessions started in the same second (the name's precision).
+        let now = Date()
         let writers = try (1...5).map { _ in
-            try TranscriptWriter.unique(runbook: "db", directory: dir, redactor: Redactor(), header: TranscriptHeader())
+            try TranscriptWriter.unique(runbook: "db", directory: dir, date: now, redactor: Redactor(), header: TranscriptHeader())
         }
         #expect(Set(writers.map(\.path)).count == 5)
         #expect(writers.dropFirst().allSatisfy { $0.path.hasPrefix(String(writers[0].path.dropLast(".jsonl".count)) + "-") })

@@ -177,9 +177,9 @@ public final class TranscriptWriter: @unchecked Sendable {
     /// job, an alert burst, two operators), the same name with `-2`, `-3`...:
     /// each open is exclusive, so no two sessions ever share a file.
     public static func unique(
-        runbook: String, directory: String = "transcripts", redactor: Redactor, header: TranscriptHeader
+        runbook: String, directory: String = "transcripts", date: Date = Date(), redactor: Redactor, header: TranscriptHeader
     ) throws(TranscriptError) -> TranscriptWriter {
-        let base = String(defaultPath(runbook: runbook, directory: directory).dropLast(".jsonl".count))
+        let base = String(defaultPath(runbook: runbook, directory: directory, date: date).dropLast(".jsonl".count))
         for n in 1...10_000 {
             do {
                 return try TranscriptWriter(path: n == 1 ? base + ".jsonl" : "\(base)-\(n).jsonl", redactor: redactor, header: header)
