@@ -118,4 +118,67 @@ import Testing
         #expect(BuiltinRunbookFiles.summaries == RunbookNamesTests.catalogue.summaries)
         #expect(RunbookCatalogue.summaries(directories: []) == BuiltinRunbookFiles.summaries)
     }
+
+    /// `find` reads a folder's runbooks for their summaries only: the same
+    /// summaries as loading each whole, whatever order the keys are in.
+    @Test func aFoldersSummariesReadFromTheHeadAreTheRunbooksLoadedWhole() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("runbooks").path
+        let whole = RunbookCatalogue(directories: [folder], includeBuiltins: false).summaries
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
+        #expect(whole.count == files.count && !whole.isEmpty)
+        #expect(RunbookCatalogue.summaries(directories: [folder]).prefix(whole.count) == whole[...])
+
+        let dir = NSTemporaryDirectory() + "rbsh-summary-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reordered = """
+            # keys in another order, a sequence at the key's own indentation
+            steps:
+              - id: one
+                shell: "echo id: not-this"
+            symptoms:
+            - slow pages
+            - 页面很慢
+            id: reordered
+            description: |
+              title: not a key, part of the text
+            category: performance
+            title: Keys out of order
+            """
+        try reordered.write(toFile: dir + "/reordered.yaml", atomically: true, encoding: .utf8)
+        let loaded = try #require(RunbookLoader.load(path: dir + "/reordered.yaml").runbook)
+        #expect(RunbookSummary.read(path: dir + "/reordered.yaml") == RunbookSummary(loaded))
+        #expect(RunbookSummary.read(path: dir + "/reordered.yaml")?.symptoms == ["slow pages", "页面很慢"])
+        try "steps: [\n".write(toFile: dir + "/broken.yaml", atomically: true, encoding: .utf8)
+        #expect(RunbookSummary.read(path: dir + "/broken.yaml") == nil)
+    }
+
+    /// The summaries kept between runs follow the files: a changed file is
+    /// read again, a broken cache is read around.
+    @Test func keptSummariesFollowTheFiles() throws {
+        let dir = NSTemporaryDirectory() + "rbsh-summary-cache-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["XDG_CACHE_HOME": dir + "/cache"]
+        func write(_ title: String) throws {
+            try "id: mine\ntitle: \(title)\ncategory: tool\nsteps:\n  - id: a\n    shell: \"true\"\n".write(
+                toFile: dir + "/runbooks/mine.yaml", atomically: true, encoding: .utf8)
+        }
+        func title() -> String? {
+            RunbookCatalogue.summaries(directories: [dir + "/runbooks"], environment: env).first { $0.id == "mine" }?.title
+        }
+        try write("First")
+        #expect(title() == "First")
+        #expect(FileManager.default.fileExists(atPath: dir + "/cache/rbsh/summaries.json"))
+        // A file unchanged since is not read again: what the cache says is the answer.
+        let cachePath = dir + "/cache/rbsh/summaries.json"
+        let kept = try String(contentsOfFile: cachePath, encoding: .utf8)
+        try kept.replacingOccurrences(of: "\"First\"", with: "\"Kept\"").write(toFile: cachePath, atomically: true, encoding: .utf8)
+        #expect(title() == "Kept", "from the cache")
+        try write("Second, longer")
+        #expect(title() == "Second, longer", "a changed file is read again")
+        try "not json".write(toFile: dir + "/cache/rbsh/summaries.json", atomically: true, encoding: .utf8)
+        #expect(title() == "Second, longer", "a broken cache is read around")
+    }
 }

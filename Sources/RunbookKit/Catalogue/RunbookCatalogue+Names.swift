@@ -68,12 +68,28 @@ extension RunbookCatalogue {
     /// What `find` searches in this catalogue.
     public var summaries: [RunbookSummary] { entries.compactMap(\.runbook).map(RunbookSummary.init) }
 
-    /// What `find` searches, without loading the built-in runbooks: the
-    /// folders' runbooks are loaded, the built-in ones' summaries were
-    /// written at build time. The first found of an id wins, as in the catalogue.
-    public static func summaries(directories: [String]) -> [RunbookSummary] {
-        let folders = RunbookCatalogue(directories: directories, includeBuiltins: false).summaries
-        let seen = Set(folders.map(\.id))
-        return folders + BuiltinRunbookFiles.summaries.filter { !seen.contains($0.id) }
+    /// What `find` searches, without loading a runbook whole: the folders'
+    /// runbooks are read for their summaries only (and those kept from an
+    /// earlier run for files unchanged since), the built-in ones' summaries
+    /// were written at build time. The first found of an id wins, as in the catalogue.
+    public static func summaries(
+        directories: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [RunbookSummary] {
+        let files = directories.flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                .map { (dir as NSString).appendingPathComponent($0) }
+        }
+        var seen: Set<String> = []
+        var found: [RunbookSummary] = []
+        if !files.isEmpty {
+            var cache = SummaryCache(environment: environment)
+            for file in files {
+                guard let summary = cache.summary(of: file), seen.insert(summary.id).inserted else { continue }
+                found.append(summary)
+            }
+            cache.save()
+        }
+        return found + BuiltinRunbookFiles.summaries.filter { !seen.contains($0.id) }
     }
 }
