@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "RunbookKit",
             dependencies: [
-                "OutputCapture",
+                "OutputCapture", "Clients",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict,

@@ -12,32 +12,41 @@ public struct ResumedWalk {
     /// The events of that walk, across the chain of transcripts.
     public let events: [TranscriptEvent]
 
+    /// One line when the runbook's file changed since, or is gone (see `RecordedRunbook`).
+    public let note: String?
+
     /// Reads `path` (and what it continues), finds the last runbook walked in
-    /// it (not one it included), and that runbook in `catalogue`.
+    /// it (not one it included), and that runbook: in the file the transcript
+    /// says it was read from, else in `catalogue`.
     public static func load(_ path: String, catalogue: RunbookCatalogue) throws(ResumeError) -> ResumedWalk {
         let chain: Transcript
         do { chain = try Transcript.readChain(path: path) } catch { throw ResumeError(error.description) }
         let events = chain.events
+        let lookup = { (id: String) in try? RecordedRunbook.find(id, in: events, catalogue: catalogue).book }
         var top: String?
-        for case .runbookStarted(let id, _) in events {
-            if let current = top, includes(current, id, catalogue: catalogue) { continue }
+        for case .runbookStarted(let id, _, _) in events {
+            if let current = top, includes(current, id, lookup: lookup, catalogue: catalogue) { continue }
             top = id
         }
         guard let id = top else { throw ResumeError("\(path) walked no runbook: nothing to resume") }
-        let book: Runbook
-        do { book = try catalogue.resolve(id) } catch { throw ResumeError("cannot resume \(id): \(error.description)") }
+        let found: RecordedRunbook
+        do { found = try RecordedRunbook.find(id, in: events, catalogue: catalogue) } catch {
+            throw ResumeError("cannot resume \(id): \(error.description)")
+        }
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return ResumedWalk(
-            earlier: (absolute as NSString).standardizingPath, digest: FileDigest.sha256(path: path), book: book,
-            events: SessionRestore.lastWalk(of: id, in: events))
+            earlier: (absolute as NSString).standardizingPath, digest: FileDigest.sha256(path: path), book: found.book,
+            events: SessionRestore.lastWalk(of: id, in: events), note: found.note)
     }
 
     /// Whether `outer` includes `inner`, directly or through others.
-    static func includes(_ outer: String, _ inner: String, catalogue: RunbookCatalogue, depth: Int = 0) -> Bool {
-        guard depth < 10, let book = try? catalogue.resolve(outer) else { return false }
+    static func includes(
+        _ outer: String, _ inner: String, lookup: (String) -> Runbook?, catalogue: RunbookCatalogue, depth: Int = 0
+    ) -> Bool {
+        guard depth < 10, let book = lookup(outer) else { return false }
         for step in book.steps {
             guard case .runbook(let r) = step.action, let named = try? catalogue.resolve(r.id) else { continue }
-            if named.id == inner || includes(named.id, inner, catalogue: catalogue, depth: depth + 1) { return true }
+            if named.id == inner || includes(named.id, inner, lookup: lookup, catalogue: catalogue, depth: depth + 1) { return true }
         }
         return false
     }
@@ -54,6 +63,7 @@ public struct ResumedWalk {
         var recap = [
             "resuming \(book.id) from \(earlier): \(restore.replayed) recorded outcome\(restore.replayed == 1 ? "" : "s") restored"
         ]
+        if let note { recap.append("  \(note)") }
         let open = session.findings.filter { $0.state == .open }
         recap.append(
             open.isEmpty

@@ -207,6 +207,66 @@ struct ResumeTests {
         #expect(md.stdout.contains("<code>first</code>") && md.stdout.contains("<code>last</code>"), "one postmortem of both")
     }
 
+    /// Runs rbsh in `folder`; its status and what it printed.
+    static func rbsh(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: LabFixture.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = folder + "/.out-\(UUID().uuidString)"
+        let err = out + ".err"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        try process.run()
+        process.waitUntilExit()
+        let text = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return (process.terminationStatus, text(out), text(err))
+    }
+
+    @Test func aRunbookRunFromAPathResumesFromAnotherFolderAndSaysWhenItChanged() throws {
+        let dir = try folder()
+        let elsewhere = try folder()
+        defer { for d in [dir, elsewhere] { try? FileManager.default.removeItem(atPath: d) } }
+        try Self.runbook.write(toFile: dir + "/my-runbook.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: dir + "/three.yaml")
+        try FileManager.default.removeItem(atPath: elsewhere + "/three.yaml")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: LabFixture.binary)
+        process.arguments = ["run", "./my-runbook.yaml", "--transcript", "t1.jsonl"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        #expect(SignalTests.eventually(10) { Self.steps(dir + "/t1.jsonl") == ["first"] })
+        usleep(300_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let started = try Transcript.read(path: dir + "/t1.jsonl").events.compactMap {
+            if case .runbookStarted(_, _, let source) = $0 { source } else { nil }
+        }
+        #expect(started.first?.given == "./my-runbook.yaml")
+        #expect(started.first?.path == dir + "/my-runbook.yaml")
+        #expect(started.first?.sha256 == FileDigest.sha256(path: dir + "/my-runbook.yaml"))
+
+        // From another folder, with no --runbooks: the transcript says where the runbook is.
+        let resumed = try Self.rbsh(
+            ["run", "--resume", dir + "/t1.jsonl", "--transcript", "t2.jsonl", "--format", "json"], in: elsewhere)
+        #expect(resumed.status == 1, "the earlier warning still stands: \(resumed.stderr)")
+        #expect(Self.steps(elsewhere + "/t2.jsonl") == ["slow", "last"], "it went on at the step that did not finish")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        #expect((report["findings"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["seven"])
+
+        // Changed since: said in one line, and the walk goes on with the file as it is.
+        try (Self.runbook + "\n# edited\n").write(toFile: dir + "/my-runbook.yaml", atomically: true, encoding: .utf8)
+        let again = try Self.rbsh(["run", "--resume", dir + "/t1.jsonl", "--transcript", "t3.jsonl"], in: elsewhere)
+        #expect(again.status == 1, "\(again.stderr)")
+        #expect(again.stdout.contains("\(dir)/my-runbook.yaml changed since three was recorded from it"))
+        let replay = try Self.rbsh(["replay", dir + "/t1.jsonl", "--execute", "--transcript-out", "t4.jsonl"], in: elsewhere)
+        #expect(replay.stdout.contains("replayed three from"), "\(replay.stdout)\(replay.stderr)")
+    }
+
     @Test func aShellHungUpResumesWithItsFindingsAndGoesOn() async throws {
         try await LabAccess.sharing {
             let dir = try folder()

@@ -23,6 +23,8 @@ public struct Runbook: Sendable {
     public var origin: String
     /// Where its `aliases` are written, for lint.
     public var aliasesLocation: FilePosition?
+    /// The file it was read from; nil for a built-in one or one made in memory.
+    public var source: RunbookSource?
 
     public init(
         id: String, title: String, aliases: [String] = [], category: Category,

@@ -87,7 +87,7 @@ extension RunbookSession {
                 return advance(from: index)
             }
             guard let book = found else { return finish() }
-            records.append(.runbookStarted(id: book.id, title: book.title))
+            records.append(.runbookStarted(id: book.id, title: book.title, source: book.source))
             push(book, prefix: qualified + "/", caller: (index, r.mode))
             return enter(0)
         default:

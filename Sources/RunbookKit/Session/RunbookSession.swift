@@ -99,71 +99,6 @@ public struct RunbookSession: Sendable {
         push(runbook, prefix: prefix, caller: nil)
     }
 
-    // MARK: - Reading the state
-
-    /// Records produced since the last call, in order. Drivers write them.
-    public mutating func drainRecords() -> [TranscriptEvent] {
-        defer { records.removeAll() }
-        return records
-    }
-
-    public var isFinished: Bool { phase == .done }
-
-    /// The runbook being walked now: the top one, or one it included.
-    public var currentRunbook: Runbook { frames.last?.book ?? runbook }
-
-    /// `""` in the top runbook; `STEP/` inside one it included.
-    public var currentPrefix: String { frames.last?.prefix ?? "" }
-
-    /// The index, in `currentRunbook`, of the diagnostic step pending or running.
-    public var currentStepIndex: Int? {
-        switch phase {
-        case .diagnosing(let i), .asking(let i): return i
-        default: return nil
-        }
-    }
-
-    public var openFindings: [Finding] { findings.filter { $0.state == .open } }
-
-    /// A step by (qualified) id, from any runbook the walk entered.
-    public func knownStep(_ id: String) -> Step? { knownSteps[id]?.step }
-
-    /// A remediation by (qualified) id, from any runbook the walk entered.
-    public func remediation(_ id: String) -> Remediation? { knownRemediations[id]?.remediation }
-
-    /// Every remediation the walk has met, in order.
-    public var allRemediations: [Remediation] { remediationOrder.compactMap { knownRemediations[$0]?.remediation } }
-
-    /// The overall status: the worst open finding; unknown when a step could
-    /// not do its job and no finding explains it.
-    public var outcome: OutcomeStatus { outcome(ignoring: []) }
-
-    /// The status with some findings left out (regression cases ignore the host's).
-    ///
-    /// A finding that could not be evaluated makes it `unknown` only when
-    /// nothing is a warning or critical: what was found outranks what could not be known.
-    public func outcome(ignoring ignored: Set<String>) -> OutcomeStatus {
-        var status = OutcomeStatus.ok
-        var anyUnknown = false
-        for f in findings where !ignored.contains(f.id) {
-            switch f.state {
-            case .open:
-                let s: OutcomeStatus = f.severity == .critical ? .critical : (f.severity == .warning ? .warning : .ok)
-                status = max(status, s)
-            case .unknown: anyUnknown = true
-            case .resolved: break
-            }
-        }
-        if anyUnknown, status == .ok { status = .unknown }
-        // A step stopped at a sweep's cap that no verdict needed again is not a failure of rbsh's.
-        for (id, result) in results where result.status == .error || (result.status == .timeout && result.values["capped"] == nil) {
-            if !findings.contains(where: { $0.step == id && $0.state == .open }) {
-                status = max(status, .unknown)
-            }
-        }
-        return status
-    }
-
     // MARK: - Events
 
     public mutating func start() -> SessionAction {
@@ -179,7 +114,7 @@ public struct RunbookSession: Sendable {
     }
 
     mutating func recordStart() {
-        records.append(.runbookStarted(id: runbook.id, title: runbook.title))
+        records.append(.runbookStarted(id: runbook.id, title: runbook.title, source: runbook.source))
         for input in runbook.inputs {
             if let a = presetAnswers[input.id] {
                 records.append(.input(name: input.id, value: a.value, by: a.by))

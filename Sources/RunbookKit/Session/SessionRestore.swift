@@ -39,7 +39,7 @@ public struct SessionRestore: Sendable {
 
     /// The events of the last walk of `runbook` in a (chained) transcript.
     public static func lastWalk(of runbook: String, in events: [TranscriptEvent]) -> [TranscriptEvent] {
-        let start = events.lastIndex { if case .runbookStarted(runbook, _) = $0 { true } else { false } }
+        let start = events.lastIndex { if case .runbookStarted(runbook, _, _) = $0 { true } else { false } }
         return start.map { Array(events[$0...]) } ?? []
     }
 

@@ -34,7 +34,7 @@ public struct RecordedRun: Sendable {
         answers = Self.answersGiven(in: t.events).mapValues(\.value)
         for event in t.events {
             switch event {
-            case .runbookStarted(let id, _):
+            case .runbookStarted(let id, _, _):
                 if runbook == nil { runbook = id }
             case .stepEnded(let step, .diagnose, let result, let findings):
                 // Info findings say what was seen (a log line); they may change without anything being wrong.
@@ -60,7 +60,7 @@ public struct RecordedRun: Sendable {
             switch event {
             case .stepStarted(let step, _, "sweep", _, _): sweeping = step
             case .stepEnded(let step, _, _, _) where step == sweeping: sweeping = nil
-            case .runbookStarted(let id, _) where sweeping != nil: out.insert(id)
+            case .runbookStarted(let id, _, _) where sweeping != nil: out.insert(id)
             default: break
             }
         }

@@ -20,7 +20,7 @@ public struct TranscriptEntry: Sendable, Hashable {
 enum TranscriptField: String, CodingKey {
     case type, time, runbook, title, name, value, by, step, kind, purpose, detail, status, error, output
     case findings, values, text, choices, remediation, risk, fixes, reason, verified, url
-    case mode, allow, script, replaying, signal, causes, host
+    case mode, allow, script, replaying, signal, causes, host, source
     case startWith = "start_with"
     case monoMilliseconds = "mono_ms", durationMilliseconds = "duration_ms", exitCode = "exit_code"
     case outputElidedBytes = "output_elided_bytes", stillOpen = "still_open", dryRun = "dry_run"
@@ -72,7 +72,8 @@ extension TranscriptEvent: Codable {
             let reason = try c.decodeIfPresent(String.self, forKey: .reason) ?? (outcome == nil ? status : nil)
             self = .sessionEnded(status: outcome ?? .unknown, reason: reason)
         case "runbook_start":
-            self = .runbookStarted(id: try string(.runbook), title: try string(.title))
+            self = .runbookStarted(
+                id: try string(.runbook), title: try string(.title), source: try? c.decodeIfPresent(RunbookSource.self, forKey: .source))
         case "input":
             self = .input(name: try string(.name), value: try string(.value), by: try decider())
         case "step_start":
@@ -146,9 +147,10 @@ extension TranscriptEvent: Codable {
         case .sessionEnded(let status, let reason):
             try c.encode(status, forKey: .status)
             try c.encodeIfPresent(reason, forKey: .reason)
-        case .runbookStarted(let id, let title):
+        case .runbookStarted(let id, let title, let source):
             try c.encode(id, forKey: .runbook)
             try c.encode(title, forKey: .title)
+            try c.encodeIfPresent(source, forKey: .source)
         case .input(let name, let value, let by):
             try c.encode(name, forKey: .name)
             try c.encode(value, forKey: .value)

@@ -94,7 +94,8 @@ public enum TranscriptEvent: Sendable, Hashable {
     case sessionStarted(SessionStart)
     /// `status` is the session's outcome; `reason` says why it ended otherwise than by finishing.
     case sessionEnded(status: OutcomeStatus, reason: String?)
-    case runbookStarted(id: String, title: String)
+    /// `source` is the file it was read from (none for a built-in one).
+    case runbookStarted(id: String, title: String, source: RunbookSource? = nil)
     /// An input's value as the walk starts, and where it came from.
     case input(name: String, value: String, by: Decider)
     case stepStarted(step: String, title: String, kind: String, purpose: StepPurpose, detail: String)
@@ -190,7 +191,9 @@ extension TranscriptEvent {
             s.replaying = s.replaying.map(redact)
             return .sessionStarted(s)
         case .sessionEnded(let status, let reason): return .sessionEnded(status: status, reason: reason.map(redact))
-        case .runbookStarted(let id, let title): return .runbookStarted(id: id, title: redact(title))
+        case .runbookStarted(let id, let title, let source):
+            let kept = source.map { RunbookSource(given: redact($0.given), path: redact($0.path), sha256: $0.sha256) }
+            return .runbookStarted(id: id, title: redact(title), source: kept)
         case .input(let name, let value, let by): return .input(name: name, value: redact(value), by: by)
         case .stepStarted(let step, let title, let kind, let purpose, let detail):
             return .stepStarted(step: step, title: redact(title), kind: kind, purpose: purpose, detail: redact(detail))

@@ -35,7 +35,7 @@ public enum TranscriptRendering {
         switch event {
         case .sessionStarted(let s): return "session started (\(s.mode))"
         case .sessionEnded(let status, let reason): return "session ended: \(status.rawValue)" + (reason.map { " (\($0))" } ?? "")
-        case .runbookStarted(let id, let title): return "runbook \(id) — \(title)"
+        case .runbookStarted(let id, let title, _): return "runbook \(id) — \(title)"
         case .runbookEnded(let id, let status): return "runbook \(id) ended: \(status.rawValue)"
         case .stepStarted(let step, _, let kind, let purpose, let detail):
             let first = detail.split(separator: "\n").first.map(String.init) ?? ""

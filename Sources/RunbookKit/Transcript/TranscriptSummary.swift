@@ -63,7 +63,7 @@ public struct TranscriptSummary: Sendable {
         for entry in transcript.entries {
             let host = entry.event.host
             switch entry.event.local {
-            case .runbookStarted(let id, _):
+            case .runbookStarted(let id, _, _):
                 if !runbooks.contains(id) { runbooks.append(id) }
             case .runbookEnded(_, let status) where host != nil:
                 if let host { hosts[hostLine(host)].status = status.rawValue }

@@ -58,8 +58,12 @@ extension RbshCommand {
             let resolved: ResolvedTargets
             do { resolved = try targets.resolve() } catch { throw fail("\(error)", code: 64) }
             let catalogue = RunbookCatalogue(directories: targets.runbookDirectories)
-            let book: Runbook
-            do { book = try catalogue.resolve(id) } catch { throw fail("cannot re-run \(id): \(error.description)") }
+            let found: RecordedRunbook
+            do { found = try RecordedRunbook.find(id, in: t.events, catalogue: catalogue) } catch {
+                throw fail("cannot re-run \(id): \(error.description)")
+            }
+            let book = found.book
+            if let note = found.note { print("note: \(note)") }
             let setup: SessionSetup
             do {
                 setup = try SessionSetup(

@@ -125,7 +125,7 @@ extension RbshCommand {
             var targets: Targets
             var secrets: [String]
             var catalogue: RunbookCatalogue
-            var book: Runbook
+            let book: Runbook
             var resumed: ResumedWalk?
             var alert: AlertRunPlan?
             var presets: [String: (value: String, by: Decider)]
@@ -148,10 +148,10 @@ extension RbshCommand {
                     throw fail("\(error)", code: 3)
                 }
             }
-            let name = resumed?.book.id ?? fromAlert?.runbook ?? runbook ?? ""
+            let name = fromAlert?.runbook ?? runbook ?? ""
             let book: Runbook
             do {
-                book = try catalogue.resolve(name)
+                if let resumed { book = resumed.book } else { book = try catalogue.resolve(name) }
             } catch .notFound(let message), .ambiguous(let message) {
                 throw fail(message, code: 64)
             } catch {

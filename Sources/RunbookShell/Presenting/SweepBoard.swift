@@ -42,7 +42,7 @@ final class SweepBoard: @unchecked Sendable {
         defer { lock.unlock() }
         guard open else { return false }
         switch event {
-        case .runbookStarted(let id, _):
+        case .runbookStarted(let id, _, _):
             branches.append(Branch(id: id))
             redraw()
             return true

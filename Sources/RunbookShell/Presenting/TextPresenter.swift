@@ -94,7 +94,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
                 return self.board
             }
             board?.show(diagnosis)
-        case .runbookStarted(let id, let title):
+        case .runbookStarted(let id, let title, _):
             if !isShell { console.line(style.bold(id) + " — \(title)") }
         case .stepStarted(let step, let title, let kind, _, let detail):
             lock.withLock { titles[step] = title }
