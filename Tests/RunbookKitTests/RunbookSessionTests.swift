@@ -266,6 +266,32 @@ import Testing
         #expect(s.pending.flatMap(stepID) == "log")
     }
 
+    /// Leaving a fix offered mid-walk with `goto` leaves its way back too:
+    /// the walk ends where it ends, and is not taken back to the step it left.
+    @Test func gotoFromAFixOfferedMidWalkDoesNotComeBackLater() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start(); _ = s.stepFinished(up)
+        #expect(stepID(s.stepFinished(busy)) == "log")
+        guard case .confirm = s.offerRemediations() else { Issue.record("no offer"); return }
+        #expect(s.goto("log").flatMap(stepID) == "log")
+        guard case .confirm = s.stepFinished(calm) else { Issue.record("the fix is offered again at the end"); return }
+        guard case .finished = s.decided(false, by: .operatorInput) else {
+            Issue.record("the walk went back to the step the fix was offered at: \(String(describing: s.pending))")
+            return
+        }
+        #expect(s.trail == ["ping", "count", "log"])
+        #expect(s.isFinished)
+    }
+
+    /// An event that does not fit where the walk is changes nothing.
+    @Test func anEventOutOfPlaceChangesNothing() throws {
+        var s = RunbookSession(runbook: try Self.book(), policy: .person)
+        _ = s.start()
+        #expect(stepID(s.decided(true, by: .operatorInput)) == "ping")
+        #expect(stepID(s.answered("x", by: .operatorInput)) == "ping")
+        #expect(s.remediations.isEmpty && s.trail.isEmpty)
+    }
+
     @Test func recordsTellTheWholeStory() throws {
         var s = RunbookSession(runbook: try Self.book(), policy: .person)
         _ = s.start()

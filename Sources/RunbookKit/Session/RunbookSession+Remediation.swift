@@ -6,14 +6,16 @@ extension RunbookSession {
 
     mutating func beginRemediations() -> SessionAction {
         if diagnoseOnly { return finish() }
-        queue = matchingRemediations()
-        return continueQueue()
+        return continueQueue(Fixing(queue: matchingRemediations()))
     }
 
-    mutating func continueQueue() -> SessionAction {
+    /// Offers the next remediation of `fixing` that still fixes an open
+    /// cause; after the last, the walk goes on where it was, or ends.
+    mutating func continueQueue(_ fixing: Fixing) -> SessionAction {
+        var fixing = fixing
         let open = Set(openFindings.map(\.id)).subtracting(symptoms())
-        while let id = queue.first {
-            queue.removeFirst()
+        while let id = fixing.queue.first {
+            fixing.queue.removeFirst()
             guard let (r, prefix) = knownRemediations[id], !open.isDisjoint(with: r.fixes) else { continue }
             let rendered = r.action.action.rendered(in: scope(nil, prefix: prefix))
             var report = remediations[id] ?? RemediationReport(id: id, risk: r.risk)
@@ -27,30 +29,26 @@ extension RunbookSession {
                 continue
             case .run:
                 records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
-                return runRemediation(id, r, offered: rendered.action.summary)
+                return runRemediation(id, r, offered: rendered.action.summary, fixing)
             case .ask:
                 let c = Confirmation(
                     remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
                     kind: r.action.action.kind, word: r.risk == .destructive ? r.confirmWord : nil,
                     findings: openFindings.filter { r.fixes.contains($0.id) }
                 )
-                phase = .confirming(id)
-                pending = .confirm(c)
+                phase = .confirming(c, fixing)
                 return .confirm(c)
             }
         }
-        if let resume = resumeAt {
-            resumeAt = nil
-            return enter(resume)
-        }
+        if let resume = fixing.resumeAt { return enter(resume) }
         return finish()
     }
 
     /// Runs the fix once a person or the policy said yes: first its guard
     /// (when it has one), then the action.
-    mutating func runRemediation(_ id: String, _ r: Remediation, offered: String) -> SessionAction {
-        guard r.isGuarded else { return act(id, r) }
-        return nextGuard(id, steps: guardSteps(for: id), offered: offered)
+    mutating func runRemediation(_ id: String, _ r: Remediation, offered: String, _ fixing: Fixing) -> SessionAction {
+        guard r.isGuarded else { return act(id, r, fixing) }
+        return nextGuard(id, steps: guardSteps(for: id), offered: offered, fixing)
     }
 
     /// The steps a fix runs again right before it acts: its `guard`, or the
@@ -63,18 +61,20 @@ extension RunbookSession {
         return steps
     }
 
-    mutating func nextGuard(_ id: String, steps: [String], offered: String) -> SessionAction {
-        guard let first = steps.first else { return guarded(id, offered: offered) }
-        guard let (step, prefix) = knownSteps[first] else { return nextGuard(id, steps: Array(steps.dropFirst()), offered: offered) }
-        phase = .guarding(id, step: first, rest: Array(steps.dropFirst()), offered: offered)
-        return setRun(step, qualified: first, prefix: prefix, purpose: .guardCheck(id))
+    mutating func nextGuard(_ id: String, steps: [String], offered: String, _ fixing: Fixing) -> SessionAction {
+        guard let first = steps.first else { return guarded(id, offered: offered, fixing) }
+        let rest = Array(steps.dropFirst())
+        guard let (step, prefix) = knownSteps[first] else { return nextGuard(id, steps: rest, offered: offered, fixing) }
+        let p = pendingStep(step, qualified: first, prefix: prefix, purpose: .guardCheck(id))
+        phase = .guarding(id, p, rest: rest, offered: offered, fixing)
+        return .run(p)
     }
 
     /// The guard ran: the fix acts only if a finding it fixes holds now, and
     /// on what it was offered for (the action, filled in afresh from what
     /// the guard saw, names the same pid, session, container...).
-    mutating func guarded(_ id: String, offered: String) -> SessionAction {
-        guard let (r, prefix) = knownRemediations[id] else { return continueQueue() }
+    mutating func guarded(_ id: String, offered: String, _ fixing: Fixing) -> SessionAction {
+        guard let (r, prefix) = knownRemediations[id] else { return continueQueue(fixing) }
         let mine = findings.filter { r.fixes.contains($0.id) }
         if !mine.contains(where: { $0.state == .open }) {
             let unknown = mine.filter { $0.state == .unknown }.map(\.id)
@@ -82,27 +82,28 @@ extension RunbookSession {
                 unknown.isEmpty
                 ? "what it fixes no longer holds (\(r.fixes.joined(separator: ", ")))"
                 : "whether what it fixes still holds is unknown (\(unknown.joined(separator: ", ")))"
-            return refuse(id, reason)
+            return refuse(id, reason, fixing)
         }
         let now = r.action.action.rendered(in: scope(nil, prefix: prefix)).action.summary
         if now != offered {
-            return refuse(id, "what it acts on changed since it was offered; now: \(now.split(separator: "\n").first ?? "")")
+            return refuse(id, "what it acts on changed since it was offered; now: \(now.split(separator: "\n").first ?? "")", fixing)
         }
-        return act(id, r)
+        return act(id, r, fixing)
     }
 
-    mutating func refuse(_ id: String, _ reason: String) -> SessionAction {
+    mutating func refuse(_ id: String, _ reason: String, _ fixing: Fixing) -> SessionAction {
         records.append(.remediationRefused(id: id, reason: reason))
         remediations[id]?.refused = reason
-        return continueQueue()
+        return continueQueue(fixing)
     }
 
-    mutating func act(_ id: String, _ r: Remediation) -> SessionAction {
-        phase = .remediating(id)
+    mutating func act(_ id: String, _ r: Remediation, _ fixing: Fixing) -> SessionAction {
         let prefix = knownRemediations[id]?.prefix ?? ""
         var action = r.action
         action.id = String(r.action.id.dropFirst(prefix.count))
-        return setRun(action, qualified: id, prefix: prefix, purpose: .remediate(id))
+        let p = pendingStep(action, qualified: id, prefix: prefix, purpose: .remediate(id))
+        phase = .remediating(id, p, fixing)
+        return .run(p)
     }
 
     /// Its `verify` steps (or the steps that reported what it fixes), then
@@ -127,33 +128,33 @@ extension RunbookSession {
         return steps
     }
 
-    mutating func nextVerify(_ id: String) -> SessionAction {
-        guard let r = knownRemediations[id]?.remediation else { return continueQueue() }
+    mutating func nextVerify(_ id: String, _ verifying: Verifying, _ fixing: Fixing) -> SessionAction {
+        guard let r = knownRemediations[id]?.remediation else { return continueQueue(fixing) }
+        var verifying = verifying
         var delay: Double = 0
-        if verifyQueue.isEmpty, verifyAttempt < Self.verifyAttempts, openFindings.contains(where: { r.fixes.contains($0.id) }) {
-            verifyAttempt += 1
-            verifyQueue = verifySteps(for: id)
+        if verifying.steps.isEmpty, verifying.attempt < Self.verifyAttempts, openFindings.contains(where: { r.fixes.contains($0.id) }) {
+            verifying = Verifying(steps: verifySteps(for: id), attempt: verifying.attempt + 1)
             delay = Self.verifyRetryDelay
         }
-        if verifyQueue.isEmpty {
+        if verifying.steps.isEmpty {
             // A verify step that could not tell (it timed out) proves nothing: the finding is not counted fixed.
             let stillOpen = findings.filter { r.fixes.contains($0.id) && $0.state != .resolved }.map(\.id)
             let verified = stillOpen.isEmpty
             remediations[id]?.verified = verified
             records.append(.remediationVerified(id: id, verified: verified, stillOpen: stillOpen))
-            return continueQueue()
+            return continueQueue(fixing)
         }
-        let stepID = verifyQueue.removeFirst()
-        guard let (step, prefix) = knownSteps[stepID] else { return nextVerify(id) }
-        phase = .verifying(id, step: stepID)
-        return setRun(step, qualified: stepID, prefix: prefix, purpose: .verify(id), delay: delay)
+        let stepID = verifying.steps.removeFirst()
+        guard let (step, prefix) = knownSteps[stepID] else { return nextVerify(id, verifying, fixing) }
+        let p = pendingStep(step, qualified: stepID, prefix: prefix, purpose: .verify(id), delay: delay)
+        phase = .verifying(id, p, verifying, fixing)
+        return .run(p)
     }
 
     mutating func finish() -> SessionAction {
-        phase = .done
         let status = outcome
+        phase = .done(status)
         records.append(.runbookEnded(id: runbook.id, status: status))
-        pending = .finished(status)
         return .finished(status)
     }
 }

@@ -8,7 +8,31 @@ extension RunbookSession {
         return records
     }
 
-    public var isFinished: Bool { phase == .done }
+    public var isFinished: Bool { if case .done = phase { true } else { false } }
+
+    /// What the walk waits for: the step to run, the question to answer,
+    /// the remediation to decide, or how it ended; nil before it starts.
+    public var pending: SessionAction? {
+        switch phase {
+        case .idle: return nil
+        case .diagnosing(_, let p), .guarding(_, let p, _, _, _), .remediating(_, let p, _), .verifying(_, let p, _, _): return .run(p)
+        case .asking(_, let q): return .ask(q)
+        case .confirming(let c, _): return .confirm(c)
+        case .done(let status): return .finished(status)
+        }
+    }
+
+    /// The remediations the walk is going through, if it is.
+    var fixing: Fixing? {
+        switch phase {
+        case .confirming(_, let f), .guarding(_, _, _, _, let f), .remediating(_, _, let f), .verifying(_, _, _, let f): return f
+        case .idle, .diagnosing, .asking, .done: return nil
+        }
+    }
+
+    /// An event that does not fit where the walk is (a driver's slip):
+    /// nothing changes, and the walk still waits for what it waited for.
+    mutating func unchanged() -> SessionAction { pending ?? start() }
 
     /// The runbook being walked now: the top one, or one it included.
     public var currentRunbook: Runbook { frames.last?.book ?? runbook }
@@ -19,7 +43,7 @@ extension RunbookSession {
     /// The index, in `currentRunbook`, of the diagnostic step pending or running.
     public var currentStepIndex: Int? {
         switch phase {
-        case .diagnosing(let i), .asking(let i): return i
+        case .diagnosing(let i, _), .asking(let i, _): return i
         default: return nil
         }
     }

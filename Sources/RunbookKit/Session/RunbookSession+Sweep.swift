@@ -58,7 +58,7 @@ extension RunbookSession {
     /// steps and inputs, so the fix's verify steps can run here), ranks the
     /// findings, and offers the remediations of the runbook to start with.
     public mutating func sweepFinished(_ branches: [RunbookSession], missing: [String], milliseconds: Double) -> SessionAction {
-        guard case .diagnosing(let i) = phase else { return pending ?? .finished(outcome) }
+        guard case .diagnosing(let i, _) = phase else { return unchanged() }
         let frame = top
         let step = frame.book.steps[i]
         let qualified = frame.prefix + step.id

@@ -62,8 +62,7 @@ extension RunbookSession {
             let variable = a.variable.isEmpty ? step.id : a.variable
             let q = Question(step: qualified, variable: variable, text: a.question, choices: a.choices, defaultChoice: a.defaultChoice)
             records.append(.question(step: qualified, text: q.text, choices: q.choices))
-            phase = .asking(index)
-            pending = .ask(q)
+            phase = .asking(index, q)
             if let preset = presetAnswers[variable] ?? presetAnswers[step.id] {
                 return answered(preset.value, by: preset.by)
             }
@@ -80,7 +79,6 @@ extension RunbookSession {
                 problem = nil
             }
             if let problem {
-                phase = .diagnosing(index)
                 let result = StepResult(status: .error, error: problem)
                 let found = evaluate(step, qualified: qualified, prefix: frame.prefix, result: result)
                 records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: found))
@@ -91,14 +89,15 @@ extension RunbookSession {
             push(book, prefix: qualified + "/", caller: (index, r.mode))
             return enter(0)
         default:
-            phase = .diagnosing(index)
             if let why = sweepSkips(step, prefix: frame.prefix) {
                 let result = StepResult.skipped(why)
                 results[qualified] = result
                 records.append(.stepEnded(step: qualified, purpose: .diagnose, result: result, findings: []))
                 return advance(from: index)
             }
-            return setRun(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
+            let p = pendingStep(step, qualified: qualified, prefix: frame.prefix, purpose: .diagnose)
+            phase = .diagnosing(index, p)
+            return .run(p)
         }
     }
 
@@ -115,15 +114,14 @@ extension RunbookSession {
         return nil
     }
 
-    mutating func setRun(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> SessionAction {
+    /// `step` filled in with the walk's values, named `qualified`, as it will run.
+    func pendingStep(_ step: Step, qualified: String, prefix: String, purpose: StepPurpose, delay: Double = 0) -> PendingStep {
         let rendered = step.action.rendered(in: scope(qualified, prefix: prefix))
         var s = step
         s.id = qualified
         s.action = rendered.action
         if purpose == .diagnose { s = capped(s) }
-        let action = SessionAction.run(PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay))
-        pending = action
-        return action
+        return PendingStep(step: s, purpose: purpose, missing: rendered.missing, delaySeconds: delay)
     }
 
     /// A diagnostic step as a sweep's branch runs it: its timeout at most

@@ -25,14 +25,11 @@ public struct RunbookSession: Sendable {
     public internal(set) var remediations: [String: RemediationReport] = [:]
     /// Diagnostic steps in the order they ran, for `back` and summaries.
     public internal(set) var trail: [String] = []
-    public internal(set) var pending: SessionAction?
     let resolve: @Sendable (String) -> Runbook?
     var frames: [Frame]
+    /// Where the walk is, with what it waits for: see `pending`.
     var phase: Phase = .idle
     var records: [TranscriptEvent] = []
-    var queue: [String] = []
-    var verifyQueue: [String] = []
-    var verifyAttempt = 0
     /// Every step and remediation met so far, by qualified id, with the
     /// prefix its names resolve under.
     var knownSteps: [String: (step: Step, prefix: String)] = [:]
@@ -48,8 +45,6 @@ public struct RunbookSession: Sendable {
     public internal(set) var diagnosis: Diagnosis?
     /// The runbooks swept so far: their steps are named `RUNBOOK/...`.
     public internal(set) var swept: [String] = []
-    /// Where the walk resumes after remediations offered mid-walk.
-    var resumeAt: Int?
 
     /// A sweep samples CPU over at most this long (milliseconds): a screen;
     /// a verdict on it comes from the step's own window, in the second phase.
@@ -68,17 +63,34 @@ public struct RunbookSession: Sendable {
         var caller: (index: Int, mode: RunbookAction.Mode)?
     }
 
+    /// Where the walk is, each case with what it waits for and what it
+    /// carries on with: the one place a session's state lives.
     enum Phase: Sendable, Hashable {
+        /// Not started.
         case idle
-        case diagnosing(Int)
-        case asking(Int)
-        case confirming(String)
-        /// Running the fix's guard steps, right before it acts; `offered` is
+        /// A diagnostic step of the runbook walked now (its index), to run or running.
+        case diagnosing(Int, PendingStep)
+        case asking(Int, Question)
+        case confirming(Confirmation, Fixing)
+        /// Running fix ID's guard steps, right before it acts; `offered` is
         /// what it was offered (and confirmed) to run.
-        case guarding(String, step: String, rest: [String], offered: String)
-        case remediating(String)
-        case verifying(String, step: String)
-        case done
+        case guarding(String, PendingStep, rest: [String], offered: String, Fixing)
+        case remediating(String, PendingStep, Fixing)
+        case verifying(String, PendingStep, Verifying, Fixing)
+        case done(OutcomeStatus)
+    }
+
+    /// The remediations still to offer, and the step the walk goes on at
+    /// after them (when they were offered mid-walk).
+    struct Fixing: Sendable, Hashable {
+        var queue: [String]
+        var resumeAt: Int?
+    }
+
+    /// A fix's verify steps still to run in this round, and which round.
+    struct Verifying: Sendable, Hashable {
+        var steps: [String]
+        var attempt: Int
     }
 
     public init(
@@ -138,7 +150,7 @@ public struct RunbookSession: Sendable {
     /// filled in, in order; otherwise just the pending one. A driver may run
     /// them at once, then give their results to `stepFinished` in order.
     public func concurrentGroup() -> [PendingStep] {
-        guard case .diagnosing(let i) = phase, case .run(let first) = pending else { return [] }
+        guard case .diagnosing(let i, let first) = phase else { return [] }
         let frame = top
         guard frame.book.steps[i].concurrent else { return [first] }
         var group = [first]
@@ -170,39 +182,37 @@ public struct RunbookSession: Sendable {
 
     public mutating func stepFinished(_ result: StepResult) -> SessionAction {
         switch phase {
-        case .diagnosing(let i):
+        case .diagnosing(let i, _):
             let frame = top
             let step = frame.book.steps[i]
             let found = judge(step, qualified: frame.prefix + step.id, prefix: frame.prefix, result: result)
             records.append(.stepEnded(step: frame.prefix + step.id, purpose: .diagnose, result: result, findings: found))
             trail.append(frame.prefix + step.id)
             return advance(from: i)
-        case .remediating(let id):
-            guard let (r, prefix) = knownRemediations[id] else { return continueQueue() }
+        case .remediating(let id, _, let fixing):
+            guard let (r, prefix) = knownRemediations[id] else { return continueQueue(fixing) }
             records.append(.stepEnded(step: prefix + r.action.id, purpose: .remediate(id), result: result, findings: []))
             records.append(.remediationApplied(id: id, status: result.status))
             remediations[id]?.applied = result.status == .ok
-            guard result.status == .ok else { return continueQueue() }
-            verifyQueue = verifySteps(for: id)
-            verifyAttempt = 1
-            return nextVerify(id)
-        case .verifying(let id, let stepID):
-            guard let (step, prefix) = knownSteps[stepID] else { return continueQueue() }
-            let found = evaluate(step, qualified: stepID, prefix: prefix, result: result)
-            records.append(.stepEnded(step: stepID, purpose: .verify(id), result: result, findings: found))
-            return nextVerify(id)
-        case .guarding(let id, let stepID, let rest, let offered):
-            guard let (step, prefix) = knownSteps[stepID] else { return continueQueue() }
-            let found = evaluate(step, qualified: stepID, prefix: prefix, result: result)
-            records.append(.stepEnded(step: stepID, purpose: .guardCheck(id), result: result, findings: found))
-            return nextGuard(id, steps: rest, offered: offered)
-        default:
-            return pending ?? .finished(outcome)
+            guard result.status == .ok else { return continueQueue(fixing) }
+            return nextVerify(id, Verifying(steps: verifySteps(for: id), attempt: 1), fixing)
+        case .verifying(let id, let p, let verifying, let fixing):
+            guard let (step, prefix) = knownSteps[p.step.id] else { return continueQueue(fixing) }
+            let found = evaluate(step, qualified: p.step.id, prefix: prefix, result: result)
+            records.append(.stepEnded(step: p.step.id, purpose: .verify(id), result: result, findings: found))
+            return nextVerify(id, verifying, fixing)
+        case .guarding(let id, let p, let rest, let offered, let fixing):
+            guard let (step, prefix) = knownSteps[p.step.id] else { return continueQueue(fixing) }
+            let found = evaluate(step, qualified: p.step.id, prefix: prefix, result: result)
+            records.append(.stepEnded(step: p.step.id, purpose: .guardCheck(id), result: result, findings: found))
+            return nextGuard(id, steps: rest, offered: offered, fixing)
+        case .idle, .asking, .confirming, .done:
+            return unchanged()
         }
     }
 
     public mutating func answered(_ value: String, by decider: Decider) -> SessionAction {
-        guard case .asking(let i) = phase, case .ask(let q) = pending else { return pending ?? .finished(outcome) }
+        guard case .asking(let i, let q) = phase else { return unchanged() }
         records.append(.answer(step: q.step, value: value, by: decider))
         vars[q.variable] = Value(parsing: value)
         let frame = top
@@ -215,22 +225,21 @@ public struct RunbookSession: Sendable {
     }
 
     public mutating func decided(_ confirmed: Bool, by decider: Decider, reason: String? = nil) -> SessionAction {
-        guard case .confirming(let id) = phase, case .confirm(let c) = pending, let (r, _) = knownRemediations[id] else {
-            return pending ?? .finished(outcome)
-        }
+        guard case .confirming(let c, let fixing) = phase, let (r, _) = knownRemediations[c.remediation] else { return unchanged() }
+        let id = c.remediation
         records.append(.remediationDecision(id: id, confirmed: confirmed, by: decider, reason: reason))
         guard confirmed else {
             remediations[id]?.declined = reason ?? "declined"
-            return continueQueue()
+            return continueQueue(fixing)
         }
-        return runRemediation(id, r, offered: c.detail)
+        return runRemediation(id, r, offered: c.detail, fixing)
     }
 
     /// Skips what is pending: a step is recorded as skipped, a question
     /// unanswered, a remediation declined.
     public mutating func skip(reason: String = "skipped by the operator") -> SessionAction {
         switch phase {
-        case .diagnosing(let i), .asking(let i):
+        case .diagnosing(let i, _), .asking(let i, _):
             let frame = top
             let step = frame.book.steps[i]
             let result = StepResult.skipped(reason)
@@ -239,8 +248,8 @@ public struct RunbookSession: Sendable {
             return advance(from: i)
         case .confirming:
             return decided(false, by: .operatorInput, reason: "skipped")
-        default:
-            return pending ?? .finished(outcome)
+        case .idle, .guarding, .remediating, .verifying, .done:
+            return unchanged()
         }
     }
 
@@ -250,8 +259,6 @@ public struct RunbookSession: Sendable {
         let frame = top
         let local = id.hasPrefix(frame.prefix) ? String(id.dropFirst(frame.prefix.count)) : id
         guard let i = frame.book.stepIndex(local) else { return nil }
-        queue = []
-        verifyQueue = []
         return enter(i)
     }
 
@@ -273,9 +280,7 @@ public struct RunbookSession: Sendable {
     /// Offers the remediations for the open findings now (or just `only`),
     /// then resumes the walk where it was.
     public mutating func offerRemediations(only: String? = nil) -> SessionAction {
-        if resumeAt == nil, let i = currentStepIndex { resumeAt = i }
-        queue = matchingRemediations(only: only)
-        return continueQueue()
+        return continueQueue(Fixing(queue: matchingRemediations(only: only), resumeAt: fixing?.resumeAt ?? currentStepIndex))
     }
 
     /// The remediations that fix an open finding no other open finding
