@@ -15,7 +15,7 @@ public struct FleetReport {
         self.outcomes = outcomes
         // Every walk took the same results for those steps; the first walk's findings of them stand for all.
         if let s = outcomes.lazy.compactMap(\.session).first {
-            let here = s.findings.filter { !(s.knownStep($0.step)?.runsOnHosts ?? true) }
+            let here = s.findings.filter { !s.ranOnHost(step: $0.step) }
             local = here.filter { $0.state != .resolved }
             localStatus = s.outcome(ignoring: Set(s.findings.map(\.id)).subtracting(here.map(\.id)))
         } else {
@@ -55,7 +55,7 @@ public struct FleetReport {
         for o in outcomes {
             var mine: Set<String> = []
             for d in o.durations {
-                let onHost = d.step == "connect" || (o.session?.knownStep(d.step)?.runsOnHosts ?? true)
+                let onHost = o.session?.ranOnHost(step: d.step) ?? true
                 if !onHost {
                     if localSteps.contains(d.step) { continue }
                     mine.insert(d.step)

@@ -220,7 +220,7 @@ struct FleetRunTests {
         // Offered once, with every host it would run on.
         #expect(p.stdout.components(separatedBy: "remediation stop-holder").count == 2, "\(p.stdout)")
         #expect(p.stdout.contains("hosts:  3: agent-01, agent-02, agent-03"))
-        #expect(p.stdout.contains("CRITICAL port-8000-taken on 1 host: agent-02"))
+        #expect(p.stdout.contains("CRITICAL port-8000-taken on 1/3 hosts: agent-02"), "the same line as the walk's own summary")
         // Run on the two picked, verified there; the third still has its listener.
         for (host, listening) in [("agent-01", false), ("agent-02", true), ("agent-03", false)] {
             let ns = try String(contentsOfFile: fleet.directory + "/\(host)/netns", encoding: .utf8).trimmingCharacters(

@@ -121,7 +121,7 @@ public final class FleetWalk: @unchecked Sendable {
                 return .onHost(host, .runbookEnded(id: id, status: Self.ownStatus(s).status))
             }
             // A step run once, here, is recorded once, without a host.
-            guard let step = event.step, let known = box.stepper?.session.knownStep(step), !known.runsOnHosts else {
+            guard let step = event.step, let session = box.stepper?.session, !session.ranOnHost(step: step) else {
                 return .onHost(host, event)
             }
             var key = "\(event.type)\u{0}\(step)"
@@ -148,7 +148,7 @@ public final class FleetWalk: @unchecked Sendable {
 
     /// A host's own findings (those of its steps that ran on it) and the status they make.
     static func ownStatus(_ s: RunbookSession) -> (findings: [Finding], status: OutcomeStatus) {
-        let own = s.findings.filter { s.knownStep($0.step)?.runsOnHosts ?? true }
+        let own = s.findings.filter { s.ranOnHost(step: $0.step) }
         let ids = Set(own.map(\.id))
         return (own, s.outcome(ignoring: Set(s.findings.map(\.id)).subtracting(ids)))
     }

@@ -25,6 +25,13 @@ public struct Finding: Sendable, Hashable, Codable {
     /// condition could not be evaluated (whatever severity its author gave).
     public var level: String { state == .unknown ? "unknown" : severity.rawValue }
 
+    /// The one way a finding is written on a line: `LEVEL ID[QUALIFIER]: MESSAGE`.
+    /// `label` is its level as the reader shows it (upper case when plain),
+    /// `qualifier` says where or in which state (` (here)`, ` [resolved]`).
+    public func line(label: String? = nil, qualifier: String = "", redact: (String) -> String = { $0 }) -> String {
+        "\(label ?? level.uppercased()) \(id)\(qualifier): \(redact(message))"
+    }
+
     public init(id: String, severity: Severity, message: String, step: String, state: State = .open, runbook: String? = nil) {
         self.id = id
         self.severity = severity

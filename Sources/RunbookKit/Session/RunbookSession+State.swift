@@ -88,4 +88,9 @@ extension RunbookSession {
         }
         return status
     }
+
+    /// In a walk over a fleet, whether step `id` ran on this walk's host
+    /// rather than once, from here: the one rule for whose its results and
+    /// findings are. A step the walk does not know (the ssh connection) is the host's.
+    public func ranOnHost(step id: String) -> Bool { knownStep(id)?.runsOnHosts ?? true }
 }

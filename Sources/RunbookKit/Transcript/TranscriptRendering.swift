@@ -43,7 +43,7 @@ public enum TranscriptRendering {
         case .stepEnded(let step, _, let result, let findings):
             var s = "■ \(step) \(result.status.rawValue) (\(Int(result.durationMilliseconds)) ms)"
             if let error = result.error, result.status != .ok { s += ": \(error)" }
-            for f in findings { s += "\n             \(f.level.uppercased()) \(f.id): \(f.message)" }
+            for f in findings { s += "\n             " + f.line() }
             return s
         case .question(_, let text, let choices): return "? \(text)" + (choices.isEmpty ? "" : " [\(choices.joined(separator: " | "))]")
         case .answer(_, let value, let by): return "  answer \(value) (\(by.rawValue))"

@@ -9,6 +9,7 @@ final class FleetPresenter: SessionPresenter, @unchecked Sendable {
     let console: Console
     let style: Style
     let redactor: Redactor
+    var lines: Lines { Lines(style: style, redactor: redactor) }
     let total: Int
     private let lock = NSLock()
     private var ended = 0
@@ -33,7 +34,7 @@ final class FleetPresenter: SessionPresenter, @unchecked Sendable {
             if purpose != .diagnose { line += style.dim(" (\(purpose.label))") }
             if let e = result.error, result.status != .ok { line += " — " + redactor.redact(e) }
             console.line(line)
-            for f in findings { console.line("      \(style.severity(of: f)) \(f.id): \(redactor.redact(f.message))") }
+            for f in findings { console.line("      " + lines.finding(f)) }
         }
     }
 
@@ -72,11 +73,10 @@ final class FleetPresenter: SessionPresenter, @unchecked Sendable {
     func summary(_ report: FleetReport, status: OutcomeStatus, transcript: String) {
         console.line("")
         for f in report.local {
-            console.line("\(style.severity(of: f)) \(f.id) \(style.dim("(checked once, from here)")): \(redactor.redact(f.message))")
+            console.line(lines.finding(f, qualifier: " " + style.dim("(checked once, from here)")))
         }
         for (f, hosts) in report.grouped {
-            let names = hosts.count <= 10 ? hosts.joined(separator: ", ") : hosts.prefix(10).joined(separator: ", ") + ", …"
-            console.line("\(style.severity(of: f)) \(f.id) on \(hosts.count)/\(total) host\(total == 1 ? "" : "s"): \(names)")
+            console.line(lines.finding(f, onHosts: hosts, of: total))
             console.line(style.dim("    e.g. \(hosts.first ?? ""): \(redactor.redact(f.message))"))
         }
         let counts = Dictionary(grouping: report.outcomes, by: \.status).mapValues(\.count)

@@ -21,6 +21,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     let console: Console
     let style: Style
     let redactor: Redactor
+    var lines: Lines { Lines(style: style, redactor: redactor) }
     let layout: Layout
     private let spinner: Spinner
     private let lock = NSLock()
@@ -172,7 +173,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
         }
         for f in findings {
-            console.line((isShell ? "  " : "      ") + "\(style.severity(of: f)) \(f.id): \(redactor.redact(f.message))")
+            console.line((isShell ? "  " : "      ") + lines.finding(f))
         }
     }
 

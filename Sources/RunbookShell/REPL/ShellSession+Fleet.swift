@@ -83,13 +83,7 @@ extension ShellSession {
             Dictionary(uniqueKeysWithValues: hosts.map { ($0, (yes, Decider.operatorInput, reason)) })
         }
         console.line("")
-        console.line(style.bold("remediation \(c.remediation)") + " — \(c.title)")
-        console.line("  risk:   " + c.risk.rawValue)
-        console.line("  fixes:  " + c.findings.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
-        console.line("  hosts:  \(hosts.count): \(hosts.joined(separator: ", "))")
-        console.line("  runs (each host with its own values; as on \(unordered.first ?? "")):")
-        console.line(
-            redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+        for line in lines.remediationCard(c, target: nil, hosts: hosts, valuesFrom: unordered.first) { console.line(line) }
         if let word = c.word {
             console.line("This loses data. Type " + style.bold(word) + " to run it on every host listed; anything else declines.")
             guard let typed = readAnswer("> ") else { return all(false, "no answer") }
@@ -108,11 +102,8 @@ extension ShellSession {
 
     func showFleetFindings() {
         guard let report = lastFleetReport else { return console.line("no findings yet; `start RUNBOOK` walks one on the hosts") }
-        for f in report.local { console.line("\(style.severity(of: f)) \(f.id) (here): \(redactor.redact(f.message))") }
-        for (f, hosts) in report.grouped {
-            console.line(
-                "\(style.severity(of: f)) \(f.id) on \(hosts.count) host\(hosts.count == 1 ? "" : "s"): \(hosts.joined(separator: ", "))")
-        }
+        for f in report.local { console.line(lines.finding(f, qualifier: " (here)")) }
+        for (f, hosts) in report.grouped { console.line(lines.finding(f, onHosts: hosts, of: report.outcomes.count)) }
         if report.local.isEmpty, report.grouped.isEmpty { console.line("no findings") }
     }
 }

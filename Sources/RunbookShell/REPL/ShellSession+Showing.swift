@@ -77,7 +77,7 @@ extension ShellSession {
         }
         for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
             let state = f.state == .open ? "" : style.dim(" [\(f.state.rawValue)]")
-            console.line("\(style.severity(of: f)) \(f.id)\(state): \(redactor.redact(f.message))")
+            console.line(lines.finding(f, qualifier: state))
             let fixes = s.allRemediations.filter { $0.fixes.contains(f.id) }.map { "\($0.id) [\($0.risk.rawValue)]" }
             if f.state == .open, !fixes.isEmpty { console.line(style.dim("    fix: " + fixes.joined(separator: ", "))) }
         }

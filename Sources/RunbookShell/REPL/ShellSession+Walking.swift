@@ -135,15 +135,7 @@ extension ShellSession: StepperHost {
 
     func confirm(_ c: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
         console.line("")
-        console.line(style.bold("remediation \(c.remediation)") + " — \(c.title)")
-        let risk =
-            c.risk == .safe ? style.green(c.risk.rawValue) : c.risk == .changes ? style.yellow(c.risk.rawValue) : style.red(c.risk.rawValue)
-        console.line("  risk:   " + risk)
-        console.line("  fixes:  " + c.findings.map { "\($0.id) (\($0.severity.rawValue))" }.joined(separator: ", "))
-        console.line("  target: " + targetFor(kind: c.kind))
-        console.line("  runs:")
-        console.line(
-            redactor.redact(c.detail).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
+        for line in lines.remediationCard(c, target: targetFor(kind: c.kind)) { console.line(line) }
         if let word = c.word {
             // Styled on its own line: a libedit prompt prints escapes as text.
             console.line("This loses data. Type " + style.bold(word) + " to run it; anything else declines.")

@@ -17,6 +17,7 @@ final class ShellSession: Completer {
     let style: Style
     var targets: Targets
     let redactor: Redactor
+    var lines: Lines { Lines(style: style, redactor: redactor) }
     /// Loaded on first use (`start`, `list`, Tab), not before the first prompt.
     private let loadCatalogue: () -> RunbookCatalogue
     private(set) lazy var catalogue: RunbookCatalogue = loadCatalogue()
