@@ -16,6 +16,18 @@ import Testing
         }
     }
 
+    /// The catalogue names a built-in runbook by its file until a walk asks
+    /// for it: each file is named after its id, and its aliases are its summary's.
+    @Test func builtinRunbooksAreNamedAfterTheirIdsAndLoadedWhenAskedFor() throws {
+        let catalogue = RunbookCatalogue(directories: [])
+        for entry in catalogue.entries {
+            let book = try #require(entry.runbook, "\(entry.path)")
+            #expect(book.id == entry.id, "\(entry.path) holds runbook \(book.id)")
+            #expect(book.aliases == entry.aliases, "\(entry.id)")
+        }
+        #expect(catalogue.entries.count == BuiltinRunbookFiles.files.count)
+    }
+
     @Test func everyRunbookInTheRepositoryLintsClean() throws {
         let catalogue = RunbookCatalogue(directories: [Self.root.appendingPathComponent("runbooks").path], includeBuiltins: true)
         #expect(!catalogue.entries.isEmpty)

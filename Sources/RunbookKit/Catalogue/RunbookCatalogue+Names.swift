@@ -25,7 +25,7 @@ extension RunbookCatalogue {
 
     /// Every name a runbook answers to, id first, then its aliases, in the catalogue's order.
     public var names: [(name: String, id: String)] {
-        entries.flatMap { e in [(e.id, e.id)] + (e.runbook?.aliases ?? []).map { ($0, e.id) } }
+        entries.flatMap { e in [(e.id, e.id)] + e.aliases.map { ($0, e.id) } }
     }
 
     /// The runbook `name` names: an exact id, else an id or alias equal to

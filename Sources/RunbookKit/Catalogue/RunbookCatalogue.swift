@@ -7,8 +7,34 @@ public struct RunbookCatalogue: Sendable {
         public var id: String
         public var origin: String
         public var path: String
-        public var outcome: RunbookLoader.Outcome
+        /// Its aliases, known without loading it (a built-in one's from its summary).
+        public var aliases: [String]
+        let loading: Loading
+        /// How loading it turned out: a built-in runbook is loaded when first asked for.
+        public var outcome: RunbookLoader.Outcome { loading.outcome }
         public var runbook: Runbook? { outcome.runbook }
+    }
+
+    /// A runbook's loading, done once, when first needed.
+    final class Loading: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done: RunbookLoader.Outcome?
+        private let load: @Sendable () -> RunbookLoader.Outcome
+
+        init(_ load: @escaping @Sendable () -> RunbookLoader.Outcome) { self.load = load }
+        init(done: RunbookLoader.Outcome) {
+            self.done = done
+            load = { done }
+        }
+
+        var outcome: RunbookLoader.Outcome {
+            lock.withLock {
+                if let done { return done }
+                let outcome = load()
+                done = outcome
+                return outcome
+            }
+        }
     }
 
     public private(set) var entries: [Entry] = []
@@ -23,17 +49,21 @@ public struct RunbookCatalogue: Sendable {
                 let outcome = RunbookLoader.load(path: path)
                 let id = outcome.runbook?.id ?? (file as NSString).deletingPathExtension
                 guard seen.insert(id).inserted else { continue }
-                entries.append(Entry(id: id, origin: dir, path: path, outcome: outcome))
+                entries.append(
+                    Entry(id: id, origin: dir, path: path, aliases: outcome.runbook?.aliases ?? [], loading: Loading(done: outcome)))
             }
         }
         guard includeBuiltins else { return }
+        // Built-in files are named after their ids, and their summaries were
+        // written at build time: each is parsed only when a walk asks for it.
+        let summaries = Dictionary(BuiltinRunbookFiles.summaries.map { ($0.id, $0) }) { first, _ in first }
         for file in BuiltinRunbookFiles.files {
-            // Built-in files are named after their ids: one already found in a folder is not parsed again.
-            if seen.contains((file.name as NSString).deletingPathExtension) { continue }
-            let outcome = RunbookLoader.load(yaml: file.text, file: "built-in:\(file.name)", origin: "built-in")
-            let id = outcome.runbook?.id ?? (file.name as NSString).deletingPathExtension
+            let id = (file.name as NSString).deletingPathExtension
             guard seen.insert(id).inserted else { continue }
-            entries.append(Entry(id: id, origin: "built-in", path: "built-in:\(file.name)", outcome: outcome))
+            let (name, text) = (file.name, file.text)
+            let loading = Loading { RunbookLoader.load(yaml: text, file: "built-in:\(name)", origin: "built-in") }
+            entries.append(
+                Entry(id: id, origin: "built-in", path: "built-in:\(name)", aliases: summaries[id]?.aliases ?? [], loading: loading))
         }
     }
 
