@@ -25,11 +25,14 @@ let package = Package(
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
-        .executableTarget(name: "rbsh", dependencies: ["RunbookShell"], swiftSettings: strict),
-        // `rbsh serve`, a program of its own: the HTTP server stays out of rbsh, which starts in milliseconds.
+        // rbsh; through a link named rbsh-serve (the package's), the receiver: one binary to ship.
+        .executableTarget(name: "rbsh", dependencies: ["RunbookShell", "AlertServing"], swiftSettings: strict),
+        // `rbsh serve`'s receiver as a program of its own, built from the receiver alone.
+        .executableTarget(name: "rbsh-serve", dependencies: ["AlertServing"], swiftSettings: strict),
+        // Alertmanager's webhook receiver (Hummingbird) over the run services.
         // No terminal, no lab, no line editing: the run services and the options it shares with rbsh.
-        .executableTarget(
-            name: "rbsh-serve",
+        .target(
+            name: "AlertServing",
             dependencies: [
                 "Runs", "CommandOptions", "RunbookKit", "AlertReceiving", "Clients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,13 @@
+import AlertServing
 import RunbookShell
 
-// One binary, two programs: run through a link named probe-api, it is the lab's second API.
-if ProbeAPICommand.isInvoked { ProbeAPICommand.main() } else { RbshCommand.main() }
+// One binary, three programs: through a link named probe-api it is the lab's
+// second API; through one named rbsh-serve (as the package installs it), the
+// alert receiver.
+if ProbeAPICommand.isInvoked {
+    ProbeAPICommand.main()
+} else if ServeCommand.isInvoked {
+    ServeCommand.main()
+} else {
+    RbshCommand.main()
+}

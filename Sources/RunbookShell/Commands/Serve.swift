@@ -5,8 +5,9 @@ import Lab
 import Runs
 
 extension RbshCommand {
-    /// `rbsh serve`: runs rbsh-serve, the receiver, which is a program of
-    /// its own so that the HTTP server's weight stays out of rbsh's start.
+    /// `rbsh serve`: becomes rbsh-serve, the receiver: the program beside
+    /// rbsh (in the package, a link to rbsh itself, which run by that name
+    /// is the receiver), so a service manager's signals reach it.
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
 

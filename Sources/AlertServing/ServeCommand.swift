@@ -9,8 +9,8 @@ import Runs
 
 /// `rbsh serve`: Alertmanager's webhook receiver. Each alert a rule
 /// matches starts an unattended run of its runbook.
-struct ServeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ServeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "rbsh serve", abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
 
     @Option(help: ArgumentHelp("Where to listen.", valueName: "host:port"))
@@ -18,7 +18,15 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var targets: TargetOptions
 
-    func run() throws {
+    public init() {}
+
+    /// Whether this process was started as rbsh-serve (the program, or the
+    /// package's link of that name to rbsh).
+    public static var isInvoked: Bool {
+        (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) == "rbsh-serve"
+    }
+
+    public func run() throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (1...65535).contains(port)
         else {
             throw fail("--listen takes HOST:PORT, such as 127.0.0.1:9095; got `\(listen)`", code: 64)
