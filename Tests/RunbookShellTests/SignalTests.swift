@@ -179,19 +179,26 @@ struct ResumeTests {
         ((try? Transcript.read(path: path).events) ?? []).compactMap { if case .stepEnded(let s, .diagnose, _, _) = $0 { s } else { nil } }
     }
 
-    @Test func aRunKilledWithSigkillResumesAtTheStepThatDidNotFinish() throws {
-        let dir = try folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// Runs rbsh in `folder` and kills it (SIGKILL) once its transcript,
+    /// `folder/t1.jsonl`, has the first step ended: during the second, slow one.
+    static func killedDuringItsSecondStep(_ arguments: [String], in folder: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: LabFixture.binary)
-        process.arguments = ["run", dir + "/three.yaml", "--transcript", dir + "/t1.jsonl"]
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        #expect(SignalTests.eventually(10) { Self.steps(dir + "/t1.jsonl") == ["first"] })
+        #expect(SignalTests.eventually(10) { Self.steps(folder + "/t1.jsonl") == ["first"] })
         usleep(300_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    @Test func aRunKilledWithSigkillResumesAtTheStepThatDidNotFinish() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.killedDuringItsSecondStep(["run", dir + "/three.yaml", "--transcript", dir + "/t1.jsonl"], in: dir)
         let p = try RbshProcess.run([
             "run", "--resume", dir + "/t1.jsonl", "--runbooks", dir, "--transcript", dir + "/t2.jsonl", "--format", "json",
         ])
@@ -232,17 +239,7 @@ struct ResumeTests {
         try Self.runbook.write(toFile: dir + "/my-runbook.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(atPath: dir + "/three.yaml")
         try FileManager.default.removeItem(atPath: elsewhere + "/three.yaml")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: LabFixture.binary)
-        process.arguments = ["run", "./my-runbook.yaml", "--transcript", "t1.jsonl"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        #expect(SignalTests.eventually(10) { Self.steps(dir + "/t1.jsonl") == ["first"] })
-        usleep(300_000)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try Self.killedDuringItsSecondStep(["run", "./my-runbook.yaml", "--transcript", "t1.jsonl"], in: dir)
         let started = try Transcript.read(path: dir + "/t1.jsonl").events.compactMap {
             if case .runbookStarted(_, _, let source) = $0 { source } else { nil }
         }
