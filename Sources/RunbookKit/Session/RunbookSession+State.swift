@@ -31,7 +31,8 @@ extension RunbookSession {
     }
 
     /// An event that does not fit where the walk is (a driver's slip):
-    /// nothing changes, and the walk still waits for what it waited for.
+    /// nothing changes, and the walk still waits for what it waited for
+    /// (one that comes before the walk began begins it).
     mutating func unchanged() -> SessionAction { pending ?? start() }
 
     /// The runbook being walked now: the top one, or one it included.
