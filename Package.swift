@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -34,7 +35,7 @@ let package = Package(
         .target(
             name: "AlertServing",
             dependencies: [
-                "Runs", "CommandOptions", "RunbookKit", "AlertReceiving", "Clients",
+                "Runs", "CommandOptions", "RunbookKit", "AlertReceiving", "Clients", "IncidentMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -45,16 +46,18 @@ let package = Package(
             name: "RunbookShell",
             dependencies: [
                 "Runs", "CommandOptions", "RunbookKit", "Probes", "Clients", "LineEditing", "Lab", "AlertReceiving", "Fleet",
-                .product(name: "Yams", package: "Yams"),
+                "IncidentMemory", .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         // Run services, for the CLI and rbsh serve alike: a session's set-up, targets and config, answers,
-        // resuming, runs over hosts and their report, the run report, and the alert → run path.
+        // resuming, runs over hosts and their report, the run report, the alert → run path, and recall.
         .target(
             name: "Runs",
-            dependencies: ["RunbookKit", "Probes", "Clients", "Fleet", "AlertReceiving", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "RunbookKit", "Probes", "Clients", "Fleet", "AlertReceiving", "IncidentMemory", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict),
         // The options rbsh and rbsh-serve both take (argument-parser), over the run services.
         .target(
@@ -74,6 +77,11 @@ let package = Package(
         .target(
             name: "AlertReceiving",
             dependencies: ["RunbookKit", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Incident memory: past sessions' causes and fixes, in SQLite (GRDB), and what they say of a diagnosis.
+        .target(
+            name: "IncidentMemory",
+            dependencies: ["RunbookKit", "Clients", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         // Ansible inventories (INI, YAML, dynamic, comma lists) and host patterns, read as Ansible reads them.
         .target(name: "Fleet", dependencies: ["Clients", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
@@ -98,7 +106,8 @@ let package = Package(
             swiftSettings: strict),
 
         .executableTarget(
-            name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture"], path: "bench/rbsh-bench",
+            name: "rbsh-bench", dependencies: ["Lab", "Probes", "Clients", "RunbookKit", "OutputCapture", "IncidentMemory"],
+            path: "bench/rbsh-bench",
             swiftSettings: strict),
         .target(
             name: "TestSupport", dependencies: ["Lab", "RunbookKit", "Probes", "Clients"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -114,6 +123,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Clients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["Fleet", "TestSupport", "Clients"], swiftSettings: strict),
+        .testTarget(name: "IncidentMemoryTests", dependencies: ["IncidentMemory", "RunbookKit"], swiftSettings: strict),
         .testTarget(
             name: "AlertReceivingTests", dependencies: ["AlertReceiving", "RunbookKit", "TestSupport", "Clients"], swiftSettings: strict),
     ],

@@ -1,13 +1,15 @@
 import AlertReceiving
 import Clients
 import Foundation
+import IncidentMemory
 import Logging
 import RunbookKit
 import Runs
 
 /// One run an alert started: the runbook walked unattended against the
 /// targets, its transcript (the alert in its header), a Markdown postmortem
-/// draft beside it, and a short summary POSTed where `serve.notify` says.
+/// draft beside it, and a short summary POSTed where `serve.notify` says;
+/// the run goes into the incident memory, and its causes say what past sessions found.
 struct AlertRun: Sendable {
     let targets: Targets
     let secrets: [String]
@@ -15,6 +17,7 @@ struct AlertRun: Sendable {
     let catalogue: CatalogueBox
     let notify: String?
     let logger: Logger
+    let memory: SessionMemory?
 
     func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> OutcomeStatus {
         let catalogue = self.catalogue.current
@@ -40,7 +43,7 @@ struct AlertRun: Sendable {
         do {
             setup = try SessionSetup(
                 command: "serve", runbook: book.id, targets: plan.targets, secrets: secrets, transcript: job.transcript,
-                defaultName: book.id, start: start, signals: .none, alert: plan.origin)
+                defaultName: book.id, start: start, signals: .none, alert: plan.origin, memory: memory)
         } catch {
             logger.error("the transcript cannot be written", metadata: ["run": "\(job.id)", "error": "\(error)"])
             return .unknown
@@ -67,17 +70,29 @@ struct AlertRun: Sendable {
             recorder = stepper.recorder
         }
         if stop() { status = max(status, .unknown) }
-        _ = setup.end(status, reason: stop() ? "rbsh serve stopped" : nil, recorder: recorder)
+        if let problem = setup.end(status, reason: stop() ? "rbsh serve stopped" : nil, recorder: recorder) {
+            logger.warning("\(problem)", metadata: ["run": "\(job.id)"])
+        }
         let markdown = (job.transcript as NSString).deletingPathExtension + ".md"
         if let t = try? Transcript.read(path: job.transcript) {
-            try? TranscriptRendering.markdown(t).write(toFile: markdown, atomically: true, encoding: .utf8)
+            try? TranscriptRendering.markdown(t, seenBefore: memory?.seenBefore(t) ?? []).write(
+                toFile: markdown, atomically: true, encoding: .utf8)
         }
-        if let notify { post(notify, job: job, status: status, findings: findings, redactor: setup.redactor) }
+        if let notify {
+            let names = findings.map { PastSession.name(of: $0, walked: book.id) }
+            let said = setup.recall(names)
+            post(notify, job: job, status: status, findings: findings, redactor: setup.redactor) {
+                said[PastSession.name(of: $0, walked: book.id)]
+            }
+        }
         return status
     }
 
     /// `{"run", "runbook", "status", "group_key", "transcript", "findings": [top 5]}` to `serve.notify`.
-    private func post(_ url: String, job: AlertRunQueue.Job, status: OutcomeStatus, findings: [Finding], redactor: Redactor) {
+    private func post(
+        _ url: String, job: AlertRunQueue.Job, status: OutcomeStatus, findings: [Finding], redactor: Redactor,
+        recall: (Finding) -> CauseRecall?
+    ) {
         struct Summary: Encodable {
             struct Line: Encodable {
                 var id: String
@@ -85,6 +100,8 @@ struct AlertRun: Sendable {
                 var message: String
                 /// The host it was found on, for a rule with `hosts`.
                 var host: String?
+                /// What past sessions say of it (the incident memory).
+                var recall: CauseRecall?
             }
             var run: String
             var runbook: String
@@ -100,7 +117,9 @@ struct AlertRun: Sendable {
         let top = findings.filter { $0.state == .open && $0.severity > .info }.prefix(5)
         let summary = Summary(
             run: job.id, runbook: job.runbook, status: status.rawValue, groupKey: job.groupKey, transcript: job.transcript,
-            findings: top.map { .init(id: $0.id, severity: $0.level, message: redactor.redact($0.message), host: $0.host) })
+            findings: top.map {
+                .init(id: $0.id, severity: $0.level, message: redactor.redact($0.message), host: $0.host, recall: recall($0))
+            })
         guard let body = try? JSONEncoder().encode(summary) else { return }
         do {
             _ = try HTTPClient.request(

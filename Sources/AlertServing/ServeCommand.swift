@@ -55,7 +55,7 @@ public struct ServeCommand: ParsableCommand {
         let catalogue = CatalogueBox(directories: targets.runbookDirectories)
         let run = AlertRun(
             targets: resolved.targets, secrets: resolved.secrets + [token], catalogue: catalogue,
-            notify: serve.notify, logger: logger)
+            notify: serve.notify, logger: logger, memory: SessionMemory(config: config))
         let queue: AlertRunQueue
         do {
             queue = try AlertRunQueue(

@@ -20,6 +20,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///     services:
 ///       management: {restart: "systemctl restart network-probe-management"}
 ///     secrets: [the-api-token]
+///     memory: {index: /srv/rbsh/memory.sqlite}        # or recall: off
 public struct RbshConfig: Sendable {
     /// The file it was read from, if any.
     public var path: String?
@@ -31,6 +32,15 @@ public struct RbshConfig: Sendable {
     public var secrets: [String] = []
     /// `alerts:` and `serve:`, for `rbsh serve` and `rbsh run --alert`.
     public var alerts = AlertConfig()
+    /// `memory:`, the incident memory.
+    public var memory = MemoryConfig()
+
+    /// `memory: {index: PATH, recall: off}`: where the index of past sessions is, and whether it is used.
+    public struct MemoryConfig: Sendable {
+        public var index: String?
+        public var enabled = true
+        public init() {}
+    }
 
     public init() {}
 
@@ -78,6 +88,16 @@ public struct RbshConfig: Sendable {
             }
         }
         config.secrets = node?["secrets"]?.sequence?.compactMap(\.string) ?? []
+        if let memory = node?["memory"] {
+            guard memory.mapping != nil else { throw ConfigError("\(path): memory is {index: PATH, recall: on|off}") }
+            config.memory.index = memory["index"]?.string
+            if let recall = memory["recall"] {
+                guard let on = recall.bool ?? (recall.string.map { ["on", "off"].contains($0) ? $0 == "on" : nil } ?? nil) else {
+                    throw ConfigError("\(path): memory.recall is on or off")
+                }
+                config.memory.enabled = on
+            }
+        }
         do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ConfigError(error.description) }
         if let token = config.alerts.serve.token { config.secrets.append(token) }
         return config

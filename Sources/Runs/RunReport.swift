@@ -1,4 +1,5 @@
 import Foundation
+import IncidentMemory
 import RunbookKit
 
 /// `--format json`: one object, as DESIGN fixes it.
@@ -14,6 +15,29 @@ public struct RunReport: Encodable {
         var runbook: String?
         /// The host it was found on, in a run over a fleet.
         var host: String?
+        /// What past sessions say of it, for a cause of a run without a sweep.
+        var recall: CauseRecall?
+    }
+
+    /// A sweep's conclusion, each cause with what past sessions say of it.
+    public struct DiagnosisLine: Encodable {
+        public struct Cause: Encodable {
+            var finding: String
+            var explains: [String]
+            var recall: CauseRecall?
+        }
+        var startWith: String?
+        var causes: [Cause]
+        enum CodingKeys: String, CodingKey {
+            case causes
+            case startWith = "start_with"
+        }
+        /// `start_with` is written even when null: a reader sees that nothing was found, not a missing key.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(startWith, forKey: .startWith)
+            try c.encode(causes, forKey: .causes)
+        }
     }
 
     public struct StepLine: Encodable {
@@ -53,7 +77,7 @@ public struct RunReport: Encodable {
     var remediations: [RemediationLine]
     var transcript: String
     /// A sweep's conclusion, when the walk swept runbooks.
-    var diagnosis: Diagnosis?
+    var diagnosis: DiagnosisLine?
     /// A run over a fleet: every host's status.
     var hosts: [HostLine]?
 
@@ -69,13 +93,30 @@ public struct RunReport: Encodable {
         self.transcript = transcript
     }
 
-    public init(stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor) {
+    /// The report of a walk; `recall` says what past sessions say of its causes.
+    public init(
+        stepper: Stepper, status: OutcomeStatus, transcript: String, redactor: Redactor,
+        recall: ([String]) -> [String: CauseRecall] = { _ in [:] }
+    ) {
         let s = stepper.session
         runbook = s.runbook.id
         self.status = status
         steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
         findings = s.findings.filter { $0.state != .resolved }.map { FindingLine($0, runbook: s.runbook.id, redactor: redactor) }
-        diagnosis = s.diagnosis
+        let causes = SessionMemory.causes(of: s)
+        let said = recall(causes.map(\.name))
+        if let d = s.diagnosis {
+            diagnosis = DiagnosisLine(
+                startWith: d.startWith,
+                causes: zip(d.causes, causes).map { DiagnosisLine.Cause(finding: $0.finding, explains: $0.explains, recall: said[$1.name]) }
+            )
+        } else {
+            for cause in causes {
+                for i in findings.indices where findings[i].id == cause.finding?.id && findings[i].host == nil {
+                    findings[i].recall = said[cause.name]
+                }
+            }
+        }
         remediations = s.allRemediations.compactMap { r in
             s.remediations[r.id].map {
                 RemediationLine(

@@ -1,4 +1,5 @@
 import Foundation
+import IncidentMemory
 import Probes
 import RunbookKit
 
@@ -11,16 +12,26 @@ public struct SessionSetup {
     public let transcript: TranscriptWriter
     /// The signals of the process the session runs in, as its owner reports them.
     public let signals: SessionSignals
+    /// How the session is driven (`session_start`'s mode).
+    public let mode: String
+    /// The incident memory: what past sessions say of this one's causes; this one is added at its end.
+    public let memory: SessionMemory?
+    /// The transcripts this session continues, as recall leaves them out.
+    public let continues: [String]
 
     /// Opens the transcript at `path`, or (nil) a new one named after
     /// `defaultName` under transcripts/, and records the session's start;
     /// `continuing` the walk it goes on with, `alert` the alert that started it.
     public init(
         command: String, runbook: String?, targets: Targets, secrets: [String], transcript path: String?, defaultName: String,
-        start: SessionStart, signals: SessionSignals, continuing: ResumedWalk? = nil, alert: AlertOrigin? = nil
+        start: SessionStart, signals: SessionSignals, continuing: ResumedWalk? = nil, alert: AlertOrigin? = nil,
+        memory: SessionMemory? = nil
     ) throws(TranscriptError) {
         self.targets = targets
         self.signals = signals
+        self.mode = start.mode
+        self.memory = memory
+        continues = continuing.map { [$0.earlier] } ?? []
         let redactor = Redactor(secrets: secrets)
         self.redactor = redactor
         var header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: Release.version)
@@ -57,11 +68,20 @@ public struct SessionSetup {
     }
 
     /// Records the session's end (with the signal that ended it, if one
-    /// did); the first write that failed, if any, as a one-line error.
+    /// did) and adds the transcript to the incident memory; the first write
+    /// that failed, if any, or why the memory did not take it, as a one-line error.
     public func end(_ status: OutcomeStatus, reason: String? = nil, recorder: SessionRecorder) -> String? {
         let sig = signals.ending()
         recorder.endSession(status, reason: sig.map(SessionSignals.reason) ?? reason, signal: sig.map(SessionSignals.name))
-        return recorder.failure.map { "the transcript \(recorder.transcript?.path ?? transcript.path) is incomplete: \($0)" }
+        let path = recorder.transcript?.path ?? transcript.path
+        if let failure = recorder.failure { return "the transcript \(path) is incomplete: \(failure)" }
+        return memory?.remember(transcript: path, mode: mode)
+    }
+
+    /// What past sessions say of causes, leaving out this session's own transcripts.
+    public var recall: @Sendable ([String]) -> [String: CauseRecall] {
+        let (memory, own) = (memory, [transcript.path] + continues)
+        return { causes in memory?.recall(causes, excluding: own) ?? [:] }
     }
 
     /// Records, for a run that cannot start, why; nothing else happens in it.

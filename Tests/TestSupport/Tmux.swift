@@ -17,7 +17,7 @@ public final class TmuxSession: @unchecked Sendable {
         name = "rbsh-test-\(UUID().uuidString.prefix(8))"
         let env = environment.map { "\($0.key)=\($0.value)" }
         let command = (["env"] + env + argv).map(Self.quote).joined(separator: " ")
-        try Self.tmux(["-L", name, "new-session", "-d", "-s", name, "-x", String(width), "-y", "50", command])
+        try Self.tmux(["-L", name, "new-session", "-d", "-s", name, "-x", String(width), "-y", "60", command])
         // Keep the pane when the program exits, to read what it said last.
         try Self.tmux(["-L", name, "set-option", "-t", name, "remain-on-exit", "on"])
     }

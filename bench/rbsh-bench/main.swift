@@ -8,6 +8,17 @@ import OutputCapture
 import Probes
 import RunbookKit
 
+if CommandLine.arguments.dropFirst().first == "recall" || CommandLine.arguments.dropFirst().first == "remember" {
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    do {
+        try CommandLine.arguments[1] == "recall" ? RecallBench.recall(args) : RecallBench.remember(args)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("rbsh-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 // `rbsh-bench events N PATH`: write a transcript of N events (a realistic
 // mix), fsynced as rbsh writes them, and print the cost of one event.
 if CommandLine.arguments.dropFirst().first == "events" {

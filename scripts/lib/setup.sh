@@ -1,8 +1,8 @@
 # Shared by scripts/test and scripts/demo: what a fresh machine needs.
 
-# Debian packages: the C libraries rbsh links, the servers the lab runs, and
+# Debian packages: the C libraries rbsh links (SQLite for the incident memory), the servers the lab runs, and
 # tmux, which the tests drive the real shell through.
-RBSH_PACKAGES=(libedit-dev libhiredis-dev libpq-dev libssl-dev openssl postgresql postgresql-contrib redis-server tmux)
+RBSH_PACKAGES=(libedit-dev libhiredis-dev libpq-dev libsqlite3-dev libssl-dev openssl postgresql postgresql-contrib redis-server tmux)
 
 ensure_packages() {
     local missing=()

@@ -52,7 +52,10 @@ public struct Transcript: Sendable {
             if last.isEmpty { lines.removeLast() } else { truncated = last.count; lines.removeLast() }
         }
         guard let first = lines.first else {
-            throw TranscriptError(truncated > 0 ? "\(path): the header was cut short; nothing to read" : "\(path) is empty")
+            // One line with no end: a header cut short says what it is before it stops; anything else is another file.
+            let cut = truncated > 0 && String(decoding: data, as: UTF8.self).contains("\"format\":\"\(TranscriptHeader.format)\"")
+            if truncated > 0, !cut { throw TranscriptError("\(path): the first line is not an rbsh transcript header") }
+            throw TranscriptError(cut ? "\(path): the header was cut short; nothing to read" : "\(path) is empty")
         }
         let header: TranscriptHeader
         do { header = try decoder.decode(TranscriptHeader.self, from: Data(first)) } catch {

@@ -70,8 +70,10 @@ public enum TranscriptRendering {
 
     // MARK: - Markdown
 
-    /// A postmortem draft: summary, findings, remediations, timeline, notes, outputs.
-    public static func markdown(_ t: Transcript) -> String {
+    /// A postmortem draft: summary, diagnosis, what past sessions said of
+    /// its causes (`seenBefore`: a cause and its line, from the incident
+    /// memory), findings, remediations, timeline, notes, outputs.
+    public static func markdown(_ t: Transcript, seenBefore: [(cause: String, line: String)] = []) -> String {
         let s = TranscriptSummary(t)
         let h = t.header
         var md: [String] = []
@@ -115,6 +117,12 @@ public enum TranscriptRendering {
                     "\(i + 1). `\(c.finding)`"
                         + (c.explains.isEmpty ? "" : ", which explains " + c.explains.map { "`\($0)`" }.joined(separator: ", ")))
             }
+            md.append("")
+        }
+        if !seenBefore.isEmpty {
+            md.append("## Seen before")
+            md.append("")
+            for (cause, line) in seenBefore { md.append("- `\(cause)`: \(cell(line))") }
             md.append("")
         }
         md.append("## Findings")

@@ -104,7 +104,7 @@ extension RbshCommand {
                     command: "run", runbook: plan.book.id, targets: plan.targets, secrets: plan.secrets, transcript: transcript,
                     defaultName: plan.book.id,
                     start: SessionStart(mode: "unattended", allow: plan.allow?.rawValue ?? "none", dryRun: dryRun),
-                    signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin)
+                    signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin, memory: plan.memory)
             } catch {
                 throw fail("\(error)")
             }
@@ -130,6 +130,7 @@ extension RbshCommand {
             var alert: AlertRunPlan?
             var presets: [String: (value: String, by: Decider)]
             var allow: Risk?
+            var memory: SessionMemory
         }
 
         func prepare(console: Console) throws -> Plan {
@@ -168,7 +169,8 @@ extension RbshCommand {
             presets.merge(fromAlert?.presets ?? [:]) { given, _ in given }
             return Plan(
                 targets: fromAlert?.targets ?? resolved.targets, secrets: resolved.secrets, catalogue: catalogue, book: book,
-                resumed: resumed, alert: fromAlert, presets: presets, allow: allow ?? fromAlert?.allow)
+                resumed: resumed, alert: fromAlert, presets: presets, allow: allow ?? fromAlert?.allow,
+                memory: SessionMemory(config: resolved.config))
         }
 
         /// Walks the plan's runbook here (from the top, `--from`, or where the resumed walk stopped).
@@ -177,7 +179,7 @@ extension RbshCommand {
                 format == .text
                 ? TextPresenter(
                     console: console, style: style, redactor: setup.redactor,
-                    layout: .run(showOutput: verbose, stepCount: plan.book.steps.count))
+                    layout: .run(showOutput: verbose, stepCount: plan.book.steps.count), recall: setup.recall)
                 : nil
             if format == .text {
                 let t = plan.targets.redacted
@@ -226,7 +228,8 @@ extension RbshCommand {
                         + (open.isEmpty ? "" : ": " + open.map { "\($0.id) (\($0.level))" }.joined(separator: ", ")))
                 console.line(style.dim("transcript: \(path)"))
             case .json:
-                console.line(RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor).json)
+                console.line(
+                    RunReport(stepper: stepper, status: status, transcript: path, redactor: setup.redactor, recall: setup.recall).json)
             }
             if let failure { console.error("rbsh: \(failure)") }
             if let sig = Interrupts.endingSignal {

@@ -69,7 +69,8 @@ extension RbshCommand {
                     transcript: transcript, defaultName: "shell",
                     start: SessionStart(
                         mode: reader.isInteractive ? "interactive" : "script",
-                        script: file ?? (reader.isInteractive ? "" : "stdin")), signals: Interrupts.sessionSignals, continuing: resumed)
+                        script: file ?? (reader.isInteractive ? "" : "stdin")), signals: Interrupts.sessionSignals, continuing: resumed,
+                    memory: SessionMemory(config: resolved.config))
             } catch {
                 throw fail("\(error)")
             }
@@ -79,7 +80,8 @@ extension RbshCommand {
                 targets: resolved.targets, redactor: setup.redactor,
                 // A resumed walk has its catalogue already; a new one loads it on first use.
                 catalogue: resumedCatalogue ?? RunbookCatalogue(directories: targets.runbookDirectories),
-                transcript: setup.transcript, stopOnError: onError == .stop, presets: presets)
+                transcript: setup.transcript, stopOnError: onError == .stop, presets: presets, memory: setup.memory,
+                recall: setup.recall, mode: setup.mode)
             editor?.completer = shell
             if reader.isInteractive, resolved.usingLab {
                 console.line(

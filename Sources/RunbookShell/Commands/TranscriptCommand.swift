@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunbookKit
+import Runs
 
 extension RbshCommand {
     /// `rbsh transcript show|export PATH`.
@@ -45,12 +46,24 @@ extension RbshCommand {
         @Argument(help: "A transcript (.jsonl).") var path: String
         @Option(help: ArgumentHelp("markdown or json.", valueName: "format")) var format: ExportFormat = .markdown
         @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "file")) var output: String?
+        @Option(
+            name: .customLong("config"),
+            help: ArgumentHelp(
+                "Config file, for where the incident memory is (else ./rbsh.yaml, then $XDG_CONFIG_HOME).", valueName: "path"))
+        var config: String?
 
         enum ExportFormat: String, ExpressibleByArgument { case markdown, json }
 
         func run() throws {
             let (t, data) = try RbshCommand.readTranscript(path)
-            let text = format == .markdown ? TranscriptRendering.markdown(t) : TranscriptRendering.json(t, raw: data)
+            let text: String
+            if format == .markdown {
+                // What past sessions (before this one began) said of its causes, when the memory can tell.
+                let config = (try? RbshConfig.load(explicit: config, environment: ProcessInfo.processInfo.environment)) ?? RbshConfig()
+                text = TranscriptRendering.markdown(t, seenBefore: SessionMemory(config: config).seenBefore(t))
+            } else {
+                text = TranscriptRendering.json(t, raw: data)
+            }
             if let output {
                 do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
                     throw fail("cannot write \(output): \(error)")

@@ -1,8 +1,9 @@
+import IncidentMemory
 import RunbookKit
 
 /// The lines the shell, `rbsh run` and the fleet's presenter share: a
 /// finding, a finding held on several hosts, and the card that asks before
-/// a remediation runs. Each is built here only.
+/// a remediation runs, and what past sessions say of a cause. Each is built here only.
 struct Lines {
     let style: Style
     let redactor: Redactor
@@ -10,6 +11,11 @@ struct Lines {
     /// `LEVEL ID[QUALIFIER]: MESSAGE`, its level coloured (see `Finding.line`).
     func finding(_ f: Finding, qualifier: String = "") -> String {
         f.line(label: style.severity(of: f), qualifier: qualifier, redact: redactor.redact)
+    }
+
+    /// `↳ seen 3× in 30 days (frequent), last … ; fixed by X (verified)`, or `↳ new here: …`.
+    func recall(_ r: CauseRecall) -> String {
+        r.label == .newHere ? style.dim("↳ " + r.line) : "↳ " + style.cyan(r.line)
     }
 
     /// `LEVEL ID on N/TOTAL hosts: NAMES` (at most ten names).

@@ -83,8 +83,9 @@ final class SweepBoard: @unchecked Sendable {
         }
     }
 
-    /// The diagnosis: where to start, then each cause with its message and what it explains.
-    func show(_ diagnosis: Diagnosis) {
+    /// The diagnosis: where to start, then each cause with its message, what
+    /// it explains, and what past sessions say of it (`recall`).
+    func show(_ diagnosis: Diagnosis, recall: (String, Finding?) -> String? = { _, _ in nil }) {
         let found = lock.withLock { self.found }
         guard let start = diagnosis.startWith else {
             console.line(style.green("Diagnosis: nothing above info found in any runbook."))
@@ -96,6 +97,7 @@ final class SweepBoard: @unchecked Sendable {
             let level = f.map { style.severity(of: $0) } ?? ""
             console.line("  \(n + 1). \(level) \(cause.finding): \(redactor.redact(f?.message ?? ""))")
             if !cause.explains.isEmpty { console.line(style.dim("       explains " + cause.explains.joined(separator: ", "))) }
+            if let line = recall(cause.finding, f) { console.line("       " + line) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import IncidentMemory
 import RunbookKit
 
 /// Shows a session's events as they happen, for a person: the one renderer
@@ -40,12 +41,18 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
     private var running = 0
     /// The sweep under way, or just ended (its diagnosis is still to show).
     private var board: SweepBoard?
+    /// What past sessions say of causes (the incident memory), when it is used.
+    private let recall: (@Sendable ([String]) -> [String: CauseRecall])?
+    /// Causes already given their recall line, by name; and the runbook walked, which names them.
+    private var recalled: Set<String> = []
+    private var walked = "?"
 
     init(
         console: Console, style: Style, redactor: Redactor, layout: Layout, spinner: Spinner = Spinner(enabled: false),
-        autoExpands: Bool = false, holdsDisplay: Bool = false
+        autoExpands: Bool = false, holdsDisplay: Bool = false, recall: (@Sendable ([String]) -> [String: CauseRecall])? = nil
     ) {
         self.holdsDisplay = holdsDisplay
+        self.recall = recall
         self.console = console
         self.style = style
         self.redactor = redactor
@@ -94,8 +101,9 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
                 defer { self.board = nil }
                 return self.board
             }
-            board?.show(diagnosis)
+            board?.show(diagnosis) { [self] id, finding in recallLine(id, finding) }
         case .runbookStarted(let id, let title, _):
+            lock.withLock { if walked == "?" { walked = id } }
             if !isShell { console.line(style.bold(id) + " — \(title)") }
         case .stepStarted(let step, let title, let kind, _, let detail):
             lock.withLock { titles[step] = title }
@@ -172,9 +180,24 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .run(let showOutput, let stepCount):
             runStep(step: step, purpose: purpose, result: result, showOutput: showOutput, stepCount: stepCount)
         }
+        let indent = isShell ? "  " : "      "
         for f in findings {
-            console.line((isShell ? "  " : "      ") + lines.finding(f))
+            console.line(indent + lines.finding(f))
+            if f.severity > .info, f.state == .open, purpose == .diagnose || purpose == .recheck, let line = recallLine(f.id, f) {
+                console.line(indent + "  " + line)
+            }
         }
+    }
+
+    /// The recall line of a cause, the first time it is shown; nil without a memory.
+    func recallLine(_ id: String, _ finding: Finding?) -> String? {
+        guard let recall else { return nil }
+        let name = lock.withLock { () -> String? in
+            let name = finding.map { PastSession.name(of: $0, walked: walked) } ?? id
+            return recalled.insert(name).inserted ? name : nil
+        }
+        guard let name, let said = recall([name])[name] else { return nil }
+        return lines.recall(said)
     }
 
     private func shellStep(step: String, purpose: StepPurpose, result: StepResult) {

@@ -51,6 +51,10 @@ enum ShellCommandTable {
             summary: "where this session is recorded; a postmortem of it so far",
             example: "transcript export markdown incident.md"),
         Entry(
+            name: "recall", usage: "recall [TEXT]",
+            summary: "the last session that found this cause, or past ones like TEXT",
+            example: "recall postgres-unreachable"),
+        Entry(
             name: "\\x", usage: "\\x [on|off|auto]", summary: "expanded display: one `column | value` block a row (auto: for wide rows)",
             example: "\\x on"),
         Entry(name: "quit", usage: "quit  (or Ctrl-D)", summary: "end the session", example: "quit"),

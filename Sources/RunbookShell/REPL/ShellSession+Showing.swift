@@ -75,9 +75,11 @@ extension ShellSession {
             console.line("no findings")
             return
         }
+        let seen = recallLines(s)
         for f in s.findings.sorted(by: { $0.severity > $1.severity }) {
             let state = f.state == .open ? "" : style.dim(" [\(f.state.rawValue)]")
             console.line(lines.finding(f, qualifier: state))
+            if let line = seen[f.id] { console.line("    " + line) }
             let fixes = s.allRemediations.filter { $0.fixes.contains(f.id) }.map { "\($0.id) [\($0.risk.rawValue)]" }
             if f.state == .open, !fixes.isEmpty { console.line(style.dim("    fix: " + fixes.joined(separator: ", "))) }
         }

@@ -1,5 +1,6 @@
 import CommandOptions
 import Foundation
+import IncidentMemory
 import LineEditing
 import Probes
 import RunbookKit
@@ -41,13 +42,21 @@ final class ShellSession: Completer {
     var fleet: (inventory: String, pattern: String?, selection: FleetSelection)?
     /// What the last walk over hosts found, for `findings`.
     var lastFleetReport: FleetReport?
+    /// The incident memory (`findings`, `recall`), and how the session is driven, as it is remembered at its end.
+    let memory: SessionMemory?
+    let recall: @Sendable ([String]) -> [String: CauseRecall]
+    let mode: String
 
     init(
         reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
         catalogue: @escaping @autoclosure () -> RunbookCatalogue, transcript: TranscriptWriter, stopOnError: Bool,
-        presets: [String: (value: String, by: Decider)]
+        presets: [String: (value: String, by: Decider)], memory: SessionMemory? = nil,
+        recall: @escaping @Sendable ([String]) -> [String: CauseRecall] = { _ in [:] }, mode: String = "interactive"
     ) {
         self.reader = reader
+        self.memory = memory
+        self.recall = recall
+        self.mode = mode
         self.console = console
         self.style = style
         self.targets = targets
@@ -57,7 +66,7 @@ final class ShellSession: Completer {
         presenter = TextPresenter(
             console: console, style: style, redactor: redactor, layout: .shell,
             spinner: Spinner(enabled: reader.isInteractive && isatty(STDERR_FILENO) == 1),
-            autoExpands: reader.isInteractive, holdsDisplay: !reader.isInteractive)
+            autoExpands: reader.isInteractive, holdsDisplay: !reader.isInteractive, recall: memory == nil ? nil : recall)
         recorder = SessionRecorder(transcript: transcript, presenter: presenter)
         let recorder = self.recorder
         // A script's log is shown in batches, each once the transcript holds it: one sync a batch, not one a step.
@@ -100,6 +109,7 @@ final class ShellSession: Completer {
                 if outcome == .quit { return finish() }
                 if lastFailed && stopOnError {
                     recorder.endSession(session?.outcome ?? .ok, reason: "stopped on error")
+                    remember()
                     stepper = nil
                     console.error("rbsh: stopping at the first failing command (--on-error stop)")
                     return 3
@@ -113,6 +123,7 @@ final class ShellSession: Completer {
         // The stepper holds the shell as its host: let go of it.
         stepper = nil
         if let failure = recorder.failure { console.error("rbsh: \(failure)") }
+        remember()
         console.line(style.dim("transcript: \(transcriptPath)"))
         return 0
     }
@@ -121,9 +132,16 @@ final class ShellSession: Completer {
     /// interrupted; the end is recorded with its reason; the exit status is 128 + the signal.
     func end(by sig: Int32) -> Int32 {
         recorder.endSession(session?.outcome ?? .ok, reason: Interrupts.reason(sig), signal: Interrupts.name(sig))
+        remember()
         stepper = nil
         console.error("rbsh: \(Interrupts.reason(sig)); the session is recorded in \(transcriptPath)")
         return 128 + sig
+    }
+
+    /// The ended session goes into the incident memory (a whole transcript only); why not, in one line.
+    func remember() {
+        guard recorder.failure == nil, let memory, let why = memory.remember(transcript: transcriptPath, mode: mode) else { return }
+        console.error("rbsh: \(why)")
     }
 
     /// Where the session is recorded now.
@@ -201,6 +219,7 @@ final class ShellSession: Completer {
         case "vars": showVars()
         case "target": target(rest)
         case "transcript": exportTranscript(rest)
+        case "recall": recallPast(rest)
         case "\\x", "expanded": toggleExpanded(rest)
         case "quit", "exit", "\\q": return .quit
         default:

@@ -1,0 +1,112 @@
+import Foundation
+import IncidentMemory
+import RunbookKit
+
+/// The incident memory as a session uses it: what past sessions say of its
+/// causes, and, at its end, its own transcript added for the next ones.
+///
+/// The index is opened when first needed; a memory that cannot be opened or
+/// read is said once (`problem`) and never stops or slows a session.
+public final class SessionMemory: @unchecked Sendable {
+    public let path: String
+    public let enabled: Bool
+    let lock = NSLock()
+    private var opened: MemoryIndex?
+    var failure: String?
+    private var said = false
+
+    public init(config: RbshConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        path = MemoryLocation.path(configured: config.memory.index, environment: environment)
+        enabled = config.memory.enabled && environment["RBSH_MEMORY"] != "off"
+    }
+
+    /// The index, opened once; nil (and `problem` set) when it cannot be.
+    public var index: MemoryIndex? {
+        lock.withLock { () -> MemoryIndex? in
+            guard enabled, failure == nil else { return nil }
+            if let opened { return opened }
+            do { opened = try MemoryIndex(path: path) } catch { failure = "\(error)" }
+            return opened
+        }
+    }
+
+    /// Why the memory could not be used, the first time it is asked after a failure; nil after that.
+    public var problem: String? {
+        lock.withLock {
+            guard let failure, !said else { return nil }
+            said = true
+            return failure
+        }
+    }
+
+    /// What past sessions say of `causes` (`RUNBOOK/ID`), leaving out the
+    /// transcripts of this session (`excluding`: it and those it continues).
+    public func recall(_ causes: [String], excluding: [String], before: Date? = nil) -> [String: CauseRecall] {
+        guard !causes.isEmpty, let index else { return [:] }
+        do { return try index.recall(causes, scope: MemoryIndex.Scope(before: before, excluding: Set(excluding))) } catch {
+            lock.withLock { failure = error.description }
+            return [:]
+        }
+    }
+
+    /// The causes of a walk as the memory names them, first first.
+    public static func causes(of session: RunbookSession) -> [PastSession.NamedCause] {
+        PastSession.causes(diagnosis: session.diagnosis, findings: session.findings, walked: session.runbook.id)
+    }
+
+    /// Adds a finished session's transcript; why it could not, in one line. Checks and replays are not incidents.
+    public func remember(transcript path: String, mode: String) -> String? {
+        guard !PastSession.notIncidents.contains(mode), let index else { return problem }
+        do {
+            _ = try index.add(path: path)
+            return nil
+        } catch {
+            return "the session is not in the incident memory: \(error)"
+        }
+    }
+}
+
+extension SessionMemory {
+    /// Past sessions like `text`, best first: a finding (`RUNBOOK/ID` or a
+    /// bare `ID`) or a runbook by name; a transcript's path (sessions sharing
+    /// its causes and what they explain); else a symptom, matched as `rbsh
+    /// find` matches (trigrams, Chinese characters) against the findings the
+    /// memory holds and against `runbooks`.
+    public func search(
+        _ text: String, runbooks: [RunbookSummary], since: Date?, limit: Int = 10, excluding: [String] = []
+    ) throws(MemoryError) -> [MemoryIndex.Match] {
+        guard let index else { throw MemoryError(lock.withLock { failure } ?? "the incident memory is off (memory.recall in the config)") }
+        var query = MemoryIndex.Query(since: since, limit: limit)
+        let known = try index.findingTexts()
+        let names = Set(known.map(\.finding))
+        let locals = Set(known.map { PastSession.local($0.finding) })
+        if names.contains(text) || locals.contains(text) {
+            query.findings[text] = 1
+        } else if runbooks.contains(where: { $0.id == text }) {
+            query.runbooks[text] = 1
+        } else if text.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: text) {
+            let transcript: Transcript
+            do { transcript = try Transcript.readChain(path: text) } catch { throw MemoryError(error.description) }
+            for seen in PastSession(transcript, sha256: "").seen { query.findings[seen.finding] = seen.causeRank == nil ? 0.5 : 1 }
+            return try index.search(query, scope: MemoryIndex.Scope(excluding: Set(excluding + [text] + transcript.earlier)))
+        } else {
+            let texts = known.map { k in
+                RunbookSummary(
+                    id: k.finding, title: PastSession.local(k.finding).replacingOccurrences(of: "-", with: " "), category: "", aliases: [],
+                    symptoms: [k.message], description: "")
+            }
+            for hit in RunbookFinder(texts).find(text, limit: 20) { query.findings[hit.id] = hit.score }
+            for hit in RunbookFinder(runbooks).find(text, limit: 5) { query.runbooks[hit.id] = hit.score }
+        }
+        return try index.search(query, scope: MemoryIndex.Scope(excluding: Set(excluding)))
+    }
+
+    /// What past sessions (before it began, not its own chain) say of each
+    /// cause of a recorded session: for its postmortem.
+    public func seenBefore(_ transcript: Transcript) -> [(cause: String, line: String)] {
+        let causes = PastSession(transcript, sha256: "").causes.map(\.finding)
+        let before = PastSession.date(transcript.header.started)
+        let said = recall(causes, excluding: [transcript.path] + transcript.earlier, before: before)
+        return causes.compactMap { c in said[c].map { (c, $0.line) } }
+    }
+}
