@@ -101,6 +101,8 @@ public struct ServeSettings: Sendable, Hashable {
     /// Runs waiting at most; more is 503, for Alertmanager to retry.
     public var queue = 100
     public var maxBody = 1 << 20
+    /// The largest transcript an operator's rbsh may send (`POST /transcripts`).
+    public var maxTranscript = 16 << 20
     public var notify: String?
     /// Seconds running runs get to finish after SIGTERM.
     public var grace: Double = 30
@@ -201,6 +203,10 @@ public struct AlertConfig: Sendable, Hashable {
             if let n = s["max_body"] {
                 guard let b = n.string.flatMap(Self.bytes) else { throw fail(n, "serve.max_body is a size such as 1MiB") }
                 serve.maxBody = b
+            }
+            if let n = s["max_transcript"] {
+                guard let b = n.string.flatMap(Self.bytes) else { throw fail(n, "serve.max_transcript is a size such as 16MiB") }
+                serve.maxTranscript = b
             }
             serve.notify = s["notify"]?.string
             config.serve = serve

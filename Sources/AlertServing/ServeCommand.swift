@@ -53,9 +53,10 @@ public struct ServeCommand: ParsableCommand {
             return l
         }()
         let catalogue = CatalogueBox(directories: targets.runbookDirectories)
+        let memory = SessionMemory(config: config)
         let run = AlertRun(
             targets: resolved.targets, secrets: resolved.secrets + [token], catalogue: catalogue,
-            notify: serve.notify, logger: logger, memory: SessionMemory(config: config))
+            notify: serve.notify, logger: logger, memory: memory)
         let queue: AlertRunQueue
         do {
             queue = try AlertRunQueue(
@@ -90,8 +91,13 @@ public struct ServeCommand: ParsableCommand {
             return source
         }
 
+        let router = AlertServer.router(queue: queue, rules: rules, token: token, maxBody: serve.maxBody, logger: logger)
+        if memory.enabled {
+            MemoryRoutes.add(
+                to: router, memory: memory, folder: serve.transcripts, token: token, maxBytes: serve.maxTranscript, logger: logger)
+        }
         let app = Application(
-            router: AlertServer.router(queue: queue, rules: rules, token: token, maxBody: serve.maxBody, logger: logger),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "rbsh"),
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "\(host):\(port)")"])

@@ -3,8 +3,8 @@ import Foundation
 /// What the memory says of one cause: how often it was seen, when last, and
 /// what fixed it. Only a fix whose verify passed is called a fix; one that
 /// was applied and failed its verify "did not hold".
-public struct CauseRecall: Sendable, Hashable, Encodable {
-    public enum Label: String, Sendable, Hashable, Encodable {
+public struct CauseRecall: Sendable, Hashable, Codable {
+    public enum Label: String, Sendable, Hashable, Codable {
         /// No past session reported it.
         case newHere = "new here"
         /// Seen before, fewer than `frequentFrom` times in the window.
@@ -13,7 +13,7 @@ public struct CauseRecall: Sendable, Hashable, Encodable {
     }
 
     /// A past session, as a recall line names it.
-    public struct Occasion: Sendable, Hashable, Encodable {
+    public struct Occasion: Sendable, Hashable, Codable {
         public var transcript: String
         public var started: Date
         public var user: String?
@@ -29,10 +29,25 @@ public struct CauseRecall: Sendable, Hashable, Encodable {
             try c.encodeIfPresent(user, forKey: .user)
             try c.encodeIfPresent(host, forKey: .host)
         }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            transcript = try c.decode(String.self, forKey: .transcript)
+            started = try Date(try c.decode(String.self, forKey: .started), strategy: .iso8601)
+            user = try c.decodeIfPresent(String.self, forKey: .user)
+            host = try c.decodeIfPresent(String.self, forKey: .host)
+        }
+
+        public init(transcript: String, started: Date, user: String?, host: String?) {
+            self.transcript = transcript
+            self.started = started
+            self.user = user
+            self.host = host
+        }
     }
 
     /// A fix and how many sessions it verified in (or did not hold in).
-    public struct FixCount: Sendable, Hashable, Encodable {
+    public struct FixCount: Sendable, Hashable, Codable {
         public var remediation: String
         public var times: Int
 

@@ -20,7 +20,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///     services:
 ///       management: {restart: "systemctl restart network-probe-management"}
 ///     secrets: [the-api-token]
-///     memory: {index: /srv/rbsh/memory.sqlite}        # or recall: off
+///     memory: {index: /srv/rbsh/memory.sqlite, url: "http://rbsh.internal:9095", token: the-serve-token}   # or recall: off
 public struct RbshConfig: Sendable {
     /// The file it was read from, if any.
     public var path: String?
@@ -35,10 +35,13 @@ public struct RbshConfig: Sendable {
     /// `memory:`, the incident memory.
     public var memory = MemoryConfig()
 
-    /// `memory: {index: PATH, recall: off}`: where the index of past sessions is, and whether it is used.
+    /// `memory: {index: PATH, recall: off, url: URL, token: TOKEN}`: where the index of past sessions is,
+    /// whether it is used, and a team's rbsh serve that finished transcripts are sent to and asked.
     public struct MemoryConfig: Sendable {
         public var index: String?
         public var enabled = true
+        public var url: String?
+        public var token: String?
         public init() {}
     }
 
@@ -91,6 +94,9 @@ public struct RbshConfig: Sendable {
         if let memory = node?["memory"] {
             guard memory.mapping != nil else { throw ConfigError("\(path): memory is {index: PATH, recall: on|off}") }
             config.memory.index = memory["index"]?.string
+            config.memory.url = memory["url"]?.string
+            config.memory.token = memory["token"]?.string
+            if let token = config.memory.token { config.secrets.append(token) }
             if let recall = memory["recall"] {
                 guard let on = recall.bool ?? (recall.string.map { ["on", "off"].contains($0) ? $0 == "on" : nil } ?? nil) else {
                     throw ConfigError("\(path): memory.recall is on or off")

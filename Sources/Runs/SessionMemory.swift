@@ -10,14 +10,19 @@ import RunbookKit
 public final class SessionMemory: @unchecked Sendable {
     public let path: String
     public let enabled: Bool
+    /// A team's rbsh serve, when the config names one.
+    public let team: TeamMemory?
     let lock = NSLock()
     private var opened: MemoryIndex?
     var failure: String?
+    private var teamAway = false
     private var said = false
 
     public init(config: RbshConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
         path = MemoryLocation.path(configured: config.memory.index, environment: environment)
         enabled = config.memory.enabled && environment["RBSH_MEMORY"] != "off"
+        let path = self.path
+        team = config.memory.url.map { TeamMemory(url: $0, token: config.memory.token, besideIndex: path, config: config.path) }
     }
 
     /// The index, opened once; nil (and `problem` set) when it cannot be.
@@ -40,13 +45,24 @@ public final class SessionMemory: @unchecked Sendable {
     }
 
     /// What past sessions say of `causes` (`RUNBOOK/ID`), leaving out the
-    /// transcripts of this session (`excluding`: it and those it continues).
+    /// transcripts of this session (`excluding`: it and those it continues);
+    /// with a team's server, its answer where it knows more (it holds what
+    /// this machine sent it too). A server that does not answer in time is
+    /// not asked again by this process.
     public func recall(_ causes: [String], excluding: [String], before: Date? = nil) -> [String: CauseRecall] {
         guard !causes.isEmpty, let index else { return [:] }
-        do { return try index.recall(causes, scope: MemoryIndex.Scope(before: before, excluding: Set(excluding))) } catch {
+        var said: [String: CauseRecall]
+        do { said = try index.recall(causes, scope: MemoryIndex.Scope(before: before, excluding: Set(excluding))) } catch {
             lock.withLock { failure = error.description }
             return [:]
         }
+        guard before == nil, let team, lock.withLock({ !teamAway }) else { return said }
+        guard let theirs = team.recall(causes, excluding: excluding) else {
+            lock.withLock { teamAway = true }
+            return said
+        }
+        for (cause, r) in theirs where r.seenEver > (said[cause]?.seenEver ?? 0) { said[cause] = r }
+        return said
     }
 
     /// The causes of a walk as the memory names them, first first.
@@ -57,12 +73,11 @@ public final class SessionMemory: @unchecked Sendable {
     /// Adds a finished session's transcript; why it could not, in one line. Checks and replays are not incidents.
     public func remember(transcript path: String, mode: String) -> String? {
         guard !PastSession.notIncidents.contains(mode), let index else { return problem }
-        do {
-            _ = try index.add(path: path)
-            return nil
-        } catch {
-            return "the session is not in the incident memory: \(error)"
-        }
+        do { _ = try index.add(path: path) } catch { return "the session is not in the incident memory: \(error)" }
+        guard let team else { return nil }
+        do { try team.queue(path) } catch { return error.description }
+        team.pushDetached()
+        return nil
     }
 }
 
@@ -99,6 +114,15 @@ extension SessionMemory {
             for hit in RunbookFinder(runbooks).find(text, limit: 5) { query.runbooks[hit.id] = hit.score }
         }
         return try index.search(query, scope: MemoryIndex.Scope(excluding: Set(excluding)))
+    }
+
+    /// `30d`, `12h`, `2w`, `45m` before now, or a day (`2026-11-01`).
+    public static func since(_ text: String, now: Date = Date()) -> Date? {
+        if let unit = text.last, let n = Double(text.dropLast()), n >= 0 {
+            let seconds: Double? = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800][unit]
+            if let seconds { return now.addingTimeInterval(-n * seconds) }
+        }
+        return try? Date(text, strategy: .iso8601.year().month().day())
     }
 
     /// What past sessions (before it began, not its own chain) say of each

@@ -92,13 +92,14 @@ struct AlertmanagerTests {
             """.write(toFile: dir + "/rbsh.yaml", atomically: true, encoding: .utf8)
         }
 
-        func serve() throws -> Background {
+        func serve(environment: [String: String] = [:]) throws -> Background {
             let b = try Background(
                 [
                     LabFixture.binary, "serve", "--listen", "127.0.0.1:\(port)", "--config", dir + "/rbsh.yaml", "--runbooks",
                     dir + "/runbooks",
                 ],
-                log: dir + "/serve.log", environment: ["RBSH_LAB_DIR": LabState.defaultDirectory])
+                log: dir + "/serve.log",
+                environment: ["RBSH_LAB_DIR": LabState.defaultDirectory].merging(environment) { _, b in b })
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
                 if let r = try? HTTPClient.request(url: url + "/healthz", timeout: 1), r.status == 200 { return b }

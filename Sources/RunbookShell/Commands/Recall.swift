@@ -14,7 +14,7 @@ extension RbshCommand {
                 "Every session rbsh finishes is remembered (in $XDG_STATE_HOME/rbsh/memory.sqlite, or memory.index in the config). "
                 + "`rbsh recall index DIR...` adds folders of transcripts (a team's shared folder, a repository of postmortems). "
                 + "Exit status: 0 when something matches, 1 when nothing does, 3 when the memory cannot be read.",
-            subcommands: [Search.self, Index.self], defaultSubcommand: Search.self)
+            subcommands: [Search.self, Index.self, Push.self], defaultSubcommand: Search.self)
 
         struct Search: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -33,7 +33,7 @@ extension RbshCommand {
                 let text = query.joined(separator: " ")
                 var from: Date?
                 if let since {
-                    guard let date = Recall.date(since) else {
+                    guard let date = SessionMemory.since(since) else {
                         throw fail("--since takes 30d, 12h, 2w or a date, got `\(since)`", code: 64)
                     }
                     from = date
@@ -83,6 +83,25 @@ extension RbshCommand {
             }
         }
 
+        struct Push: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Send the finished transcripts still queued to the team's rbsh serve (memory.url); each session's end starts one."
+            )
+
+            @OptionGroup var targets: TargetOptions
+
+            func run() throws {
+                let memory = try Recall.memory(targets)
+                guard let team = memory.team else { throw fail("no team server: memory.url in the config", code: 64) }
+                let pushed = team.push()
+                for line in pushed.refused { print("refused: \(line)") }
+                print(
+                    "\(pushed.sent) sent, \(pushed.refused.count) refused, \(pushed.left) still queued"
+                        + (pushed.why.map { ": \($0)" } ?? ""))
+                if pushed.left > 0 { throw ExitCode(3) }
+            }
+        }
+
         static func memory(_ targets: TargetOptions) throws -> SessionMemory {
             let config: RbshConfig
             do { config = try RbshConfig.load(explicit: targets.config, environment: ProcessInfo.processInfo.environment) } catch {
@@ -91,15 +110,6 @@ extension RbshCommand {
             let memory = SessionMemory(config: config)
             guard memory.enabled else { throw ExitCode.failure(with: "the incident memory is off (memory.recall in the config)", code: 3) }
             return memory
-        }
-
-        /// `30d`, `12h`, `2w`, `45m` before now, or a day (`2026-11-01`).
-        static func date(_ text: String, now: Date = Date()) -> Date? {
-            if let unit = text.last, let n = Double(text.dropLast()), n >= 0 {
-                let seconds: Double? = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800][unit]
-                if let seconds { return now.addingTimeInterval(-n * seconds) }
-            }
-            return try? Date(text, strategy: .iso8601.year().month().day())
         }
     }
 }
