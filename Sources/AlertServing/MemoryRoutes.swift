@@ -38,7 +38,8 @@ enum MemoryRoutes {
                 }
                 let since = query["since"].flatMap { SessionMemory.since(String($0)) }
                 let limit = query["limit"].flatMap { Int($0) } ?? 10
-                let matches = try memory.search(text, runbooks: [], since: since, limit: min(max(limit, 1), 500))
+                let matches = try memory.search(
+                    text, runbooks: { RunbookCatalogue.summaries(directories: []) }, since: since, limit: min(max(limit, 1), 500))
                 return AlertServer.json(.ok, String(decoding: try encoder.encode(matches), as: UTF8.self))
             } catch {
                 return AlertServer.json(.serviceUnavailable, #"{"error":\#(AlertServer.quote("\(error)"))}"#)

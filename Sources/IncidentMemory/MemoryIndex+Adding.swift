@@ -86,7 +86,7 @@ extension MemoryIndex {
         let transcript: Transcript
         let continues: String?
         do {
-            let one = try Transcript.parse(data, path: path)
+            let one = try Transcript.parse(TranscriptEssentials.filter(data), path: path)
             continues = one.header.continues.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             transcript = continues == nil ? one : try Transcript.readChain(path: path)
         } catch {

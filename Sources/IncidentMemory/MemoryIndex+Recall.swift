@@ -39,64 +39,53 @@ extension MemoryIndex {
         }
     }
 
-    /// What the memory says of each of `causes` (`RUNBOOK/ID`).
+    /// What the memory says of each of `causes` (`RUNBOOK/ID`): counted,
+    /// dated and its fixes tallied in SQL, over the sessions that found it.
     public func recall(_ causes: [String], scope: Scope = Scope()) throws(MemoryError) -> [String: CauseRecall] {
         guard !causes.isEmpty else { return [:] }
-        let excluding = try chains(of: scope.excluding)
-        let rows = try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT seen.finding, s.id, s.path, s.started, s.user, s.host FROM seen JOIN session s ON s.id = seen.session
-                    WHERE seen.finding IN (\(databaseQuestionMarks(count: causes.count))) AND \(Scope.incidents) AND s.started < ?
-                    ORDER BY s.started DESC
-                    """,
-                arguments: StatementArguments(causes) + [(scope.before ?? .distantFuture).timeIntervalSince1970])
-        }
-        var sessions: [String: [(id: Int64, occasion: CauseRecall.Occasion)]] = [:]
-        for row in rows {
-            let path: String = row["path"]
-            guard !excluding.contains(path) else { continue }
-            let occasion = CauseRecall.Occasion(
-                transcript: path, started: Date(timeIntervalSince1970: row["started"]), user: row["user"], host: row["host"])
-            sessions[row["finding"], default: []].append((row["id"], occasion))
-        }
-        let ids = Array(Set(sessions.values.flatMap { $0.map(\.id) }))
-        let fixes = try read { db in
-            ids.isEmpty
-                ? []
-                : try Row.fetchAll(
+        let excluding = Array(try chains(of: scope.excluding))
+        let windowStart = scope.now.addingTimeInterval(-Double(scope.days) * 86_400).timeIntervalSince1970
+        let before = (scope.before ?? .distantFuture).timeIntervalSince1970
+        // The sessions that found the cause, as recall counts them.
+        let found = """
+            s.id IN (SELECT session FROM seen WHERE finding = ?) AND \(Scope.incidents) AND s.started < ?
+            AND s.path NOT IN (\(databaseQuestionMarks(count: excluding.count)))
+            """
+        return try read { db in
+            var out: [String: CauseRecall] = [:]
+            for cause in causes {
+                let within = StatementArguments([cause]) + [before] + StatementArguments(excluding)
+                let counts = try Row.fetchOne(
+                    db, sql: "SELECT count(*) AS ever, coalesce(sum(s.started >= ?), 0) AS recent FROM session s WHERE \(found)",
+                    arguments: [windowStart] + within)
+                let last = try Row.fetchOne(
+                    db, sql: "SELECT s.path, s.started, s.user, s.host FROM session s WHERE \(found) ORDER BY s.started DESC LIMIT 1",
+                    arguments: within)
+                let fixes = try Row.fetchAll(
                     db,
-                    sql: "SELECT session, remediation, fixes, state FROM fix WHERE session IN (\(databaseQuestionMarks(count: ids.count)))",
-                    arguments: StatementArguments(ids))
-        }
-        let windowStart = scope.now.addingTimeInterval(-Double(scope.days) * 86_400)
-        var out: [String: CauseRecall] = [:]
-        for cause in causes {
-            let past = sessions[cause] ?? []
-            let inWindow = past.filter { $0.occasion.started >= windowStart }.count
-            let mine = Set(past.map(\.id))
-            var verified: [String: Int] = [:]
-            var failed: [String: Int] = [:]
-            for row in fixes {
-                let session: Int64 = row["session"]
-                let list: String = row["fixes"]
-                guard mine.contains(session), list.split(separator: " ").contains(Substring(PastSession.local(cause))) else { continue }
-                switch PastSession.FixState(rawValue: row["state"]) {
-                case .verified: verified[row["remediation"], default: 0] += 1
-                case .failed: failed[row["remediation"], default: 0] += 1
-                default: break
+                    sql: """
+                        SELECT f.remediation, f.state, count(DISTINCT f.session) AS times FROM fix f JOIN session s ON s.id = f.session
+                        WHERE \(found) AND f.state IN ('verified', 'failed') AND (' ' || f.fixes || ' ') LIKE ?
+                        GROUP BY f.remediation, f.state ORDER BY times DESC, f.remediation
+                        """,
+                    arguments: within + ["% \(PastSession.local(cause)) %"])
+                let ever: Int = counts?["ever"] ?? 0
+                let recent: Int = counts?["recent"] ?? 0
+                func tally(_ state: PastSession.FixState) -> [CauseRecall.FixCount] {
+                    fixes.filter { $0["state"] == state.rawValue }.map {
+                        CauseRecall.FixCount(remediation: $0["remediation"], times: $0["times"])
+                    }
                 }
+                out[cause] = CauseRecall(
+                    finding: cause, label: ever == 0 ? .newHere : (recent >= CauseRecall.frequentFrom ? .frequent : .rare), seen: recent,
+                    seenEver: ever, days: scope.days,
+                    last: last.map {
+                        CauseRecall.Occasion(
+                            transcript: $0["path"], started: Date(timeIntervalSince1970: $0["started"]), user: $0["user"], host: $0["host"])
+                    },
+                    fixedBy: tally(.verified), didNotHold: tally(.failed))
             }
-            func counts(_ d: [String: Int]) -> [CauseRecall.FixCount] {
-                d.map { CauseRecall.FixCount(remediation: $0.key, times: $0.value) }
-                    .sorted { $0.times != $1.times ? $0.times > $1.times : $0.remediation < $1.remediation }
-            }
-            let label: CauseRecall.Label = past.isEmpty ? .newHere : (inWindow >= CauseRecall.frequentFrom ? .frequent : .rare)
-            out[cause] = CauseRecall(
-                finding: cause, label: label, seen: inWindow, seenEver: past.count, days: scope.days, last: past.first?.occasion,
-                fixedBy: counts(verified), didNotHold: counts(failed))
+            return out
         }
-        return out
     }
 }

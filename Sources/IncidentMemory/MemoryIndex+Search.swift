@@ -39,17 +39,17 @@ extension MemoryIndex {
         }
     }
 
-    /// Every finding the memory holds, with its latest message (SQLite takes a
-    /// bare column from the row of `max`): what a text is matched against.
+    /// Every finding the memory holds, with its latest message: what a text is matched against.
     public func findingTexts() throws(MemoryError) -> [(finding: String, message: String)] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT finding, message FROM finding_text").map { ($0["finding"], $0["message"]) } }
+    }
+
+    /// Whether the memory holds a finding of this name (`RUNBOOK/ID`, or `ID` in any runbook).
+    public func knows(finding name: String) throws(MemoryError) -> Bool {
         try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seen.finding, seen.message, max(s.started) FROM seen JOIN session s ON s.id = seen.session
-                    GROUP BY seen.finding
-                    """
-            ).map { ($0["finding"], $0["message"]) }
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM seen WHERE finding = ?) OR EXISTS (SELECT 1 FROM seen WHERE local = ?)",
+                arguments: [name, name]) ?? false
         }
     }
 
@@ -62,51 +62,64 @@ extension MemoryIndex {
         guard !names.isEmpty || !runbooks.isEmpty else { return [] }
         let since = (query.since ?? .distantPast).timeIntervalSince1970
         let before = (scope.before ?? .distantFuture).timeIntervalSince1970
-        var scores: [Int64: Double] = [:]
+        let excluding = Array(try chains(of: scope.excluding))
+        let within = """
+            \(Scope.incidents) AND s.started >= ? AND s.started < ? AND s.path NOT IN (\(databaseQuestionMarks(count: excluding.count)))
+            """
+        let bounds = [since, before] + StatementArguments(excluding)
+        /// `(?, ?), …` of names and weights, for a `VALUES` list.
+        func values(_ d: [String: Double]) -> (String, StatementArguments) {
+            let pairs = d.sorted { $0.key < $1.key }
+            return (
+                pairs.map { _ in "(?, ?)" }.joined(separator: ", "),
+                pairs.reduce(into: StatementArguments()) { $0 += [$1.key, $1.value] }
+            )
+        }
+        var scores: [Int64: (score: Double, started: Double)] = [:]
         try read { db in
             if !names.isEmpty {
-                let marks = databaseQuestionMarks(count: names.count)
+                let (list, args) = values(query.findings)
+                // A name with a `/` is a finding of one runbook; without, the same id in any.
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT seen.session, seen.finding, seen.local, seen.cause_rank FROM seen JOIN session s ON s.id = seen.session
-                        WHERE (seen.finding IN (\(marks)) OR seen.local IN (\(marks))) AND \(Scope.incidents) AND s.started >= ? AND s.started < ?
+                        WITH q(name, w) AS (VALUES \(list)),
+                        hits AS (
+                            SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
+                            FROM q JOIN seen ON seen.finding = q.name WHERE instr(q.name, '/') > 0
+                            UNION ALL
+                            SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
+                            FROM q JOIN seen ON seen.local = q.name WHERE instr(q.name, '/') = 0
+                        )
+                        SELECT s.id, s.started, sum(hits.score) AS score FROM hits JOIN session s ON s.id = hits.session
+                        WHERE \(within) GROUP BY s.id
                         """,
-                    arguments: StatementArguments(names) + StatementArguments(names) + [since, before])
+                    arguments: args + bounds)
+                for row in rows { scores[row["id"]] = ((row["score"] as Double) / Double(names.count), row["started"]) }
+            }
+            if !runbooks.isEmpty {
+                let (list, args) = values(query.runbooks)
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        WITH q(name, w) AS (VALUES \(list))
+                        SELECT s.id, s.started, max(q.w) * 0.5 AS score FROM q JOIN session_runbook r ON r.runbook = q.name
+                        JOIN session s ON s.id = r.session WHERE \(within) GROUP BY s.id
+                        """,
+                    arguments: args + bounds)
                 for row in rows {
-                    let weight = query.findings[row["finding"]] ?? query.findings[row["local"]] ?? 0
-                    let cause = (row["cause_rank"] as Int?) != nil
-                    scores[row["session"], default: 0] += weight * (cause ? 1 : 0.5) / Double(max(1, names.count))
+                    let id: Int64 = row["id"]
+                    scores[id] = (max(scores[id]?.score ?? 0, row["score"]), row["started"])
                 }
             }
-            for runbook in runbooks {
-                let ids = try Int64.fetchAll(
-                    db,
-                    sql: "SELECT s.id FROM session s WHERE s.runbooks LIKE ? AND \(Scope.incidents) AND s.started >= ? AND s.started < ?",
-                    arguments: ["%\"\(runbook)\"%", since, before])
-                for id in ids { scores[id] = max(scores[id] ?? 0, 0.5 * (query.runbooks[runbook] ?? 0)) }
-            }
         }
-        guard !scores.isEmpty else { return [] }
-        let excluding = try chains(of: scope.excluding)
-        let ids = Array(scores.keys)
-        let sessions = try read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, path, started, user, host, gone FROM session WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
-                arguments: StatementArguments(ids))
-        }
-        let ranked =
-            sessions
-            .filter { !excluding.contains($0["path"] as String) }
-            .sorted { a, b in
-                let (sa, sb) = (scores[a["id"]] ?? 0, scores[b["id"]] ?? 0)
-                return sa != sb ? sa > sb : (a["started"] as Double) > (b["started"] as Double)
-            }
-            .prefix(query.limit)
-        return try ranked.map { row throws(MemoryError) in
-            let id: Int64 = row["id"]
-            let (causes, fixes) = try read { db in
+        let ranked = scores.sorted { a, b in
+            a.value.score != b.value.score ? a.value.score > b.value.score : a.value.started > b.value.started
+        }.prefix(query.limit)
+        return try ranked.map { (id, scored) throws(MemoryError) in
+            let (row, causes, fixes) = try read { db in
                 (
+                    try Row.fetchOne(db, sql: "SELECT path, user, host, gone FROM session WHERE id = ?", arguments: [id]) ?? Row(),
                     try String.fetchAll(
                         db, sql: "SELECT finding FROM seen WHERE session = ? AND cause_rank IS NOT NULL ORDER BY cause_rank",
                         arguments: [id]),
@@ -114,10 +127,10 @@ extension MemoryIndex {
                         db, sql: "SELECT DISTINCT remediation FROM fix WHERE session = ? AND state = 'verified'", arguments: [id])
                 )
             }
-            let started = Date(timeIntervalSince1970: row["started"])
+            let started = Date(timeIntervalSince1970: scored.started)
             return Match(
-                transcript: row["path"], started: started.formatted(.iso8601), user: row["user"], host: row["host"], causes: causes,
-                fixedBy: fixes, verified: !fixes.isEmpty, score: ((scores[id] ?? 0) * 1000).rounded() / 1000, gone: row["gone"])
+                transcript: row["path"] ?? "", started: started.formatted(.iso8601), user: row["user"], host: row["host"], causes: causes,
+                fixedBy: fixes, verified: !fixes.isEmpty, score: (scored.score * 1000).rounded() / 1000, gone: row["gone"] ?? false)
         }
     }
 }

@@ -90,6 +90,26 @@ public final class MemoryIndex: Sendable {
                     );
                     """)
         }
+        // What recall and search read, kept small and indexed: the latest message of each finding (what
+        // a text is matched against), the runbooks of each session, and the findings by session.
+        m.registerMigration("recall-tables") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE finding_text (finding TEXT PRIMARY KEY, message TEXT NOT NULL, started DOUBLE NOT NULL);
+                    INSERT INTO finding_text (finding, message, started)
+                        SELECT seen.finding, seen.message, max(s.started) FROM seen JOIN session s ON s.id = seen.session GROUP BY seen.finding;
+                    CREATE TABLE session_runbook (
+                        session INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                        runbook TEXT NOT NULL
+                    );
+                    INSERT INTO session_runbook (session, runbook) SELECT s.id, j.value FROM session s, json_each(s.runbooks) j;
+                    CREATE INDEX session_runbook_by_runbook ON session_runbook(runbook, session);
+                    CREATE INDEX seen_finding_session ON seen(finding, session, cause_rank);
+                    CREATE INDEX seen_local_session ON seen(local, session, cause_rank);
+                    DROP INDEX seen_finding;
+                    DROP INDEX seen_local;
+                    """)
+        }
         return m
     }
 
@@ -156,6 +176,18 @@ public final class MemoryIndex: Sendable {
                 arguments: [
                     id, seen.finding, PastSession.local(seen.finding), seen.message, seen.severity, seen.causeRank, seen.explainedBy,
                 ])
+        }
+        for seen in s.seen where !seen.message.isEmpty {
+            try db.execute(
+                sql: """
+                    INSERT INTO finding_text (finding, message, started) VALUES (?, ?, ?)
+                    ON CONFLICT (finding) DO UPDATE SET message = excluded.message, started = excluded.started
+                    WHERE excluded.started >= finding_text.started
+                    """,
+                arguments: [seen.finding, seen.message, s.started.timeIntervalSince1970])
+        }
+        for runbook in Set(s.runbooks) {
+            try db.execute(sql: "INSERT INTO session_runbook (session, runbook) VALUES (?, ?)", arguments: [id, runbook])
         }
         for fix in s.fixes {
             try db.execute(

@@ -72,7 +72,9 @@ public final class SessionMemory: @unchecked Sendable {
 
     /// Adds a finished session's transcript; why it could not, in one line. Checks and replays are not incidents.
     public func remember(transcript path: String, mode: String) -> String? {
-        guard !PastSession.notIncidents.contains(mode), let index else { return problem }
+        // A transcript sent to a device (/dev/null) is no session to remember.
+        let isFile = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
+        guard isFile, !PastSession.notIncidents.contains(mode), let index else { return problem }
         do { _ = try index.add(path: path) } catch { return "the session is not in the incident memory: \(error)" }
         guard let team else { return nil }
         do { try team.queue(path) } catch { return error.description }
@@ -88,32 +90,33 @@ extension SessionMemory {
     /// find` matches (trigrams, Chinese characters) against the findings the
     /// memory holds and against `runbooks`.
     public func search(
-        _ text: String, runbooks: [RunbookSummary], since: Date?, limit: Int = 10, excluding: [String] = []
+        _ text: String, runbooks: () -> [RunbookSummary], since: Date?, limit: Int = 10, excluding: [String] = []
     ) throws(MemoryError) -> [MemoryIndex.Match] {
         guard let index else { throw MemoryError(lock.withLock { failure } ?? "the incident memory is off (memory.recall in the config)") }
         var query = MemoryIndex.Query(since: since, limit: limit)
-        let known = try index.findingTexts()
-        let names = Set(known.map(\.finding))
-        let locals = Set(known.map { PastSession.local($0.finding) })
-        if names.contains(text) || locals.contains(text) {
+        var scope = MemoryIndex.Scope(excluding: Set(excluding))
+        if try index.knows(finding: text) {
             query.findings[text] = 1
-        } else if runbooks.contains(where: { $0.id == text }) {
-            query.runbooks[text] = 1
         } else if text.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: text) {
             let transcript: Transcript
             do { transcript = try Transcript.readChain(path: text) } catch { throw MemoryError(error.description) }
             for seen in PastSession(transcript, sha256: "").seen { query.findings[seen.finding] = seen.causeRank == nil ? 0.5 : 1 }
-            return try index.search(query, scope: MemoryIndex.Scope(excluding: Set(excluding + [text] + transcript.earlier)))
+            scope = MemoryIndex.Scope(excluding: Set(excluding + [text] + transcript.earlier))
         } else {
-            let texts = known.map { k in
-                RunbookSummary(
-                    id: k.finding, title: PastSession.local(k.finding).replacingOccurrences(of: "-", with: " "), category: "", aliases: [],
-                    symptoms: [k.message], description: "")
+            let summaries = runbooks()
+            if summaries.contains(where: { $0.id == text }) {
+                query.runbooks[text] = 1
+            } else {
+                let texts = try index.findingTexts().map { k in
+                    RunbookSummary(
+                        id: k.finding, title: PastSession.local(k.finding).replacingOccurrences(of: "-", with: " "), category: "",
+                        aliases: [], symptoms: [k.message], description: "")
+                }
+                for hit in RunbookFinder(texts).find(text, limit: 20) { query.findings[hit.id] = hit.score }
+                for hit in RunbookFinder(summaries).find(text, limit: 5) { query.runbooks[hit.id] = hit.score }
             }
-            for hit in RunbookFinder(texts).find(text, limit: 20) { query.findings[hit.id] = hit.score }
-            for hit in RunbookFinder(runbooks).find(text, limit: 5) { query.runbooks[hit.id] = hit.score }
         }
-        return try index.search(query, scope: MemoryIndex.Scope(excluding: Set(excluding)))
+        return try index.search(query, scope: scope)
     }
 
     /// `30d`, `12h`, `2w`, `45m` before now, or a day (`2026-11-01`).

@@ -1,5 +1,5 @@
 import Foundation
-import IncidentMemory
+@testable import IncidentMemory
 import RunbookKit
 import Testing
 
@@ -84,6 +84,29 @@ import Testing
             ["db-connection-failure/postgres-unreachable"],
             scope: MemoryIndex.Scope(before: daysAgo(5), excluding: [dir + "/transcripts/a.jsonl"]))
         #expect(before["db-connection-failure/postgres-unreachable"]?.seenEver == 1)
+    }
+
+    @Test func theLinesTheMemorySkipsChangeNothingItReads() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try transcript("full.jsonl", started: daysAgo(1), fix: .failed)
+        // Steps with outputs, one whose values hold keys named `type` and `findings`, a question.
+        let w = try TranscriptWriter(path: dir + "/extra.jsonl", redactor: Redactor(), header: TranscriptHeader(command: "run"))
+        try w.write(.stepStarted(step: "log", title: "The log", kind: "shell", purpose: .diagnose, detail: #"grep '"type":"step_end"' x"#))
+        let values: [String: Value] = ["type": .string("runbook_start"), "findings": .number(0)]
+        try w.write(.stepEnded(step: "log", purpose: .diagnose, result: StepResult(status: .ok, values: values), findings: []))
+        let finding = Finding(
+            id: "api-5xx", severity: .warning, message: "the API answers 503", step: "health", runbook: "management-platform-down")
+        try w.write(.stepEnded(step: "health", purpose: .diagnose, result: StepResult(status: .ok, values: values), findings: [finding]))
+        try w.write(.question(step: "kind", text: "What kind?", choices: ["a", "b"]))
+        let extra = try String(contentsOfFile: dir + "/extra.jsonl", encoding: .utf8).split(separator: "\n").dropFirst()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let all = ([lines[0], lines[1]] + extra + lines.dropFirst(2)).joined(separator: "\n") + "\n"
+        let full = try Transcript.parse(Data(all.utf8), path: path)
+        let kept = TranscriptEssentials.filter(Data(all.utf8))
+        #expect(kept.count < all.utf8.count)
+        let essential = try Transcript.parse(kept, path: path)
+        #expect(PastSession(essential, sha256: "x") == PastSession(full, sha256: "x"))
+        #expect(PastSession(essential, sha256: "x").seen.map(\.finding).contains("management-platform-down/api-5xx"))
     }
 
     @Test func frequentFromThreeInTheWindow() throws {

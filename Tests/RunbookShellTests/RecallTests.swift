@@ -60,6 +60,16 @@ struct RecallTests {
             #expect(fixes(pg.recall, "fixed_by") == ["restart-postgres"], "\(pg.recall)")
             #expect((pg.recall["last"] as? [String: Any])?["transcript"] as? String == state + "/transcripts/pg-2.jsonl")
 
+            // The shell: `findings` says it, `recall` shows the last session's postmortem.
+            #expect(try RbshProcess.run(["lab", "inject", "postgres-down"], timeout: 120).status == 0)
+            let shell = try RbshProcess.run(
+                ["shell", "--transcript", state + "/transcripts/shell.jsonl"], environment: env,
+                stdin: "start db-connection-failure\nnext\nfindings\nrecall\nquit\n")
+            _ = try RbshProcess.run(["lab", "clear", "postgres-down"], timeout: 120)
+            #expect(shell.stdout.contains("↳ seen 3× in 30 days (frequent)"), "\(shell.stdout)\n\(shell.stderr)")
+            #expect(shell.stdout.contains("the last time: \(state)/transcripts/pg-3.jsonl"), "\(shell.stdout)")
+            #expect(shell.stdout.contains("## Seen before") && shell.stdout.contains("## Findings"), "\(shell.stdout)")
+
             let redis = try firstCause(try triage("redis-down", name: "redis-3"))
             #expect(redis.recall["seen"] as? Int == 2, "\(redis.recall)")
             #expect(fixes(redis.recall, "fixed_by").isEmpty, "a fix that did not hold is no fix: \(redis.recall)")
@@ -80,7 +90,7 @@ struct RecallTests {
             let listed = try RbshProcess.run(["recall", "postgres-unreachable", "--format", "json"], environment: env)
             let sessions = try #require(
                 try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]], "\(listed.stderr)")
-            #expect(sessions.count == 3, "\(sessions)")
+            #expect(sessions.count == 4, "three runs and the shell: \(sessions)")
             #expect(
                 sessions.filter { $0["verified"] as? Bool == true }.map { $0["transcript"] as? String } == [
                     state + "/transcripts/pg-1.jsonl"

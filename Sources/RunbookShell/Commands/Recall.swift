@@ -42,7 +42,7 @@ extension RbshCommand {
                 let matches: [MemoryIndex.Match]
                 do {
                     matches = try memory.search(
-                        text, runbooks: RunbookCatalogue.summaries(directories: targets.runbookDirectories), since: from, limit: limit)
+                        text, runbooks: { RunbookCatalogue.summaries(directories: targets.runbookDirectories) }, since: from, limit: limit)
                 } catch {
                     throw fail(error.description)
                 }

@@ -31,7 +31,7 @@ extension ShellSession {
 
     private func listPast(_ text: String, memory: SessionMemory) {
         do {
-            let matches = try memory.search(text, runbooks: catalogue.summaries, since: nil, excluding: [transcriptPath])
+            let matches = try memory.search(text, runbooks: { self.catalogue.summaries }, since: nil, excluding: [transcriptPath])
             guard !matches.isEmpty else { return console.line(style.dim("no past session like `\(text)`")) }
             for m in matches { console.line(RecallListing.line(m, style: style)) }
         } catch {
