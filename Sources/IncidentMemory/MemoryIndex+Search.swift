@@ -75,47 +75,33 @@ extension MemoryIndex {
                 pairs.reduce(into: StatementArguments()) { $0 += [$1.key, $1.value] }
             )
         }
-        var scores: [Int64: (score: Double, started: Double)] = [:]
-        try read { db in
-            if !names.isEmpty {
-                let (list, args) = values(query.findings)
-                // A name with a `/` is a finding of one runbook; without, the same id in any.
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        WITH q(name, w) AS (VALUES \(list)),
-                        hits AS (
-                            SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
-                            FROM q JOIN seen ON seen.finding = q.name WHERE instr(q.name, '/') > 0
-                            UNION ALL
-                            SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
-                            FROM q JOIN seen ON seen.local = q.name WHERE instr(q.name, '/') = 0
-                        )
-                        SELECT s.id, s.started, sum(hits.score) AS score FROM hits JOIN session s ON s.id = hits.session
-                        WHERE \(within) GROUP BY s.id
-                        """,
-                    arguments: args + bounds)
-                for row in rows { scores[row["id"]] = ((row["score"] as Double) / Double(names.count), row["started"]) }
-            }
-            if !runbooks.isEmpty {
-                let (list, args) = values(query.runbooks)
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        WITH q(name, w) AS (VALUES \(list))
-                        SELECT s.id, s.started, max(q.w) * 0.5 AS score FROM q JOIN session_runbook r ON r.runbook = q.name
-                        JOIN session s ON s.id = r.session WHERE \(within) GROUP BY s.id
-                        """,
-                    arguments: args + bounds)
-                for row in rows {
-                    let id: Int64 = row["id"]
-                    scores[id] = (max(scores[id]?.score ?? 0, row["score"]), row["started"])
-                }
-            }
-        }
-        let ranked = scores.sorted { a, b in
-            a.value.score != b.value.score ? a.value.score > b.value.score : a.value.started > b.value.started
-        }.prefix(query.limit)
+        // A name with a `/` is a finding of one runbook; without, the same id in any. A session's score is
+        // the best of its findings' (summed over the names asked) and its runbook's; the ranking is SQL's.
+        let (findingList, findingArgs) = names.isEmpty ? ("SELECT NULL, 0 WHERE 0", StatementArguments()) : values(query.findings)
+        let (runbookList, runbookArgs) = runbooks.isEmpty ? ("SELECT NULL, 0 WHERE 0", StatementArguments()) : values(query.runbooks)
+        let ranked = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    WITH q(name, w) AS (\(names.isEmpty ? "" : "VALUES ")\(findingList)),
+                    r(name, w) AS (\(runbooks.isEmpty ? "" : "VALUES ")\(runbookList)),
+                    finding_hits AS (
+                        SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
+                        FROM q JOIN seen ON seen.finding = q.name WHERE instr(q.name, '/') > 0
+                        UNION ALL
+                        SELECT seen.session, q.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.5 ELSE 1.0 END) AS score
+                        FROM q JOIN seen ON seen.local = q.name WHERE instr(q.name, '/') = 0
+                    ),
+                    hits AS (
+                        SELECT session, sum(score) / ? AS score FROM finding_hits GROUP BY session
+                        UNION ALL
+                        SELECT sr.session, max(r.w) * 0.5 AS score FROM r JOIN session_runbook sr ON sr.runbook = r.name GROUP BY sr.session
+                    )
+                    SELECT s.id, s.started, max(hits.score) AS score FROM hits JOIN session s ON s.id = hits.session
+                    WHERE \(within) GROUP BY s.id ORDER BY score DESC, s.started DESC LIMIT ?
+                    """,
+                arguments: findingArgs + runbookArgs + [Double(max(1, names.count))] + bounds + [query.limit])
+        }.map { (id: $0["id"] as Int64, scored: (score: $0["score"] as Double, started: $0["started"] as Double)) }
         return try ranked.map { (id, scored) throws(MemoryError) in
             let (row, causes, fixes) = try read { db in
                 (

@@ -29,8 +29,13 @@ public final class MemoryIndex: Sendable {
             config.busyMode = .timeout(10)
             config.foreignKeysEnabled = true
             config.label = "rbsh memory"
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrator.migrate(queue)
+            // Creating the file, turning WAL on and migrating are not covered by the busy timeout (SQLite
+            // refuses an upgrade from read to write at once): processes opening it together take turns.
+            queue = try OpeningLock.held(beside: path) {
+                let queue = try DatabaseQueue(path: path, configuration: config)
+                try Self.migrator.migrate(queue)
+                return queue
+            }
         } catch let error as DatabaseError {
             throw MemoryError("the incident memory \(path) cannot be opened: \(error.message ?? "\(error.resultCode)")")
         } catch {
@@ -186,7 +191,7 @@ public final class MemoryIndex: Sendable {
                     """,
                 arguments: [seen.finding, seen.message, s.started.timeIntervalSince1970])
         }
-        for runbook in Set(s.runbooks) {
+        for runbook in Set(s.walked) {
             try db.execute(sql: "INSERT INTO session_runbook (session, runbook) VALUES (?, ?)", arguments: [id, runbook])
         }
         for fix in s.fixes {

@@ -42,6 +42,8 @@ public struct PastSession: Sendable, Hashable {
     public var mode: String?
     public var targets: [String: String]
     public var runbooks: [String]
+    /// The runbooks walked, not swept: the one run, or those the shell started.
+    public var walked: [String]
     public var outcome: String
     /// The transcript this one continues, when it was resumed.
     public var continues: String?
@@ -72,6 +74,7 @@ public struct PastSession: Sendable, Hashable {
         command = header.command
         targets = header.targets ?? [:]
         runbooks = summary.runbooks
+        walked = header.runbook.map { [$0] } ?? summary.runbooks
         outcome = (summary.outcome ?? .unknown).rawValue
         self.continues = continues ?? header.continues
         var titles: [String] = []
