@@ -55,7 +55,8 @@ extension MemoryIndex {
 
     /// Past sessions like `query`, best first: a finding asked for that was
     /// a cause there counts in full, one another cause explained half; a
-    /// runbook walked there, half its weight; ties go to the latest.
+    /// runbook walked there, or one a cause came from, half its weight (a
+    /// finding of it that was no cause, a quarter); ties go to the latest.
     public func search(_ query: Query, scope: Scope = Scope()) throws(MemoryError) -> [Match] {
         let names = Array(query.findings.keys)
         let runbooks = Array(query.runbooks.keys)
@@ -96,6 +97,9 @@ extension MemoryIndex {
                         SELECT session, sum(score) / ? AS score FROM finding_hits GROUP BY session
                         UNION ALL
                         SELECT sr.session, max(r.w) * 0.5 AS score FROM r JOIN session_runbook sr ON sr.runbook = r.name GROUP BY sr.session
+                        UNION ALL
+                        SELECT seen.session, max(r.w * (CASE WHEN seen.cause_rank IS NULL THEN 0.25 ELSE 0.5 END)) AS score
+                        FROM r JOIN seen ON seen.finding > r.name || '/' AND seen.finding < r.name || '0' GROUP BY seen.session
                     )
                     SELECT s.id, s.started, max(hits.score) AS score FROM hits JOIN session s ON s.id = hits.session
                     WHERE \(within) GROUP BY s.id ORDER BY score DESC, s.started DESC LIMIT ?

@@ -16,10 +16,11 @@ import Testing
     @discardableResult
     func transcript(
         _ name: String, started: Date, host: String = "db-1", cause: String = "postgres-unreachable",
-        runbook: String = "db-connection-failure", fix: PastSession.FixState? = nil, continues: String? = nil, mode: String = "unattended"
+        runbook: String = "db-connection-failure", fix: PastSession.FixState? = nil, continues: String? = nil, mode: String = "unattended",
+        walked: String? = nil
     ) throws -> String {
         let path = dir + "/transcripts/" + name
-        var header = TranscriptHeader(command: "run", runbook: runbook, rbshVersion: "test", user: "li", host: host, pid: 1)
+        var header = TranscriptHeader(command: "run", runbook: walked ?? runbook, rbshVersion: "test", user: "li", host: host, pid: 1)
         header.continues = continues
         let w = try TranscriptWriter(path: path, redactor: Redactor(), header: header)
         try w.write(.sessionStarted(SessionStart(mode: mode)))
@@ -157,6 +158,19 @@ import Testing
         let r = try #require(try index.recall(["db-connection-failure/postgres-unreachable"]).values.first)
         #expect(r.seenEver == 3)
         #expect(try index.search(MemoryIndex.Query(findings: ["postgres-unreachable": 1])).contains { $0.host == "db-7" })
+    }
+
+    @Test func aRunbookMatchesSessionsThatWalkedItOrFoundItsCausesNotThoseThatSweptIt() throws {
+        try transcript("triage.jsonl", started: daysAgo(1), host: "swept", walked: "triage")
+        try transcript("walked.jsonl", started: daysAgo(2), host: "walked", cause: "slow-queries", runbook: "slow-response")
+        let index = try MemoryIndex(path: dir + "/memory.sqlite")
+        _ = try index.index(folders: [dir + "/transcripts"])
+        // The triage session found a cause of db-connection-failure; it swept slow-response too, and found nothing there.
+        let byCause = try index.search(MemoryIndex.Query(runbooks: ["db-connection-failure": 0.8]))
+        #expect(byCause.map(\.host) == ["swept"])
+        let byWalk = try index.search(MemoryIndex.Query(runbooks: ["slow-response": 0.8, "triage": 0.2]))
+        #expect(byWalk.map(\.host) == ["walked", "swept"])
+        #expect(try index.search(MemoryIndex.Query(runbooks: ["high-memory": 1])).isEmpty)
     }
 
     @Test func foreignFilesAreSkippedOnceEach() throws {
