@@ -21,12 +21,27 @@ struct AlertmanagerTests {
     static let token = "am-test-\(UUID().uuidString.prefix(8))"
 
     /// A loopback port nothing listens on.
+    /// A port nothing holds, below Linux's ephemeral range (32768–60999), where outgoing
+    /// connections take theirs: one of those taking it before the server binds is what made this flaky.
     static func freePort() -> Int {
         for _ in 0..<50 {
-            let p = Int.random(in: 30_000..<60_000)
-            if (try? TCPSocket.connect(host: "127.0.0.1", port: p, timeout: 0.2)) == nil { return p }
+            let p = Int.random(in: 20_000..<32_000)
+            if bindable(p) { return p }
         }
-        return 39_095
+        return 29_095
+    }
+
+    static func bindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// A process in the background, stopped (SIGTERM, then SIGKILL) when the test ends.
