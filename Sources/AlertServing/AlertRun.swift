@@ -18,6 +18,8 @@ struct AlertRun: Sendable {
     let notify: String?
     let logger: Logger
     let memory: SessionMemory?
+    /// Signs each run's seal (the config's `signing:`).
+    let signer: (any TranscriptSigner)?
 
     func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> OutcomeStatus {
         let catalogue = self.catalogue.current
@@ -43,7 +45,8 @@ struct AlertRun: Sendable {
         do {
             setup = try SessionSetup(
                 command: "serve", runbook: book.id, targets: plan.targets, secrets: secrets, transcript: job.transcript,
-                defaultName: book.id, start: start, signals: .none, alert: plan.origin, memory: memory)
+                defaultName: book.id, start: start, signals: .none, alert: plan.origin, memory: memory,
+                signer: signer)
         } catch {
             logger.error("the transcript cannot be written", metadata: ["run": "\(job.id)", "error": "\(error)"])
             return .unknown

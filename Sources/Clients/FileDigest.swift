@@ -1,8 +1,8 @@
 import COpenSSL
 import Foundation
 
-/// SHA-256 of a file, by OpenSSL: a resumed transcript names the one it
-/// continues and its digest as it was then.
+/// SHA-256 by OpenSSL: a resumed transcript names the one it continues and
+/// its digest as it was then; each transcript line carries the previous one's.
 public enum FileDigest {
     /// Lower-case hex, or nil when the file cannot be read.
     public static func sha256(path: String) -> String? {
@@ -11,7 +11,7 @@ public enum FileDigest {
     }
 
     /// Lower-case hex of `data`'s SHA-256; nil only if OpenSSL fails.
-    public static func sha256(_ data: Data) -> String? {
+    public static func sha256(_ data: some ContiguousBytes) -> String? {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = data.withUnsafeBytes { raw in
@@ -20,6 +20,21 @@ public enum FileDigest {
             }
         }
         guard ok == 1 else { return nil }
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        return hex(digest.prefix(Int(length)))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of `bytes`.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for b in bytes {
+                out[i] = digits[Int(b >> 4)]
+                out[i + 1] = digits[Int(b & 0x0F)]
+                i += 2
+            }
+            return i
+        }
     }
 }

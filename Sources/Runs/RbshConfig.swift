@@ -21,6 +21,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///       management: {restart: "systemctl restart network-probe-management"}
 ///     secrets: [the-api-token]
 ///     memory: {index: /srv/rbsh/memory.sqlite, url: "http://rbsh.internal:9095", token: the-serve-token}   # or recall: off
+///     signing: {key: ~/.ssh/id_ed25519, principal: li@example.com, allowed_signers: /etc/rbsh/allowed_signers}
 public struct RbshConfig: Sendable {
     /// The file it was read from, if any.
     public var path: String?
@@ -34,6 +35,8 @@ public struct RbshConfig: Sendable {
     public var alerts = AlertConfig()
     /// `memory:`, the incident memory.
     public var memory = MemoryConfig()
+    /// `signing:`, the operator's SSH key and the team's allowed_signers.
+    public var signing = SigningConfig()
 
     /// `memory: {index: PATH, recall: off, url: URL, token: TOKEN}`: where the index of past sessions is,
     /// whether it is used, and a team's rbsh serve that finished transcripts are sent to and asked.
@@ -104,6 +107,7 @@ public struct RbshConfig: Sendable {
                 config.memory.enabled = on
             }
         }
+        config.signing = try SigningConfig.read(node?["signing"], path: path)
         do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ConfigError(error.description) }
         if let token = config.alerts.serve.token { config.secrets.append(token) }
         return config

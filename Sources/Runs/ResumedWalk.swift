@@ -14,6 +14,11 @@ public struct ResumedWalk {
 
     /// One line when the runbook's file changed since, or is gone (see `RecordedRunbook`).
     public let note: String?
+    /// What of the continued transcript's chain held: the new one chains to that prefix.
+    public let verification: TranscriptVerification?
+    public var verified: (lines: Int, last: String)? {
+        verification.flatMap { v in v.lastHash.map { (v.verifiedLines, $0) } }
+    }
 
     /// Reads `path` (and what it continues), finds the last runbook walked in
     /// it (not one it included), and that runbook: in the file the transcript
@@ -34,9 +39,10 @@ public struct ResumedWalk {
             throw ResumeError("cannot resume \(id): \(error.description)")
         }
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let verification = FileManager.default.contents(atPath: path).map { TranscriptVerification.verify($0) }
         return ResumedWalk(
             earlier: (absolute as NSString).standardizingPath, digest: FileDigest.sha256(path: path), book: found.book,
-            events: SessionRestore.lastWalk(of: id, in: events), note: found.note)
+            events: SessionRestore.lastWalk(of: id, in: events), note: found.note, verification: verification)
     }
 
     /// Whether `outer` includes `inner`, directly or through others.

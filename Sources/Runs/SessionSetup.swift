@@ -21,11 +21,12 @@ public struct SessionSetup {
 
     /// Opens the transcript at `path`, or (nil) a new one named after
     /// `defaultName` under transcripts/, and records the session's start;
-    /// `continuing` the walk it goes on with, `alert` the alert that started it.
+    /// `continuing` the walk it goes on with, `alert` the alert that started it;
+    /// `signer` signs its seal.
     public init(
         command: String, runbook: String?, targets: Targets, secrets: [String], transcript path: String?, defaultName: String,
         start: SessionStart, signals: SessionSignals, continuing: ResumedWalk? = nil, alert: AlertOrigin? = nil,
-        memory: SessionMemory? = nil
+        memory: SessionMemory? = nil, signer: (any TranscriptSigner)? = nil
     ) throws(TranscriptError) {
         self.targets = targets
         self.signals = signals
@@ -37,6 +38,8 @@ public struct SessionSetup {
         var header = TranscriptHeader.current(command: command, runbook: runbook, targets: targets, rbshVersion: Release.version)
         header.continues = continuing?.earlier
         header.continuesSHA256 = continuing?.digest
+        header.continuesLines = continuing?.verified?.lines
+        header.continuesLast = continuing?.verified?.last
         header.alert = alert.map {
             AlertOrigin(
                 groupKey: redactor.redact($0.groupKey), status: $0.status, labels: $0.labels.mapValues(redactor.redact),
@@ -47,6 +50,7 @@ public struct SessionSetup {
         } else {
             transcript = try TranscriptWriter.unique(runbook: defaultName, redactor: redactor, header: header)
         }
+        transcript.signer = signer
         try transcript.write(.sessionStarted(start))
     }
 

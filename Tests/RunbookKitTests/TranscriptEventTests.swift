@@ -49,17 +49,23 @@ import Testing
     @Test func everyCaseReadsBackAsWritten() throws {
         let path = NSTemporaryDirectory() + "rbsh-events-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let w = try TranscriptWriter(path: path, redactor: Redactor(), header: TranscriptHeader(command: "run", runbook: "db"))
-        for e in Self.everyCase { try w.write(e) }
-        let t = try Transcript.read(path: path)
-        #expect(t.unreadableLines.isEmpty)
-        #expect(t.header.runbook == "db")
-        #expect(t.events.count == Self.everyCase.count)
-        for (read, written) in zip(t.events, Self.everyCase) { #expect(read == written) }
-        let types = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().map { line in
-            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+        // A session ends once: its end is sealed, and nothing is written after the seal.
+        let (ends, events) = (Self.everyCase.filter { $0.type == "session_end" }, Self.everyCase.filter { $0.type != "session_end" })
+        for end in ends {
+            try? FileManager.default.removeItem(atPath: path)
+            let w = try TranscriptWriter(path: path, redactor: Redactor(), header: TranscriptHeader(command: "run", runbook: "db"))
+            for e in events + [end] { try w.write(e) }
+            #expect(throws: TranscriptError.self) { try w.write(.note("after the end")) }
+            let t = try Transcript.read(path: path)
+            #expect(t.unreadableLines.isEmpty)
+            #expect(t.header.runbook == "db")
+            #expect(t.sealed)
+            #expect(t.events == events + [end])
+            let types = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().map { line in
+                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+            }
+            #expect(types == (events + [end]).map(\.type) + ["seal"])
         }
-        #expect(types == Self.everyCase.map(\.type))
     }
 
     @Test func unknownTypesAndFieldsFromALaterVersionAreKept() throws {

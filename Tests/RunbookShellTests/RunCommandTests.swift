@@ -33,7 +33,9 @@ struct RunCommandTests {
             #expect(!text.contains(lab.password), "the lab's password reached the transcript")
             let ends = events.filter { $0["type"] as? String == "step_end" }
             #expect(ends.count == 6)
-            #expect(events.last?["type"] as? String == "session_end")
+            #expect(events.dropLast().last?["type"] as? String == "session_end")
+            #expect(events.last?["type"] as? String == "seal")
+            #expect(events.dropFirst().allSatisfy { ($0["prev"] as? String)?.count == 64 && $0["seq"] is Int })
         }
     }
 

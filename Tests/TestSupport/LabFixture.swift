@@ -117,6 +117,14 @@ public struct RbshProcess: Sendable {
         _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
         timeout: Double = 120
     ) throws -> RbshProcess {
+        try runProgram([LabFixture.binary] + arguments, environment: environment, stdin: stdin, timeout: timeout)
+    }
+
+    /// Another program (`argv[0]` its path), run the same way.
+    public static func runProgram(
+        _ argv: [String], environment: [String: String] = [:], stdin: String? = nil, timeout: Double = 120
+    ) throws -> RbshProcess {
+        let arguments = Array(argv.dropFirst())
         var inputPath = "/dev/null"
         if let stdin {
             inputPath = NSTemporaryDirectory() + "rbsh-stdin-\(UUID().uuidString)"
@@ -125,7 +133,7 @@ public struct RbshProcess: Sendable {
         defer { if stdin != nil { try? FileManager.default.removeItem(atPath: inputPath) } }
         let collected = Collected()
         let outcome = ShellRunner(captureLimit: 16 << 20).run(
-            argv: [LabFixture.binary] + arguments, environment: environment, timeout: timeout, stdinPath: inputPath,
+            argv: argv, environment: environment, timeout: timeout, stdinPath: inputPath,
             onOutput: { bytes, stream in collected.append(bytes, stream: stream) })
         switch outcome.ending {
         case .exited(let code):

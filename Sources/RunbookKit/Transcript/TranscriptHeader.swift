@@ -7,6 +7,8 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
 
     public var format: String
     public var version: Int
+    /// Unique to the session: its seal and approvals name it.
+    public var id: String?
     public var started: String?
     public var user: String?
     public var host: String?
@@ -20,13 +22,18 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
     /// The transcript this session continues (`rbsh resume`), and its SHA-256 as it was then.
     public var continues: String?
     public var continuesSHA256: String?
+    /// The lines of the continued transcript whose chain verified, and the last one's hash.
+    public var continuesLines: Int?
+    public var continuesLast: String?
     /// The alert that started the session (`rbsh serve`, `rbsh run --alert`).
     public var alert: AlertOrigin?
 
     enum CodingKeys: String, CodingKey {
-        case format, version, started, user, host, command, runbook, targets, pid, continues, alert
+        case format, version, id, started, user, host, command, runbook, targets, pid, continues, alert
         case rbshVersion = "rbsh_version"
         case continuesSHA256 = "continues_sha256"
+        case continuesLines = "continues_lines"
+        case continuesLast = "continues_last"
     }
 
     public init(

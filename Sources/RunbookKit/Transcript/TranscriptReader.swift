@@ -10,6 +10,9 @@ public struct Transcript: Sendable {
     /// Lines in the middle that were not events, by line number.
     public var unreadableLines: [Int]
 
+    /// It ends in a seal (whether the seal holds is `TranscriptVerification`'s to say).
+    public var sealed = false
+
     /// The transcripts this one continues, oldest first, when read as a chain.
     public var earlier: [String] = []
 
@@ -68,9 +71,17 @@ public struct Transcript: Sendable {
         var entries: [TranscriptEntry] = []
         entries.reserveCapacity(lines.count)
         var unreadable: [Int] = []
+        var sealed = false
         for (n, line) in lines.enumerated().dropFirst() {
-            do { entries.append(try decoder.decode(TranscriptEntry.self, from: Data(line))) } catch { unreadable.append(n + 1) }
+            do {
+                let entry = try decoder.decode(TranscriptEntry.self, from: Data(line))
+                // The seal closes the chain; it is no event of the session.
+                if case .unrecognized("seal") = entry.event { sealed = true } else { entries.append(entry) }
+            } catch { unreadable.append(n + 1) }
         }
-        return Transcript(path: path, header: header, entries: entries, truncatedBytes: truncated, unreadableLines: unreadable, earlier: [])
+        var transcript = Transcript(
+            path: path, header: header, entries: entries, truncatedBytes: truncated, unreadableLines: unreadable, earlier: [])
+        transcript.sealed = sealed
+        return transcript
     }
 }

@@ -73,7 +73,19 @@ public enum TranscriptRendering {
     /// A postmortem draft: summary, diagnosis, what past sessions said of
     /// its causes (`seenBefore`: a cause and its line, from the incident
     /// memory), findings, remediations, timeline, notes, outputs.
-    public static func markdown(_ t: Transcript, seenBefore: [(cause: String, line: String)] = []) -> String {
+    /// Whether one transcript of a session verified (`rbsh transcript verify`'s line).
+    public struct Integrity: Sendable, Encodable {
+        public var transcript: String
+        public var result: String
+        public var verified: Bool
+        public init(transcript: String, result: String, verified: Bool) {
+            self.transcript = transcript
+            self.result = result
+            self.verified = verified
+        }
+    }
+
+    public static func markdown(_ t: Transcript, seenBefore: [(cause: String, line: String)] = [], integrity: [Integrity] = []) -> String {
         let s = TranscriptSummary(t)
         let h = t.header
         var md: [String] = []
@@ -94,6 +106,9 @@ public enum TranscriptRendering {
         }
         md.append("| Outcome | **\(cell((s.outcome ?? .unknown).rawValue.uppercased()))**, \(s.open.count) finding(s) still open |")
         md.append("| Steps | \(s.stepCount) run\(s.interrupts > 0 ? ", \(s.interrupts) interrupted" : "") |")
+        for check in integrity {
+            md.append("| Integrity | \(check.verified ? "" : "**not verified**: ")\(cell(check.transcript)): \(cell(check.result)) |")
+        }
         md.append("")
         if !s.hosts.isEmpty {
             md.append("## Hosts")
@@ -207,7 +222,7 @@ public enum TranscriptRendering {
 
     /// `{"header": ..., "summary": ..., "events": [...]}`; events as written
     /// (a chain of resumed transcripts: as read, each file's in turn).
-    public static func json(_ t: Transcript, raw: Data) -> String {
+    public static func json(_ t: Transcript, raw: Data, integrity: [Integrity] = []) -> String {
         if !t.earlier.isEmpty {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -215,11 +230,16 @@ public enum TranscriptRendering {
                 (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             }
             let summary = text(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes))
-            return "{\"header\":\(text(t.header)),\"summary\":\(summary),\"events\":[\(t.entries.map(text).joined(separator: ","))]}\n"
+            let checked = integrity.isEmpty ? "" : ",\"integrity\":" + text(integrity)
+            return
+                "{\"header\":\(text(t.header)),\"summary\":\(summary),\"events\":[\(t.entries.map(text).joined(separator: ","))]\(checked)}\n"
         }
         var lines = raw.split(separator: 0x0A, omittingEmptySubsequences: true)
         if t.truncatedBytes > 0, !lines.isEmpty { lines.removeLast() }
         let header = lines.first.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // The seal closes the events; it is given on its own.
+        let isSeal = t.sealed && lines.count > 1 && String(decoding: lines[lines.count - 1], as: UTF8.self).contains(#""type":"seal""#)
+        let seal = isSeal ? lines.popLast().map { String(decoding: $0, as: UTF8.self) } : nil
         let events = lines.dropFirst().enumerated().filter { !t.unreadableLines.contains($0.offset + 2) }.map {
             String(decoding: $0.element, as: UTF8.self)
         }
@@ -228,7 +248,11 @@ public enum TranscriptRendering {
         let summary =
             (try? encoder.encode(SummaryJSON(TranscriptSummary(t), truncatedBytes: t.truncatedBytes)))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "{\"header\":\(header),\"summary\":\(summary),\"events\":[\(events.joined(separator: ","))]}\n"
+        let sealed = seal.map { ",\"seal\":\($0)" } ?? ""
+        let checked =
+            integrity.isEmpty
+            ? "" : ",\"integrity\":" + String(decoding: (try? encoder.encode(integrity)) ?? Data("[]".utf8), as: UTF8.self)
+        return "{\"header\":\(header),\"summary\":\(summary),\"events\":[\(events.joined(separator: ","))]\(sealed)\(checked)}\n"
     }
 
     /// The summary as the JSON export shows it.

@@ -5,6 +5,10 @@ import OutputCapture
 /// (fsync) as it happens, so a killed shell loses at most the event being
 /// written. Every string is redacted before it reaches the file.
 ///
+/// Each line after the header carries the hash of the line before it, and
+/// the session's end is followed by a seal (`TranscriptChain`), signed when
+/// a signer is given: nothing is written after it.
+///
 /// A write that fails (a full disk, an I/O error, a read-only file system)
 /// is cut back off the file, so it parses up to the failure, and every write
 /// after it fails too: nothing is recorded out of order. `continuing(at:)`
@@ -35,6 +39,23 @@ public final class TranscriptWriter: @unchecked Sendable {
     private var failed: TranscriptError?
     /// A device (/dev/null): nothing to cut back or sync.
     private let isDevice: Bool
+    /// The transcript's id (its header's), which its seal and approvals name.
+    public private(set) var id: String = ""
+    /// Signs the seal; without one, or when it fails, the seal is hash-only.
+    public var signer: (any TranscriptSigner)?
+    /// The hash of the last line written and its number (the header is 0), and
+    /// the same at the last sync: a write that fails is cut back to there.
+    private var chain: (prev: String, seq: Int)?
+    private var syncedChain: (prev: String, seq: Int)?
+    /// The seal was written: nothing more is.
+    private var sealed = false
+
+    /// The hash of the last whole line written, and how many lines there are.
+    public var head: (sha256: String, lines: Int)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return chain.map { ($0.prev, $0.seq + 1) }
+    }
 
     public convenience init(path: String, redactor: Redactor, outputCap: Int = 64 << 10, header: TranscriptHeader) throws(TranscriptError) {
         try self.init(opening: path, redactor: redactor, outputCap: outputCap, started: .now)
@@ -42,6 +63,8 @@ public final class TranscriptWriter: @unchecked Sendable {
         head.format = TranscriptHeader.format
         head.version = TranscriptHeader.version
         head.started = clock.string(from: Date())
+        if head.id == nil { head.id = UUID().uuidString.lowercased() }
+        id = head.id ?? ""
         if let targets = head.targets { head.targets = targets.mapValues(redactor.redact) }
         try append(head)
     }
@@ -80,6 +103,10 @@ public final class TranscriptWriter: @unchecked Sendable {
         let next = try TranscriptWriter(opening: newPath, redactor: redactor, outputCap: outputCap, started: started)
         lock.lock()
         let length = committed
+        next.id = id
+        next.signer = signer
+        next.chain = chain
+        next.syncedChain = chain
         lock.unlock()
         guard let handle = FileHandle(forReadingAtPath: path) else { throw TranscriptError("cannot read \(path) to copy it") }
         defer { try? handle.close() }
@@ -116,6 +143,34 @@ public final class TranscriptWriter: @unchecked Sendable {
         let time = clock.string(from: Date())
         lock.unlock()
         try append(TranscriptEntry(time: time, monoMilliseconds: (ContinuousClock.now - started).milliseconds, event: clean), sync: sync)
+        if case .sessionEnded = event { try seal() }
+    }
+
+    /// Writes the seal after the session's end: signed by `signer` when it can, else hash-only, saying why.
+    private func seal() throws(TranscriptError) {
+        lock.lock()
+        let chain = self.chain
+        let id = self.id
+        lock.unlock()
+        guard let chain, !isDevice else { return }
+        var signature: SealSignature?
+        var unsigned: String?
+        if let signer {
+            let message = TranscriptChain.sealMessage(id: id, lines: chain.seq + 1, last: chain.prev)
+            do { signature = try signer.sign(message, namespace: TranscriptChain.sealNamespace) } catch {
+                unsigned = "\(error)"
+            }
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if let failed { throw failed }
+        let time = clock.string(from: Date())
+        var line = TranscriptChain.seal(
+            id: id, prev: chain.prev, seq: chain.seq + 1, time: time, signature: signature, unsigned: unsigned)
+        let hash = TranscriptChain.hash(line)
+        line.append(0x0A)
+        try writeLocked(line, sync: true, chained: (hash, chain.seq + 1))
+        sealed = true
     }
 
     /// Puts every event written so far on disk.
@@ -130,10 +185,13 @@ public final class TranscriptWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let failed { throw failed }
+        if sealed { throw TranscriptError("the transcript \(path) is sealed; nothing is written after its end") }
         var data: Data
         do { data = try encoder.encode(line) } catch { throw TranscriptError("an event could not be written as JSON: \(error)") }
+        if let chain { data = TranscriptChain.link(data, prev: chain.prev, seq: chain.seq + 1) }
+        let linked = (TranscriptChain.hash(data), (chain?.seq).map { $0 + 1 } ?? 0)
         data.append(0x0A)
-        try writeLocked(data, sync: sync)
+        try writeLocked(data, sync: sync, chained: linked)
     }
 
     private func appendRaw(_ data: Data) throws(TranscriptError) {
@@ -145,7 +203,7 @@ public final class TranscriptWriter: @unchecked Sendable {
     /// Writes (and syncs) `data`, or cuts the file back to what is known to
     /// be on disk, whole lines, and fails for good. Events cut back were
     /// never shown: anything shown was synced first.
-    private func writeLocked(_ data: Data, sync: Bool = true) throws(TranscriptError) {
+    private func writeLocked(_ data: Data, sync: Bool = true, chained: (prev: String, seq: Int)? = nil) throws(TranscriptError) {
         let written = data.withUnsafeBytes { raw -> Bool in
             var done = 0
             while done < raw.count {
@@ -164,12 +222,17 @@ public final class TranscriptWriter: @unchecked Sendable {
             let error = TranscriptError("writing the transcript \(path) failed: \(String(cString: strerror(errno)))")
             if !isDevice { _ = ftruncate(fd, off_t(synced)) }
             committed = synced
+            chain = syncedChain
             failed = error
             throw error
         }
         committed += data.count
+        if let chained { chain = chained }
         if needsSync { syncCount += 1 }
-        if sync { synced = committed }
+        if sync {
+            synced = committed
+            syncedChain = chain
+        }
     }
 
     /// A new transcript with the default name for `runbook` (`defaultPath`),

@@ -22,7 +22,7 @@ extension RbshCommand {
         @OptionGroup var targets: TargetOptions
 
         func run() throws {
-            let (t, _) = try RbshCommand.readTranscript(transcript)
+            let (t, _, _) = try RbshCommand.readTranscript(transcript)
             guard execute else { return show(t) }
             try reexecute(t)
         }

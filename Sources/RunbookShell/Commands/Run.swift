@@ -104,7 +104,8 @@ extension RbshCommand {
                     command: "run", runbook: plan.book.id, targets: plan.targets, secrets: plan.secrets, transcript: transcript,
                     defaultName: plan.book.id,
                     start: SessionStart(mode: "unattended", allow: plan.allow?.rawValue ?? "none", dryRun: dryRun),
-                    signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin, memory: plan.memory)
+                    signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin, memory: plan.memory,
+                    signer: plan.signer)
             } catch {
                 throw fail("\(error)")
             }
@@ -131,6 +132,7 @@ extension RbshCommand {
             var presets: [String: (value: String, by: Decider)]
             var allow: Risk?
             var memory: SessionMemory
+            var signer: (any TranscriptSigner)?
         }
 
         func prepare(console: Console) throws -> Plan {
@@ -170,7 +172,7 @@ extension RbshCommand {
             return Plan(
                 targets: fromAlert?.targets ?? resolved.targets, secrets: resolved.secrets, catalogue: catalogue, book: book,
                 resumed: resumed, alert: fromAlert, presets: presets, allow: allow ?? fromAlert?.allow,
-                memory: SessionMemory(config: resolved.config))
+                memory: SessionMemory(config: resolved.config), signer: resolved.config.signing.signer)
         }
 
         /// Walks the plan's runbook here (from the top, `--from`, or where the resumed walk stopped).

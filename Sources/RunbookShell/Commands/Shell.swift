@@ -70,7 +70,7 @@ extension RbshCommand {
                     start: SessionStart(
                         mode: reader.isInteractive ? "interactive" : "script",
                         script: file ?? (reader.isInteractive ? "" : "stdin")), signals: Interrupts.sessionSignals, continuing: resumed,
-                    memory: SessionMemory(config: resolved.config))
+                    memory: SessionMemory(config: resolved.config), signer: resolved.config.signing.signer)
             } catch {
                 throw fail("\(error)")
             }
