@@ -22,6 +22,7 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 ///     secrets: [the-api-token]
 ///     memory: {index: /srv/rbsh/memory.sqlite, url: "http://rbsh.internal:9095", token: the-serve-token}   # or recall: off
 ///     signing: {key: ~/.ssh/id_ed25519, principal: li@example.com, allowed_signers: /etc/rbsh/allowed_signers}
+///     approvals: {folder: /srv/rbsh/approvals, require: {destructive: 1}, ttl: 15m}
 public struct RbshConfig: Sendable {
     /// The file it was read from, if any.
     public var path: String?
@@ -37,6 +38,8 @@ public struct RbshConfig: Sendable {
     public var memory = MemoryConfig()
     /// `signing:`, the operator's SSH key and the team's allowed_signers.
     public var signing = SigningConfig()
+    /// `approvals:`, which fixes need other operators' approval (nil: none do).
+    public var approvals: ApprovalsConfig?
 
     /// `memory: {index: PATH, recall: off, url: URL, token: TOKEN}`: where the index of past sessions is,
     /// whether it is used, and a team's rbsh serve that finished transcripts are sent to and asked.
@@ -108,6 +111,7 @@ public struct RbshConfig: Sendable {
             }
         }
         config.signing = try SigningConfig.read(node?["signing"], path: path)
+        config.approvals = try ApprovalsConfig.read(node?["approvals"], signing: config.signing, path: path)
         do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ConfigError(error.description) }
         if let token = config.alerts.serve.token { config.secrets.append(token) }
         return config

@@ -18,17 +18,20 @@ public struct SessionSetup {
     public let memory: SessionMemory?
     /// The transcripts this session continues, as recall leaves them out.
     public let continues: [String]
+    /// Which fixes need other operators' approval, and where approvals come from (nil: none do).
+    public let approvals: ApprovalsConfig?
 
     /// Opens the transcript at `path`, or (nil) a new one named after
     /// `defaultName` under transcripts/, and records the session's start;
     /// `continuing` the walk it goes on with, `alert` the alert that started it;
-    /// `signer` signs its seal.
+    /// `signer` signs its seal; `approvals` say which fixes wait for others' approval.
     public init(
         command: String, runbook: String?, targets: Targets, secrets: [String], transcript path: String?, defaultName: String,
         start: SessionStart, signals: SessionSignals, continuing: ResumedWalk? = nil, alert: AlertOrigin? = nil,
-        memory: SessionMemory? = nil, signer: (any TranscriptSigner)? = nil
+        memory: SessionMemory? = nil, signer: (any TranscriptSigner)? = nil, approvals: ApprovalsConfig? = nil
     ) throws(TranscriptError) {
         self.targets = targets
+        self.approvals = approvals
         self.signals = signals
         self.mode = start.mode
         self.memory = memory
@@ -54,15 +57,21 @@ public struct SessionSetup {
         try transcript.write(.sessionStarted(start))
     }
 
-    /// A session of `book` whose included runbooks come from `catalogue`.
+    /// A session of `book` whose included runbooks come from `catalogue`;
+    /// the fixes the approvals config names wait for approval.
     public func session(
         _ book: Runbook, policy: RemediationPolicy, answers: [String: (value: String, by: Decider)],
         catalogue: RunbookCatalogue
     ) -> RunbookSession {
-        RunbookSession(
+        var policy = policy
+        if policy.approvals == nil { policy.approvals = approvals?.policy }
+        return RunbookSession(
             runbook: book, policy: policy, targets: targets.scopeValues, answers: answers,
             resolve: { try? catalogue.resolve($0) })
     }
+
+    /// Where this session's approval requests go and approvals come from.
+    public var approvalGate: (any ApprovalGate)? { approvals?.gate(targets: targets) }
 
     /// The stepping loop for a session, recording into this transcript.
     public func stepper(_ session: RunbookSession, presenter: (any SessionPresenter)?, host: any StepperHost, concurrent: Bool) -> Stepper {

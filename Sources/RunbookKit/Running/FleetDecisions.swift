@@ -112,4 +112,7 @@ final class HostDecider: StepperHost, @unchecked Sendable {
     func interruption() -> @Sendable () -> Bool { decisions.base.interruption() }
     var walkInterrupted: Bool { decisions.base.walkInterrupted || decisions.stopped() }
     var sessionEnding: Bool { decisions.base.sessionEnding }
+    func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
+        decisions.base.approve(need, recorder: recorder)
+    }
 }

@@ -25,6 +25,16 @@ public protocol StepperHost: AnyObject {
     var walkInterrupted: Bool { get }
     /// True once the session is ending (a hang-up, SIGTERM): nothing more runs or is asked.
     var sessionEnding: Bool { get }
+    /// Obtains the approvals a confirmed fix needs, recording the request and
+    /// each approval through `recorder`: granted, or why not.
+    func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?)
+}
+
+extension StepperHost {
+    /// A host with no way to obtain approvals refuses every fix that needs one.
+    public func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
+        (false, "no approval can be obtained here (the config names no approvals folder)")
+    }
 }
 
 /// The one stepping loop: runs what the session asks for, records each
@@ -121,6 +131,15 @@ public final class Stepper: @unchecked Sendable {
             case .confirm(let confirmation):
                 let d = host.confirm(confirmation)
                 action = session.decided(d.confirmed, by: d.by, reason: d.reason)
+            case .approve(var need):
+                // The request names the transcript as it stands, on disk.
+                flush()
+                if let transcript = recorder.transcript {
+                    need.transcript = transcript.id
+                    need.transcriptSHA256 = transcript.head?.sha256 ?? ""
+                }
+                let d = host.approve(need, recorder: recorder)
+                action = session.approved(d.granted, reason: d.reason)
             }
             isFirst = false
             flush()

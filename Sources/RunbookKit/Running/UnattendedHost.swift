@@ -10,6 +10,12 @@ public final class UnattendedHost: StepperHost, @unchecked Sendable {
     /// Answers confirmations nobody is there to answer (replay uses the
     /// recorded decisions); without it they are declined.
     public var decide: ((Confirmation) -> (confirmed: Bool, by: Decider, reason: String?))?
+    /// Where a fix's approvals come from, and how long a run waits for them
+    /// (nil: until interrupted); without a gate a fix that needs approval does not run.
+    public var approvals: (any ApprovalGate)?
+    public var approvalWait: Double? = 0
+    /// Why each fix that waited for approval did not get it.
+    public private(set) var unapproved: [String] = []
 
     /// `interrupted`: skip the steps left (Ctrl-C); `ending`: stop now (the session is ending).
     public init(
@@ -29,6 +35,17 @@ public final class UnattendedHost: StepperHost, @unchecked Sendable {
     public func confirm(_ confirmation: Confirmation) -> (confirmed: Bool, by: Decider, reason: String?) {
         // Unattended policies never ask; a person's policy here means nobody can answer.
         decide?(confirmation) ?? (false, .policy, "nobody to confirm \(confirmation.remediation)")
+    }
+
+    public func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
+        guard let approvals else {
+            return (false, "it needs approval and none can be obtained here (the config names no approvals folder)")
+        }
+        let d = approvals.obtain(
+            need, wait: approvalWait, cancelled: { [interrupted, ending] in interrupted() || ending() }, record: recorder.record,
+            notice: notice)
+        if !d.granted { unapproved.append("\(need.remediation): \(d.reason ?? "not approved")") }
+        return d
     }
 
     public func perform(manual step: PendingStep, instruction: String) -> StepResult {

@@ -12,10 +12,13 @@ public struct RemediationPolicy: Sendable, Hashable {
     public var mode: Mode
     /// Show what would run; run nothing that changes anything.
     public var dryRun: Bool
+    /// Which fixes need other people's approval first (nil: none do).
+    public var approvals: ApprovalPolicy?
 
-    public init(mode: Mode, dryRun: Bool = false) {
+    public init(mode: Mode, dryRun: Bool = false, approvals: ApprovalPolicy? = nil) {
         self.mode = mode
         self.dryRun = dryRun
+        self.approvals = approvals
     }
 
     public static let person = RemediationPolicy(mode: .person)

@@ -29,7 +29,7 @@ extension RunbookSession {
                 continue
             case .run:
                 records.append(.remediationDecision(id: id, confirmed: true, by: .policy, reason: "--allow"))
-                return runRemediation(id, r, offered: rendered.action.summary, fixing)
+                return authorize(id, r, offered: rendered.action.summary, fixing)
             case .ask:
                 let c = Confirmation(
                     remediation: id, title: r.title, risk: r.risk, detail: rendered.action.summary,
@@ -42,6 +42,25 @@ extension RunbookSession {
         }
         if let resume = fixing.resumeAt { return enter(resume) }
         return finish()
+    }
+
+    /// A fix a person or the policy said yes to: on to its approval first, when the policy wants one.
+    mutating func authorize(_ id: String, _ r: Remediation, offered: String, _ fixing: Fixing) -> SessionAction {
+        let owner = knownRemediations[id].flatMap { books[$0.prefix] } ?? runbook.id
+        let count = policy.approvals?.needed(runbook: owner, remediation: r.id, risk: r.risk) ?? 0
+        guard count > 0 else { return runRemediation(id, r, offered: offered, fixing) }
+        let need = ApprovalNeed(
+            remediation: id, runbook: owner, title: r.title, risk: r.risk, action: offered, kind: r.action.action.kind,
+            fixes: r.fixes, count: count)
+        phase = .approving(need, fixing)
+        return .approve(need)
+    }
+
+    /// The approvals came (`granted`), or did not: then the fix does not run, and `reason` says why.
+    public mutating func approved(_ granted: Bool, reason: String?) -> SessionAction {
+        guard case .approving(let need, let fixing) = phase, let (r, _) = knownRemediations[need.remediation] else { return unchanged() }
+        guard granted else { return refuse(need.remediation, "not approved: \(reason ?? "no approval")", fixing) }
+        return runRemediation(need.remediation, r, offered: need.action, fixing)
     }
 
     /// Runs the fix once a person or the policy said yes: first its guard

@@ -18,6 +18,7 @@ extension RunbookSession {
         case .diagnosing(_, let p), .guarding(_, let p, _, _, _), .remediating(_, let p, _), .verifying(_, let p, _, _): return .run(p)
         case .asking(_, let q): return .ask(q)
         case .confirming(let c, _): return .confirm(c)
+        case .approving(let need, _): return .approve(need)
         case .done(let status): return .finished(status)
         }
     }
@@ -25,7 +26,9 @@ extension RunbookSession {
     /// The remediations the walk is going through, if it is.
     var fixing: Fixing? {
         switch phase {
-        case .confirming(_, let f), .guarding(_, _, _, _, let f), .remediating(_, _, let f), .verifying(_, _, _, let f): return f
+        case .confirming(_, let f), .approving(_, let f), .guarding(_, _, _, _, let f), .remediating(_, _, let f),
+            .verifying(_, _, _, let f):
+            return f
         case .idle, .diagnosing, .asking, .done: return nil
         }
     }

@@ -72,6 +72,8 @@ public struct RunbookSession: Sendable {
         case diagnosing(Int, PendingStep)
         case asking(Int, Question)
         case confirming(Confirmation, Fixing)
+        /// A confirmed fix waiting for the approvals it needs.
+        case approving(ApprovalNeed, Fixing)
         /// Running fix ID's guard steps, right before it acts; `offered` is
         /// what it was offered (and confirmed) to run.
         case guarding(String, PendingStep, rest: [String], offered: String, Fixing)
@@ -206,7 +208,7 @@ public struct RunbookSession: Sendable {
             let found = evaluate(step, qualified: p.step.id, prefix: prefix, result: result)
             records.append(.stepEnded(step: p.step.id, purpose: .guardCheck(id), result: result, findings: found))
             return nextGuard(id, steps: rest, offered: offered, fixing)
-        case .idle, .asking, .confirming, .done:
+        case .idle, .asking, .confirming, .approving, .done:
             return unchanged()
         }
     }
@@ -232,7 +234,7 @@ public struct RunbookSession: Sendable {
             remediations[id]?.declined = reason ?? "declined"
             return continueQueue(fixing)
         }
-        return runRemediation(id, r, offered: c.detail, fixing)
+        return authorize(id, r, offered: c.detail, fixing)
     }
 
     /// Skips what is pending: a step is recorded as skipped, a question
@@ -248,6 +250,8 @@ public struct RunbookSession: Sendable {
             return advance(from: i)
         case .confirming:
             return decided(false, by: .operatorInput, reason: "skipped")
+        case .approving:
+            return approved(false, reason: "skipped while waiting for approval")
         case .idle, .guarding, .remediating, .verifying, .done:
             return unchanged()
         }

@@ -46,6 +46,8 @@ public enum SessionAction: Sendable, Hashable {
     case run(PendingStep)
     case ask(Question)
     case confirm(Confirmation)
+    /// A confirmed fix that needs other people's approval before it runs.
+    case approve(ApprovalNeed)
     case finished(OutcomeStatus)
 }
 

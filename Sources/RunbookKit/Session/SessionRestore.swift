@@ -70,6 +70,11 @@ public struct SessionRestore: Sendable {
                 }
                 replayed += 1
                 action = session.decided(d.confirmed, by: d.by, reason: d.reason)
+            case .approve(let need):
+                // An approval is good once: only a fix that ran on one goes on as approved.
+                guard applied.contains(need.remediation) else { return action }
+                replayed += 1
+                action = session.approved(true, reason: nil)
             case .finished:
                 return action
             }

@@ -113,6 +113,9 @@ extension TranscriptEvent: Codable {
             self = .remediationVerified(
                 id: try string(.remediation), verified: try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false,
                 stillOpen: try c.decodeIfPresent([String].self, forKey: .stillOpen) ?? [])
+        case "approval_requested", "approval_granted", "approval_refused":
+            let kind = ApprovalEvent.Kind(rawValue: String(type.dropFirst("approval_".count))) ?? .refused
+            self = .approval(try ApprovalEvent(kind, from: decoder))
         case "runbook_end":
             self = .runbookEnded(id: try string(.runbook), status: try c.decode(OutcomeStatus.self, forKey: .status))
         case "diagnosis":
@@ -202,6 +205,8 @@ extension TranscriptEvent: Codable {
         case .runbookEnded(let id, let status):
             try c.encode(id, forKey: .runbook)
             try c.encode(status, forKey: .status)
+        case .approval(let a):
+            try a.encode(to: encoder)
         case .diagnosis(let step, let diagnosis):
             try c.encode(step, forKey: .step)
             try c.encodeIfPresent(diagnosis.startWith, forKey: .startWith)

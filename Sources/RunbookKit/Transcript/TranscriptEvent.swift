@@ -111,6 +111,8 @@ public enum TranscriptEvent: Sendable, Hashable {
     case remediationRefused(id: String, reason: String)
     case remediationVerified(id: String, verified: Bool, stillOpen: [String])
     case runbookEnded(id: String, status: OutcomeStatus)
+    /// A fix's approval requested, granted or refused (`approval_requested`...).
+    case approval(ApprovalEvent)
     /// What a sweep step concluded from every runbook it ran.
     case diagnosis(step: String, Diagnosis)
     case note(String)
@@ -144,6 +146,7 @@ public enum TranscriptEvent: Sendable, Hashable {
         case .remediationRefused: return "remediation_refused"
         case .remediationVerified: return "remediation_verified"
         case .runbookEnded: return "runbook_end"
+        case .approval(let a): return "approval_\(a.kind.rawValue)"
         case .diagnosis: return "diagnosis"
         case .note: return "note"
         case .variableSet: return "set"
@@ -215,6 +218,9 @@ extension TranscriptEvent {
         case .remediationDecision(let id, let confirmed, let by, let reason):
             return .remediationDecision(id: id, confirmed: confirmed, by: by, reason: reason.map(redact))
         case .remediationRefused(let id, let reason): return .remediationRefused(id: id, reason: redact(reason))
+        case .approval(var a):
+            a.reason = a.reason.map(redact)
+            return .approval(a)
         case .note(let text): return .note(redact(text))
         case .variableSet(let name, let value): return .variableSet(name: name, value: redact(value))
         case .targetChanged(let name, let url): return .targetChanged(name: name, url: redact(url))

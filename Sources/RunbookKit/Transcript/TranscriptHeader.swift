@@ -65,7 +65,7 @@ public struct TranscriptHeader: Sendable, Hashable, Codable {
         return "uid \(getuid())"
     }
 
-    static var hostName: String {
+    public static var hostName: String {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -14,6 +14,8 @@ public struct TranscriptSummary: Sendable {
         public var applied: StepStatus?
         /// Why its guard stopped it right before it acted.
         public var refused: String?
+        /// Who approved it, and when each signed.
+        public var approvals: [(principal: String, at: String)] = []
         public var verified: Bool?
         public var stillOpen: [String] = []
         /// The host it was offered for, in a run over a fleet.
@@ -109,6 +111,10 @@ public struct TranscriptSummary: Sendable {
                     $0.verified = verified
                     $0.stillOpen = stillOpen
                 }
+            case .approval(let a) where a.kind == .granted:
+                update(a.remediation, host: host) { $0.approvals.append((a.principal ?? "", a.approvedAt ?? "")) }
+            case .approval:
+                break
             case .note(let text):
                 notes.append(Note(time: entry.time ?? "", text: text))
             case .interrupted:

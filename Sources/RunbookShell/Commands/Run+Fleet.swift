@@ -32,6 +32,8 @@ extension RbshCommand.Run {
         let mark = Interrupts.mark
         let host = UnattendedHost(
             notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
+        host.approvals = setup.approvalGate
+        host.approvalWait = DurationText.seconds(approvalWait) ?? 0
         let policy = RemediationPolicy(mode: .unattended(allow: allow), dryRun: dryRun)
         let recorder = SessionRecorder(transcript: setup.transcript, presenter: presenter)
         let report: FleetReport

@@ -35,6 +35,11 @@ extension RbshCommand {
         @Flag(help: "Show what would run; run nothing that changes anything.")
         var dryRun = false
 
+        @Option(
+            help: ArgumentHelp(
+                "How long a fix that needs approval (the config's approvals) waits for it: 30s, 5m, 0 not at all.", valueName: "time"))
+        var approvalWait = "5m"
+
         @Option(help: ArgumentHelp("Start at this step instead of the first (resume).", valueName: "step"))
         var from: String?
 
@@ -89,6 +94,9 @@ extension RbshCommand {
             if resume != nil, from != nil {
                 throw ValidationError("--from and --resume cannot go together: resume goes on where the walk stopped")
             }
+            guard approvalWait == "0" || DurationText.seconds(approvalWait) != nil else {
+                throw ValidationError("--approval-wait takes a time: 30s, 5m, 0 not at all")
+            }
             for a in answers where !a.contains("=") {
                 throw ValidationError("--answer takes key=value, got `\(a)`")
             }
@@ -105,7 +113,7 @@ extension RbshCommand {
                     defaultName: plan.book.id,
                     start: SessionStart(mode: "unattended", allow: plan.allow?.rawValue ?? "none", dryRun: dryRun),
                     signals: Interrupts.sessionSignals, continuing: plan.resumed, alert: plan.alert?.origin, memory: plan.memory,
-                    signer: plan.signer)
+                    signer: plan.signer, approvals: plan.approvals)
             } catch {
                 throw fail("\(error)")
             }
@@ -133,6 +141,7 @@ extension RbshCommand {
             var allow: Risk?
             var memory: SessionMemory
             var signer: (any TranscriptSigner)?
+            var approvals: ApprovalsConfig?
         }
 
         func prepare(console: Console) throws -> Plan {
@@ -172,7 +181,8 @@ extension RbshCommand {
             return Plan(
                 targets: fromAlert?.targets ?? resolved.targets, secrets: resolved.secrets, catalogue: catalogue, book: book,
                 resumed: resumed, alert: fromAlert, presets: presets, allow: allow ?? fromAlert?.allow,
-                memory: SessionMemory(config: resolved.config), signer: resolved.config.signing.signer)
+                memory: SessionMemory(config: resolved.config), signer: resolved.config.signing.signer,
+                approvals: resolved.config.approvals)
         }
 
         /// Walks the plan's runbook here (from the top, `--from`, or where the resumed walk stopped).
@@ -200,6 +210,8 @@ extension RbshCommand {
             let mark = Interrupts.mark
             let host = UnattendedHost(
                 notice: { presenter?.notice($0) }, interrupted: { Interrupts.since(mark) }, ending: { Interrupts.endingSignal != nil })
+            host.approvals = setup.approvalGate
+            host.approvalWait = DurationText.seconds(approvalWait) ?? 0
             let stepper = setup.stepper(session, presenter: presenter, host: host, concurrent: true)
             var status: OutcomeStatus
             if let next {
@@ -237,6 +249,11 @@ extension RbshCommand {
             if let sig = Interrupts.endingSignal {
                 console.error("rbsh: \(Interrupts.reason(sig)); stopped, the transcript says where")
                 throw ExitCode(128 + sig)
+            }
+            // A fix left waiting for approval: rbsh could not do what it was asked.
+            if let host = stepper.host as? UnattendedHost, !host.unapproved.isEmpty {
+                for why in host.unapproved { console.error("rbsh: not approved: \(why)") }
+                throw ExitCode(max(status.exitCode, OutcomeStatus.unknown.exitCode))
             }
             throw ExitCode(status.exitCode)
         }

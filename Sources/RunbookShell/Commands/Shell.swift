@@ -83,6 +83,7 @@ extension RbshCommand {
                 transcript: setup.transcript, stopOnError: onError == .stop, presets: presets, memory: setup.memory,
                 recall: setup.recall, mode: setup.mode)
             editor?.completer = shell
+            shell.approvals = resolved.config.approvals
             if reader.isInteractive, resolved.usingLab {
                 console.line(
                     "targets: the lab ("

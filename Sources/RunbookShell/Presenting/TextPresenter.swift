@@ -148,6 +148,22 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             console.line("  applied \(id): \(style.status(status))")
         case .remediationRefused(let id, let reason):
             console.line("  \(style.yellow("refused")) \(id), before it acted: \(redactor.redact(reason))")
+        case .approval(let a):
+            switch a.kind {
+            case .requested:
+                let n = a.needed ?? 1
+                console.line(
+                    "  \(style.yellow("needs approval")) \(a.remediation): \(n) other operator\(n == 1 ? "" : "s") run "
+                        + style.bold("rbsh approve \(a.code)") + (a.expires.map { style.dim(" (the request lapses at \($0))") } ?? ""))
+                if isShell { console.line(style.dim("  waiting for it; Ctrl-C stops waiting, and the fix does not run")) }
+            case .granted:
+                console.line(
+                    "  \(style.green("approved")) \(a.remediation) by \(a.principal ?? "?") \(style.dim("(signed \(a.approvedAt ?? "?"))"))"
+                )
+            case .refused:
+                console.line(
+                    "  \(style.yellow("approval refused")) \(a.principal.map { "from \($0)" } ?? ""): \(redactor.redact(a.reason ?? ""))")
+            }
         case .remediationVerified(let id, let verified, let stillOpen):
             console.line(
                 "  verify \(id): " + (verified ? style.green("fixed") : style.red("still open: \(stillOpen.joined(separator: ", "))")))

@@ -56,7 +56,7 @@ extension ShellSession {
         console.line(style.dim("on \(hosts.count) host\(hosts.count == 1 ? "" : "s"), \(min(20, hosts.count)) at once"))
         let catalogue = self.catalogue
         let first = RunbookSession(
-            runbook: book, policy: .person, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
+            runbook: book, policy: policy, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
         let shown = FleetPresenter(console: console, style: style, redactor: redactor, total: hosts.count)
         // Ctrl-C stops the step running on every host, and the walk on all of them.
         let mark = Interrupts.mark

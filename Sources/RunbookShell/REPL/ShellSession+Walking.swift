@@ -28,7 +28,7 @@ extension ShellSession: StepperHost {
         }
         let catalogue = self.catalogue
         let session = RunbookSession(
-            runbook: book, policy: .person, targets: targets.scopeValues, answers: presets,
+            runbook: book, policy: policy, targets: targets.scopeValues, answers: presets,
             resolve: { try? catalogue.resolve($0) })
         let walk = Stepper(session: session, execution: execution, host: self, concurrent: false)
         stepper = walk
@@ -92,7 +92,7 @@ extension ShellSession: StepperHost {
                 console.line(
                     style.yellow("  reads the whole of \(p.step.scans.joined(separator: ", ")): ") + "it may take long on a large table")
             }
-        case .ask, .confirm:
+        case .ask, .confirm, .approve:
             present(walk.advance(action))
         case .finished(let status):
             guard !finishAnnounced else { return }
@@ -147,6 +147,15 @@ extension ShellSession: StepperHost {
         return yes ? (true, .operatorInput, nil) : (false, .operatorInput, "declined")
     }
 
+    /// Waits for the approvals in the folder until they come, or Ctrl-C stops waiting.
+    func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
+        guard let approvals else { return (false, "it needs approval and the config names no approvals folder") }
+        let mark = Interrupts.mark
+        return approvals.gate(targets: targets).obtain(
+            need, wait: nil, cancelled: { Interrupts.since(mark) || Interrupts.endingSignal != nil }, record: recorder.record,
+            notice: presenter.notice)
+    }
+
     func perform(manual step: PendingStep, instruction: String) -> StepResult {
         console.line(style.cyan("manual: ") + instruction)
         let done = readAnswer("Done? [y/N] ")?.lowercased().hasPrefix("y") == true
@@ -172,16 +181,7 @@ extension ShellSession: StepperHost {
     /// A hang-up or SIGTERM: nothing more runs or is asked.
     var sessionEnding: Bool { Interrupts.endingSignal != nil }
 
-    func targetFor(kind: String) -> String {
-        let t = targets.redacted
-        switch StepKind.named(kind)?.target {
-        case "postgres": return "postgres \(t["postgres"] ?? "")"
-        case "redis": return "redis \(t["redis"] ?? "")"
-        case "api": return "api \(t["api"] ?? "")"
-        case "local": return "this machine (\(TranscriptHeader.userName))"
-        default: return kind
-        }
-    }
+    func targetFor(kind: String) -> String { ApprovalRequest.target(kind: kind, targets: targets.redacted) }
 
     func readAnswer(_ prompt: String) -> String? {
         switch reader.readLine(prompt: reader.isInteractive ? prompt : "") {
@@ -199,7 +199,7 @@ extension ShellSession {
     func resume(_ walk: ResumedWalk, presets: [String: (value: String, by: Decider)]) {
         let catalogue = self.catalogue
         var session = RunbookSession(
-            runbook: walk.book, policy: .person, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
+            runbook: walk.book, policy: policy, targets: targets.scopeValues, answers: presets, resolve: { try? catalogue.resolve($0) })
         let restored = walk.restore(&session)
         stepper = Stepper(session: session, execution: execution, host: self, concurrent: false)
         finishAnnounced = false

@@ -46,6 +46,10 @@ final class ShellSession: Completer {
     let memory: SessionMemory?
     let recall: @Sendable ([String]) -> [String: CauseRecall]
     let mode: String
+    /// Which fixes wait for other operators' approval, and where approvals come from (nil: none do).
+    var approvals: ApprovalsConfig?
+    /// How the operator's fixes are decided: asked, then approved where the config says.
+    var policy: RemediationPolicy { RemediationPolicy(mode: .person, approvals: approvals?.policy) }
 
     init(
         reader: any LineReader, console: Console, style: Style, targets: Targets, redactor: Redactor,
