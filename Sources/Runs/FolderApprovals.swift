@@ -4,8 +4,9 @@ import RunbookKit
 /// Approvals through a shared folder: the request is `CODE.request.json`,
 /// each approval `CODE.*.approval` (`rbsh approve CODE` writes one), the
 /// approvals used are marked under `used/`, and `CODE.closed` says the
-/// request was given up. The waiting rbsh looks for new approvals twenty
-/// times a second and checks each once.
+/// request was given up. The waiting rbsh looks for new approvals as each
+/// lands (inotify), and twenty times a second in any case (a network
+/// folder), and checks each once.
 public final class FolderApprovals: ApprovalGate, @unchecked Sendable {
     public let config: ApprovalsConfig
     let targets: [String: String]
@@ -37,6 +38,7 @@ public final class FolderApprovals: ApprovalGate, @unchecked Sendable {
         let check = ApprovalCheck(
             request: request, allowedSigners: config.allowedSigners, lifetime: config.policy.lifetime, usedFolder: folder + "/used")
         let deadline = wait.map { Date().addingTimeInterval($0) }
+        let watch = FolderWatch(folder)
         var seen: Set<String> = []
         var approvers: [String] = []
         while true {
@@ -66,7 +68,7 @@ public final class FolderApprovals: ApprovalGate, @unchecked Sendable {
                     "no approval within \(DurationText.text(wait ?? 0))\(have): it waited for \(need.count) to `rbsh approve \(request.code)`"
                 )
             }
-            Thread.sleep(forTimeInterval: Self.pollInterval)
+            watch.wait(Self.pollInterval)
         }
     }
 
