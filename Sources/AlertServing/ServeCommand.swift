@@ -96,6 +96,7 @@ public struct ServeCommand: ParsableCommand {
             MemoryRoutes.add(
                 to: router, memory: memory, folder: serve.transcripts, token: token, maxBytes: serve.maxTranscript, logger: logger)
         }
+        ApprovalRoutes.add(to: router, folder: serve.transcripts + "/approvals", token: token, logger: logger)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "rbsh"),

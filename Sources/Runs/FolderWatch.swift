@@ -4,7 +4,7 @@ import Foundation
 /// it (a local folder), and in any case no longer than the pause given, so
 /// a folder shared over the network (whose changes inotify never sees) is
 /// still looked at as often.
-final class FolderWatch {
+final class FolderWatch: Sendable {
     private let fd: Int32
 
     init(_ folder: String) {

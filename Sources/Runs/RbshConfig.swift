@@ -112,6 +112,7 @@ public struct RbshConfig: Sendable {
         }
         config.signing = try SigningConfig.read(node?["signing"], path: path)
         config.approvals = try ApprovalsConfig.read(node?["approvals"], signing: config.signing, path: path)
+        if let token = config.approvals?.token { config.secrets.append(token) }
         do { config.alerts = try AlertConfig.read(node, file: path) } catch { throw ConfigError(error.description) }
         if let token = config.alerts.serve.token { config.secrets.append(token) }
         return config

@@ -27,7 +27,8 @@ import TestSupport
 
     /// `who`'s approval of `r`, signed with `key` (default: their own), as the file holds it.
     func approval(_ r: ApprovalRequest, by who: String, key: String? = nil) throws -> Data {
-        let path = try ApprovalSigning.approve(r, folder: keys.folder, key: keys.dir + "/" + (key ?? who), principal: "\(who)@team")
+        let path = try ApprovalSigning.approve(
+            r, in: FolderApprovalStore(folder: keys.folder), key: keys.dir + "/" + (key ?? who), principal: "\(who)@team")
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 

@@ -144,7 +144,7 @@ import TestSupport
         #expect(late.status == 3)
         #expect(late.stderr.contains("request \(code) is closed: no approval within 1 s"), "\(late.stderr)")
         let none = try RbshProcess.run(["approve", "ZZZZZZ", "--config", try config("bob"), "--yes"])
-        #expect(none.stderr.contains("no request ZZZZZZ in \(folder)"), "\(none.stderr)")
+        #expect(none.stderr.contains("no request ZZZZZZ in the approvals folder \(folder)"), "\(none.stderr)")
         // Without a policy nothing waits: today's behaviour.
         let plain = try RbshProcess.run(["run", dir + "/books/wipe-flag.yaml", "--allow", "destructive", "--transcript", dir + "/p.jsonl"])
         #expect(plain.status == 0, "\(plain.stdout)\(plain.stderr)")

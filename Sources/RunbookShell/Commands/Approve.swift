@@ -9,7 +9,7 @@ extension RbshCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve a fix another rbsh waits for: show its request, sign it with your SSH key.",
             discussion: """
-                Reads the request from the config's approvals folder, shows exactly what will run and where, \
+                Reads the request from the config's approvals folder (or rbsh serve), shows exactly what will run and where, \
                 and writes an approval signed with signing.key as signing.principal (ssh-keygen -Y sign, \
                 namespace rbsh-approval). Exit status: 0 approved, 1 not approved, 3 no such request or it cannot be signed.
                 """)
@@ -27,13 +27,14 @@ extension RbshCommand {
                 throw fail(error.description, code: 64)
             }
             guard let approvals = config.approvals else {
-                throw fail("the config has no approvals section: there is no folder to approve in")
+                throw fail("the config has no approvals section: nowhere to find the request")
             }
+            let store = approvals.store()
             guard let key = config.signing.key, let principal = config.signing.principal else {
                 throw fail("approving signs with your SSH key: the config's signing needs key and principal")
             }
             let request: ApprovalRequest
-            do { request = try ApprovalSigning.request(code, folder: approvals.folder) } catch { throw fail(error.description) }
+            do { request = try ApprovalSigning.request(code, in: store) } catch { throw fail(error.description) }
             for line in ApprovalSigning.describe(request) { print(line) }
             guard principal != request.requester else {
                 throw fail("you (\(principal)) made this request: another operator approves it", code: 1)
@@ -46,8 +47,8 @@ extension RbshCommand {
                 }
             }
             do {
-                let path = try ApprovalSigning.approve(request, folder: approvals.folder, key: key, principal: principal)
-                print("approved \(request.code) as \(principal): \(path)")
+                let place = try ApprovalSigning.approve(request, in: store, key: key, principal: principal)
+                print("approved \(request.code) as \(principal): \(place)")
             } catch {
                 throw fail(error.description)
             }
