@@ -61,6 +61,7 @@ enum RunbookChecker {
             checkResults(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
             checkMessages(of: step, in: runbook, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
             checkTimeouts(of: step, node: i < stepNodes.count ? stepNodes[i] : root, reader: &reader)
+            CommandChecker.check(step, remediation: false, node: stepNode(i, step.action.kind), reader: &reader)
         }
         for (i, r) in runbook.remediations.enumerated() {
             for fix in r.fixes where findingIDs[fix] == nil {
@@ -69,6 +70,7 @@ enum RunbookChecker {
                     "`fixes` names `\(fix)`, which no step reports\(Suggestion.hint(for: fix, in: findingIDs.keys))")
             }
             checkGuard(of: r, node: remediationNode(i), in: runbook, findingSteps: findingIDs, declared: declaredSteps, reader: &reader)
+            CommandChecker.check(r.action, remediation: true, node: remediationNode(i, r.action.action.kind), reader: &reader)
             for verify in r.verify ?? [] where !declaredSteps.contains(verify) {
                 reader.error(
                     remediationNode(i, "verify"),
