@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
 
         // rbsh; through a link named rbsh-serve (the package's), the receiver: one binary to ship.
         .executableTarget(name: "rbsh", dependencies: ["RunbookShell", "AlertServing"], swiftSettings: strict),
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "RunbookKit",
             dependencies: [
-                "OutputCapture", "Clients",
+                "OutputCapture", "Clients", "CMark",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict,

@@ -2,7 +2,7 @@
 
 # Debian packages: the C libraries rbsh links (SQLite for the incident memory), the servers the lab runs, and
 # tmux, which the tests drive the real shell through.
-RBSH_PACKAGES=(libedit-dev libhiredis-dev libpq-dev libsqlite3-dev libssl-dev openssl postgresql postgresql-contrib redis-server tmux)
+RBSH_PACKAGES=(libcmark-dev libedit-dev libhiredis-dev libpq-dev libsqlite3-dev libssl-dev openssl postgresql postgresql-contrib redis-server tmux)
 
 ensure_packages() {
     local missing=()

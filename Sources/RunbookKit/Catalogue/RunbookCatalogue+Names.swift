@@ -75,11 +75,7 @@ extension RunbookCatalogue {
     public static func summaries(
         directories: [String], environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> [RunbookSummary] {
-        let files = directories.flatMap { dir in
-            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-                .map { (dir as NSString).appendingPathComponent($0) }
-        }
+        let files = directories.flatMap(files(in:))
         var seen: Set<String> = []
         var found: [RunbookSummary] = []
         if !files.isEmpty {

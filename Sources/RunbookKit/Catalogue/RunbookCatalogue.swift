@@ -42,10 +42,8 @@ public struct RunbookCatalogue: Sendable {
     public init(directories: [String], includeBuiltins: Bool = true) {
         var seen: Set<String> = []
         for dir in directories {
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-            for file in files {
-                let path = (dir as NSString).appendingPathComponent(file)
+            for path in Self.files(in: dir) {
+                let file = (path as NSString).lastPathComponent
                 let outcome = RunbookLoader.load(path: path)
                 let id = outcome.runbook?.id ?? (file as NSString).deletingPathExtension
                 guard seen.insert(id).inserted else { continue }
@@ -67,6 +65,21 @@ public struct RunbookCatalogue: Sendable {
         }
     }
 
+    /// The runbook files in a folder, by name: YAML, and Markdown that opens
+    /// with frontmatter (a README beside the runbooks is not one).
+    public static func files(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter(RunbookLoader.isRunbookFile).sorted()
+            .map { (dir as NSString).appendingPathComponent($0) }
+            .filter { !$0.hasSuffix(".md") || opensWithFrontmatter($0) }
+    }
+
+    static func opensWithFrontmatter(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 5)) ?? Data()
+        return head.starts(with: Data("---\n".utf8)) || head.starts(with: Data("---\r\n".utf8))
+    }
+
     /// The runbooks built into the binary, each as loading it turned out (for lint).
     public static var builtIn: [RunbookLoader.Outcome] {
         BuiltinRunbookFiles.files.map { RunbookLoader.load(yaml: $0.text, file: "built-in:\($0.name)", origin: "built-in") }
@@ -83,7 +96,7 @@ public struct RunbookCatalogue: Sendable {
 
     /// A runbook by id, alias or unique prefix (see `match`), or by path to a file.
     public func resolve(_ name: String) throws(CatalogueError) -> Runbook {
-        if name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
+        if RunbookLoader.isRunbookFile(name) || name.contains("/") {
             guard FileManager.default.fileExists(atPath: name) else { throw .notFound("no runbook file \(name)") }
             let outcome = RunbookLoader.load(path: name)
             guard let rb = outcome.runbook else { throw .invalid(outcome.errors) }

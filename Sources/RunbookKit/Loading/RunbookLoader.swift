@@ -25,7 +25,8 @@ public enum RunbookLoader {
             return Outcome(
                 runbook: nil, diagnostics: [Diagnostic(FilePosition(file: display, line: 1, column: 1), "the file is not UTF-8 text")])
         }
-        var outcome = load(yaml: text, file: display, origin: display)
+        var outcome =
+            path.hasSuffix(".md") ? load(markdown: text, file: display, origin: display) : load(yaml: text, file: display, origin: display)
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         outcome.runbook?.source = RunbookSource(
             given: path, path: (absolute as NSString).standardizingPath, sha256: FileDigest.sha256(data))
@@ -134,6 +135,7 @@ public enum RunbookLoader {
             reader.error(k, "step id `\(id)` must be lower-case letters, digits and dashes (and not `end`)")
         }
         let title = m.take("title").flatMap { reader.string($0, what: "title") }
+        let description = m.take("description").flatMap { reader.string($0, what: "description") } ?? ""
         let timeout = m.take("timeout").flatMap { reader.duration($0, what: "timeout") } ?? Step.defaultTimeout
 
         let kinds = m.entries.filter { StepKind.names.contains($0.key) }
@@ -244,6 +246,7 @@ public enum RunbookLoader {
         step.concurrent = concurrent
         step.placement = placement
         step.scans = scans
+        step.description = description
         return ReadStep(step: step, mapping: m)
     }
 

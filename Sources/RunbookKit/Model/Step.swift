@@ -33,6 +33,9 @@ public struct Step: Sendable, Hashable {
     /// The tables it reads whole (`scans:`): never run in a sweep, and its
     /// cost said (rows estimated from the catalog) before it runs.
     public var scans: [String] = []
+    /// What the step is for, as the runbook's prose says it (a Markdown
+    /// runbook's paragraphs above the block); shown before it runs.
+    public var description: String = ""
     public var location: FilePosition?
 
     /// `on: hosts` or `on: local`.

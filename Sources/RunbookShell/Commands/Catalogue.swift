@@ -100,9 +100,7 @@ extension RbshCommand {
                     throw fail("no such file or folder: \(path)", code: 64)
                 }
                 if isDir.boolValue {
-                    let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-                        .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-                    files += names.map { (path as NSString).appendingPathComponent($0) }
+                    files += RunbookCatalogue.files(in: path)
                 } else {
                     files.append(path)
                 }

@@ -87,6 +87,8 @@ extension ShellSession: StepperHost {
             let n = book.stepIndex(String(p.step.id.dropFirst(s.currentPrefix.count))).map { "[\($0 + 1)/\(book.steps.count)] " } ?? ""
             console.line(
                 style.dim("next: ") + n + style.bold(p.step.id) + " — \(p.step.title)  " + style.dim("(Enter runs it; skip, goto STEP)"))
+            // What the runbook's prose says the step is for (a Markdown runbook's paragraphs above it).
+            for line in p.step.description.split(separator: "\n", omittingEmptySubsequences: true) { console.line(style.dim("  " + line)) }
             // A step that reads whole tables says so before anyone runs it; its cost, from the catalog, when it runs.
             if !p.step.scans.isEmpty {
                 console.line(
