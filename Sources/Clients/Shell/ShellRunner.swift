@@ -103,6 +103,7 @@ public struct ShellRunner: Sendable {
         var reaped = false
         var reapedAt: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        var idle: useconds_t = 100
 
         while true {
             // Read whatever is there.
@@ -130,7 +131,10 @@ public struct ShellRunner: Sendable {
                     }
                 }
             } else if !reaped {
-                usleep(20_000)
+                // The pipes closed as the child exits: it is reaped within a moment,
+                // so look again soon, then less often (a child that closed them and runs on).
+                usleep(idle)
+                idle = min(idle * 2, 20_000)
             }
 
             if !reaped {
