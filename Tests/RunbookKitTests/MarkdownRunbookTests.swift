@@ -172,4 +172,42 @@ import Testing
         #expect(rb.steps.map(\.id) == ["step"], "Runme's cell id is not a step's name")
         #expect(rb.steps.first?.location?.line == 11)
     }
+
+    /// Kinds no language stands for are written as a named `rbsh` block holding the whole step.
+    @Test func aNamedRbshBlockIsAWholeStep() throws {
+        let text = """
+            ---
+            id: whole
+            title: Whole
+            category: tool
+            ---
+
+            ## Is the port open
+
+            The guide's first question.
+
+            ```rbsh { name=port }
+            tcp: 127.0.0.1:1
+            timeout: 2s
+            findings:
+              - {id: closed, when: not connected and not timed_out, severity: warning, message: closed}
+            ```
+
+            ## Open it
+
+            ```rbsh { name=open fixes=closed risk=safe }
+            manual: open the port
+            ```
+            """
+        let outcome = load(text)
+        let rb = try #require(outcome.runbook, "\(outcome.diagnostics)")
+        #expect(rb.steps.map(\.id) == ["port"])
+        #expect(rb.steps[0].title == "Is the port open" && rb.steps[0].description == "The guide's first question.")
+        #expect(rb.steps[0].timeout == 2 && rb.steps[0].findings.map(\.id) == ["closed"])
+        guard case .tcp = rb.steps[0].action else {
+            Issue.record("not a tcp step: \(rb.steps[0].action)")
+            return
+        }
+        #expect(rb.remediations.map(\.id) == ["open"] && rb.remediations[0].fixes == ["closed"])
+    }
 }

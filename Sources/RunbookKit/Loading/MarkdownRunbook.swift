@@ -59,6 +59,15 @@ struct MarkdownRunbook {
             case .code(let info, let lines, let line, let contentLine, let column):
                 let attributes = FenceAttributes(info)
                 if let problem = attributes.problem { problems.append((line, column, problem)) }
+                // A named `rbsh` block is a whole step in YAML: the kinds no language stands for (tcp, tls, system, ask...).
+                if attributes.language == "rbsh", attributes.values["name"] != nil {
+                    items.append(
+                        Item(
+                            kind: "", attributes: attributes.values, lines: lines, line: line, contentLine: contentLine, column: column,
+                            title: heading?.text, titleLine: heading?.line ?? line, prose: prose, extra: nil))
+                    prose = []
+                    continue
+                }
                 if attributes.language == "rbsh" {
                     guard !items.isEmpty, items[items.count - 1].extra == nil else {
                         problems.append((line, column, "an `rbsh` block belongs right under the step or remediation it adds keys to"))
@@ -127,18 +136,24 @@ struct MarkdownRunbook {
         if item.attributes["name"] == nil, let n = names[id], n > 1 { id += "-\(n)" }
         emit("  - id: \(Self.quoted(id))", item.line, item.column)
         let indent = "    "
-        if let title = item.title { emit(indent + "title: \(Self.quoted(title))", item.titleLine, 1) }
+        // A whole step in YAML keeps its own title and description.
+        func owns(_ key: String) -> Bool { item.kind == "" && item.lines.contains { $0.hasPrefix(key + ":") } }
+        if let title = item.title, !owns("title") { emit(indent + "title: \(Self.quoted(title))", item.titleLine, 1) }
         if item.isRemediation {
             let fixes = (item.attributes["fixes"] ?? "").split(separator: ",").map { Self.quoted($0.trimmingCharacters(in: .whitespaces)) }
             emit(indent + "fixes: [\(fixes.joined(separator: ", "))]", item.line, item.column)
             for key in ["risk", "verify", "confirm_word"] {
                 if let v = item.attributes[key] { emit(indent + "\(key): \(Self.quoted(v))", item.line, item.column) }
             }
-        } else if !item.prose.isEmpty {
+        } else if !item.prose.isEmpty, !owns("description") {
             emit(indent + "description: \(Self.quoted(item.prose.joined(separator: "\n\n")))", item.line, item.column)
         }
         if let timeout = item.attributes["timeout"] { emit(indent + "timeout: \(Self.quoted(timeout))", item.line, item.column) }
         switch item.kind {
+        case "":
+            for (i, line) in item.lines.enumerated() {
+                emit(line.isEmpty ? "" : indent + line, item.contentLine + i, item.column, added: 4)
+            }
         case "redis", "http":
             let text = item.lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
             let value =
