@@ -77,4 +77,28 @@ import TestSupport
         #expect(shell.stdout.contains("next: [1/1] flag — Is the flag up"), "\(shell.stdout)")
         #expect(shell.stdout.contains("  The flag file means something went wrong; it should not exist."), "\(shell.stdout)")
     }
+
+    /// Triage's sweep walks the Markdown twin when it is first on the search path, and concludes as with the YAML one.
+    @Test(.enabled(if: LabFixture.isUp || LabFixture.isRequired)) func triagesSweepWalksAMarkdownRunbookFoundFirst() async throws {
+        let dir = self.dir
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        try await LabAccess.sharing {
+            _ = try LabFixture.require()
+            let md = try RbshProcess.run([
+                "run", "triage", "--runbooks", repo + "/runbooks/markdown", "--transcript", dir + "/md.jsonl", "--format", "json",
+            ])
+            let yaml = try RbshProcess.run(["run", "triage", "--transcript", dir + "/yaml.jsonl", "--format", "json"])
+            #expect(md.status == yaml.status, "\(md.stdout)\(md.stderr)")
+            func findings(_ p: RbshProcess) throws -> Set<String> {
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+                return Set(((report["findings"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+            }
+            #expect(try findings(md) == findings(yaml))
+            let transcript = try String(contentsOfFile: dir + "/md.jsonl", encoding: .utf8)
+            #expect(
+                transcript.contains(#""given":"\#(repo)/runbooks/markdown/db-connection-failure.md""#), "the sweep walked the Markdown twin"
+            )
+        }
+    }
 }
