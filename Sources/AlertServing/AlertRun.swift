@@ -20,6 +20,10 @@ struct AlertRun: Sendable {
     let memory: SessionMemory?
     /// Signs each run's seal (the config's `signing:`).
     let signer: (any TranscriptSigner)?
+    /// The config's `approvals:`: a rule's `allow` says yes for nobody, the approvals still come from people.
+    var approvals: ApprovalsConfig?
+    /// How long a run waits for them, holding its place in the queue.
+    static let approvalWait: Double = 5 * 60
 
     func callAsFunction(_ job: AlertRunQueue.Job, stop: @escaping @Sendable () -> Bool) -> OutcomeStatus {
         let catalogue = self.catalogue.current
@@ -46,7 +50,7 @@ struct AlertRun: Sendable {
             setup = try SessionSetup(
                 command: "serve", runbook: book.id, targets: plan.targets, secrets: secrets, transcript: job.transcript,
                 defaultName: book.id, start: start, signals: .none, alert: plan.origin, memory: memory,
-                signer: signer)
+                signer: signer, approvals: approvals)
         } catch {
             logger.error("the transcript cannot be written", metadata: ["run": "\(job.id)", "error": "\(error)"])
             return .unknown
@@ -67,7 +71,10 @@ struct AlertRun: Sendable {
                 return .unknown
             }
         } else {
-            let stepper = setup.stepper(session, presenter: nil, host: UnattendedHost(interrupted: stop), concurrent: true)
+            let host = UnattendedHost(interrupted: stop)
+            host.approvals = setup.approvalGate
+            host.approvalWait = Self.approvalWait
+            let stepper = setup.stepper(session, presenter: nil, host: host, concurrent: true)
             status = stepper.run()
             findings = stepper.session.findings
             recorder = stepper.recorder

@@ -56,7 +56,7 @@ public struct ServeCommand: ParsableCommand {
         let memory = SessionMemory(config: config)
         let run = AlertRun(
             targets: resolved.targets, secrets: resolved.secrets + [token], catalogue: catalogue,
-            notify: serve.notify, logger: logger, memory: memory, signer: config.signing.signer)
+            notify: serve.notify, logger: logger, memory: memory, signer: config.signing.signer, approvals: config.approvals)
         let queue: AlertRunQueue
         do {
             queue = try AlertRunQueue(

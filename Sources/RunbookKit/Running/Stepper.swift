@@ -33,7 +33,7 @@ public protocol StepperHost: AnyObject {
 extension StepperHost {
     /// A host with no way to obtain approvals refuses every fix that needs one.
     public func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
-        (false, "no approval can be obtained here (the config names no approvals folder)")
+        (false, "it needs other operators' approval, and this run cannot wait for one")
     }
 }
 

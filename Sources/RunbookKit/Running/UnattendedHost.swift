@@ -39,7 +39,7 @@ public final class UnattendedHost: StepperHost, @unchecked Sendable {
 
     public func approve(_ need: ApprovalNeed, recorder: SessionRecorder) -> (granted: Bool, reason: String?) {
         guard let approvals else {
-            return (false, "it needs approval and none can be obtained here (the config names no approvals folder)")
+            return (false, "it needs other operators' approval, and this run cannot wait for one")
         }
         let d = approvals.obtain(
             need, wait: approvalWait, cancelled: { [interrupted, ending] in interrupted() || ending() }, record: recorder.record,

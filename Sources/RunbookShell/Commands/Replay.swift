@@ -70,7 +70,7 @@ extension RbshCommand {
                     command: "replay", runbook: id, targets: resolved.targets, secrets: resolved.secrets,
                     transcript: transcriptOut, defaultName: "replay-\(id)",
                     start: SessionStart(mode: "replay", allow: allow?.rawValue ?? "none", replaying: transcript),
-                    signals: Interrupts.sessionSignals)
+                    signals: Interrupts.sessionSignals, approvals: resolved.config.approvals)
             } catch { throw fail("\(error)") }
 
             var answers: [String: (value: String, by: Decider)] = [:]
