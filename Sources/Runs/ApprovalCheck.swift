@@ -43,6 +43,10 @@ public struct ApprovalCheck: Sendable {
             return refuse(signatureRefusal(approval, why))
         }
         guard who != request.requester else { return refuse("\(who) made the request: approvals come from someone else") }
+        // The requester's own key under another name in allowed_signers is the requester still.
+        if SSHSignatures.principals(of: approval.signature, allowedSigners: allowedSigners).contains(request.requester) {
+            return refuse("it is signed with \(request.requester)'s own key: approvals come from someone else")
+        }
         guard a.code == request.code else { return refuse("it approves request \(a.code), not \(request.code)") }
         guard a.action == request.action else { return refuse("it approves another action than the one that would run") }
         guard a.target == request.target else { return refuse("it approves the fix on \(a.target), not on \(request.target)") }

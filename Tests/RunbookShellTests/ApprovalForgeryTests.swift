@@ -61,6 +61,15 @@ import TestSupport
         #expect(refusal(try approval(request, by: "carol")).hasPrefix("its signature is not by a key in allowed_signers for carol@team"))
         #expect(
             refusal(try approval(request, by: "bob", key: "alice")) == "it claims to be from bob@team but is signed with alice@team's key")
+        // Alice's key under a second name in the team's file is still Alice.
+        let alicePub = try String(contentsOfFile: keys.dir + "/alice.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: keys.dir + "/allowed_signers"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("alias@team namespaces=\"rbsh-approval\" \(alicePub)\n".utf8))
+        try handle.close()
+        #expect(
+            refusal(try approval(request, by: "alias", key: "alice"))
+                == "it is signed with alice@team's own key: approvals come from someone else")
 
         // Signed, then edited: the action it names now is this one, but the signature was over another.
         other = request
