@@ -210,4 +210,14 @@ import Testing
         }
         #expect(rb.remediations.map(\.id) == ["open"] && rb.remediations[0].fixes == ["closed"])
     }
+
+    /// `find` reads a Markdown runbook's summary from its frontmatter, never from its prose.
+    @Test func theSummaryIsTheFrontmattersNotTheProses() throws {
+        let path = NSTemporaryDirectory() + "rbsh-summary-\(UUID().uuidString).md"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "---\nid: right\ntitle: Right\ncategory: tool\n---\n\ndescription: a line of prose that looks like a key\n\n```sh\necho\n```\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try #require(RunbookSummary.read(path: path))
+        #expect(summary.id == "right" && summary.title == "Right" && summary.description.isEmpty, "\(summary)")
+    }
 }

@@ -34,9 +34,18 @@ public struct RunbookSummary: Sendable, Hashable, Codable {
     /// top-level keys (not its steps and remediations); nil when the file is
     /// not a runbook. A file whose head cannot be read that way is loaded whole.
     public static func read(path: String) -> RunbookSummary? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard var text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        // A Markdown runbook's keys are its frontmatter's; its prose is not read for them.
+        if path.hasSuffix(".md") { text = frontmatter(of: text) }
         if let node = try? Yams.compose(yaml: head(of: text)), let summary = RunbookSummary(node: node) { return summary }
         return RunbookLoader.load(path: path).runbook.map(RunbookSummary.init)
+    }
+
+    /// The lines between a Markdown file's opening `---` and the next.
+    static func frontmatter(of text: String) -> String {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first == "---", let end = lines.dropFirst().firstIndex(where: { $0 == "---" || $0 == "..." }) else { return "" }
+        return lines[1..<end].joined(separator: "\n")
     }
 
     /// The lines of `text`'s top-level summary keys, each with what is
