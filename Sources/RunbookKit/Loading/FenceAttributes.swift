@@ -7,6 +7,10 @@ import Foundation
 struct FenceAttributes: Equatable {
     var language: String
     var values: [String: String]
+    /// The keys as written, in order (the `key=value` form; JSON's order is not kept).
+    var order: [String] = []
+    /// Whether they are written as JSON, Runme's other form.
+    var isJSON = false
     /// Why the attributes could not be read, if they could not.
     var problem: String?
 
@@ -27,6 +31,7 @@ struct FenceAttributes: Equatable {
                 return
             }
             values = object.mapValues(\.text)
+            isJSON = true
             return
         }
         var rest = Substring(body.dropFirst().dropLast())
@@ -35,6 +40,7 @@ struct FenceAttributes: Equatable {
             guard !rest.isEmpty else { break }
             let key = rest.prefix { $0 != "=" && $0 != " " && $0 != "\t" }
             rest = rest.dropFirst(key.count)
+            if values[String(key)] == nil { order.append(String(key)) }
             guard rest.first == "=" else {
                 values[String(key)] = ""
                 continue

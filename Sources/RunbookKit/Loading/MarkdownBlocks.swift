@@ -17,8 +17,9 @@ struct MarkdownBlocks {
         case heading(level: Int, text: String, line: Int)
         case paragraph(text: String, line: Int)
         /// A fenced code block: its info string, its lines, the file line of
-        /// the fence and of its first line, and the fence's column.
-        case code(info: String, lines: [String], line: Int, contentLine: Int, column: Int)
+        /// the fence and of its first line, the fence's column, and its last
+        /// line (the closing fence's, or the document's last if never closed).
+        case code(info: String, lines: [String], line: Int, contentLine: Int, column: Int, endLine: Int)
     }
 
     var frontmatter: Frontmatter?
@@ -57,7 +58,8 @@ struct MarkdownBlocks {
                     .code(
                         info: info.trimmingCharacters(in: .whitespaces),
                         lines: content.isEmpty ? [] : content.components(separatedBy: "\n"),
-                        line: line, contentLine: line + 1, column: Int(cmark_node_get_start_column(node))))
+                        line: line, contentLine: line + 1, column: Int(cmark_node_get_start_column(node)),
+                        endLine: Int(cmark_node_get_end_line(node))))
             default:
                 break
             }

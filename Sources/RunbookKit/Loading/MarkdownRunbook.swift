@@ -21,6 +21,8 @@ struct MarkdownRunbook {
     /// the indentation added in front of its text (nil: a line made, not copied).
     var origins: [(line: Int, column: Int, added: Int?)] = []
     var problems: [(line: Int, column: Int, message: String)] = []
+    /// What a block's `review` attribute says still needs a person's decision (an imported draft's guesses).
+    var reviews: [(line: Int, column: Int, message: String)] = []
 
     /// Whether a Markdown file is meant as a runbook: it opens with frontmatter.
     /// Frontmatter keys Runme reads and rbsh does not.
@@ -56,7 +58,7 @@ struct MarkdownRunbook {
                 prose = []
             case .paragraph(let text, _):
                 prose.append(text)
-            case .code(let info, let lines, let line, let contentLine, let column):
+            case .code(let info, let lines, let line, let contentLine, let column, _):
                 let attributes = FenceAttributes(info)
                 if let problem = attributes.problem { problems.append((line, column, problem)) }
                 // A named `rbsh` block is a whole step in YAML: the kinds no language stands for (tcp, tls, system, ask...).
@@ -84,6 +86,7 @@ struct MarkdownRunbook {
                 prose = []
             }
         }
+        reviews = items.compactMap { item in item.attributes["review"].map { (item.line, item.column, $0) } }
         emitHeader(doc.frontmatter, title: firstTitle, fileStem: fileStem)
         var names: [String: Int] = [:]
         for (key, group) in [("steps", items.filter { !$0.isRemediation }), ("remediations", items.filter(\.isRemediation))] {

@@ -18,7 +18,8 @@ public struct RbshCommand: ParsableCommand {
         version: version,
         subcommands: [
             Shell.self, Run.self, Replay.self, List.self, Show.self, Graph.self, Lint.self,
-            Find.self, Recall.self, Approve.self, Resume.self, Doctor.self, TranscriptCommand.self, TestCommand.self, LabCommand.self,
+            Find.self, Fmt.self, Recall.self, Approve.self, Resume.self, Doctor.self, TranscriptCommand.self, TestCommand.self,
+            LabCommand.self,
             Serve.self,
             Hosts.self,
         ],
