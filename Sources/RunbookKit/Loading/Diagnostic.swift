@@ -2,7 +2,8 @@ import Foundation
 
 /// One problem found in a runbook, where it is and what to do about it.
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
-    public enum Level: String, Sendable, Hashable { case error, warning }
+    /// `review`: a decision a person still has to make (an imported draft's guess); not a problem.
+    public enum Level: String, Sendable, Hashable { case error, warning, review }
     public var location: FilePosition
     public var message: String
     public var level: Level
@@ -15,7 +16,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
 
     /// `file:line:column: message`, as compilers print it.
     public var description: String {
-        level == .error ? "\(location): \(message)" : "\(location): warning: \(message)"
+        level == .error ? "\(location): \(message)" : "\(location): \(level.rawValue): \(message)"
     }
 }
 

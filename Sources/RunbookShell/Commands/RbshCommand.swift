@@ -18,7 +18,7 @@ public struct RbshCommand: ParsableCommand {
         version: version,
         subcommands: [
             Shell.self, Run.self, Replay.self, List.self, Show.self, Graph.self, Lint.self,
-            Find.self, Fmt.self, Recall.self, Approve.self, Resume.self, Doctor.self, TranscriptCommand.self, TestCommand.self,
+            Find.self, Fmt.self, Import.self, Recall.self, Approve.self, Resume.self, Doctor.self, TranscriptCommand.self, TestCommand.self,
             LabCommand.self,
             Serve.self,
             Hosts.self,
