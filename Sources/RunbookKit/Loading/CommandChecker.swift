@@ -8,10 +8,17 @@ import Yams
 enum CommandChecker {
     /// A pattern a shell command's segment is matched against, and what is said when it matches.
     struct Rule {
-        var pattern: String
         var says: String
+        /// Compiled once: a runbook of many steps is checked segment by segment against every rule.
+        let regex: NSRegularExpression?
+
+        init(pattern: String, says: String) {
+            self.says = says
+            regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        }
+
         func matches(_ segment: String) -> Bool {
-            segment.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil
+            regex?.firstMatch(in: segment, range: NSRange(segment.startIndex..., in: segment)) != nil
         }
     }
 
