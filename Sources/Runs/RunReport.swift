@@ -102,7 +102,8 @@ public struct RunReport: Encodable {
         runbook = s.runbook.id
         self.status = status
         steps = stepper.durations.map { StepLine(id: $0.step, status: $0.status, durationMilliseconds: Int($0.ms.rounded())) }
-        findings = s.findings.filter { $0.state != .resolved }.map { FindingLine($0, runbook: s.runbook.id, redactor: redactor) }
+        // What was found is kept, a fixed one marked resolved: the status is what is still open (DESIGN).
+        findings = s.findings.map { FindingLine($0, runbook: s.runbook.id, redactor: redactor) }
         let causes = SessionMemory.causes(of: s)
         let said = recall(causes.map(\.name))
         if let d = s.diagnosis {
