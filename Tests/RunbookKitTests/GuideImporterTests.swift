@@ -79,6 +79,46 @@ import Testing
         }
     }
 
+    @Test func anEnglishGuideIsReadTheSameWay() throws {
+        let guide = """
+            # Operations
+
+            ## Service problems
+
+            ### API down
+
+            **Symptoms**:
+            - the API does not answer
+            - agents disconnect
+
+            **Diagnosis**:
+
+            ```bash
+            # 1. Check the port
+            ss -tlnp | grep 8000
+
+            # 2. Follow the log
+            tail -f /var/log/api.log
+            ```
+
+            **Solutions**:
+
+            ```bash
+            # Solution 1: Restart the API
+            systemctl restart api
+            ```
+            """
+        let outcome = GuideImporter.drafts(from: guide, file: "ops.md")
+        let draft = try #require(outcome.drafts.first)
+        #expect(outcome.drafts.count == 1 && draft.id == "api-down" && draft.title == "API down")
+        let runbook = try #require(RunbookLoader.load(markdown: draft.text, file: "api-down.md").runbook)
+        #expect(runbook.category == .serviceDown && runbook.symptoms == ["the API does not answer", "agents disconnect"])
+        #expect(runbook.steps.map(\.title) == ["Check the port", "Follow the log"])
+        if case .shell(let follow) = runbook.steps[1].action { #expect(follow.command == "tail /var/log/api.log") }
+        #expect(runbook.remediations.map(\.title) == ["Restart the API"] && runbook.remediations[0].risk == .changes)
+        #expect(runbook.remediations[0].fixes == ["step-1-failed", "step-2-failed"])
+    }
+
     @Test func aDocumentWithoutCasesHasNoDrafts() {
         let outcome = GuideImporter.drafts(from: "# Notes\n\n```sh\necho hi\n```\n", file: "notes.md")
         #expect(outcome.drafts.isEmpty && outcome.leftOut.map(\.title) == ["Notes"])

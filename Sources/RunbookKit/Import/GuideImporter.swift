@@ -39,13 +39,13 @@ public enum GuideImporter {
         return Outcome(drafts: drafts, leftOut: guide.leftOut)
     }
 
-    static func category(_ parent: String?) -> String {
-        let p = parent ?? ""
-        if p.contains("启动") || p.localizedCaseInsensitiveContains("start") || p.localizedCaseInsensitiveContains("down") {
-            return "service-down"
-        }
-        if p.contains("性能") || p.localizedCaseInsensitiveContains("perform") { return "performance" }
-        if p.contains("数据") || p.localizedCaseInsensitiveContains("data") { return "data" }
+    /// The kind of a case, from the heading above it (服务启动问题, 性能问题...) and its own title.
+    static func category(_ parent: String?, title: String = "") -> String {
+        let p = (parent ?? "") + " " + title
+        func has(_ words: [String]) -> Bool { words.contains { p.localizedCaseInsensitiveContains($0) } }
+        if has(["启动", "服务", "start", "service", "down", "outage"]) { return "service-down" }
+        if has(["性能", "perform", "slow"]) { return "performance" }
+        if has(["数据", "data"]) { return "data" }
         return "functional"
     }
 
@@ -58,7 +58,7 @@ public enum GuideImporter {
         out.append("title: \(quoted(c.title))")
         out.append("aliases:")
         out.append("- \(quoted(c.title))")
-        out.append("category: \(category(c.parent))")
+        out.append("category: \(category(c.parent, title: c.title))")
         out.append(
             "description: \(quoted("Drafted by rbsh import from \(file):\(c.line) (\(c.title)): its steps, findings and fixes are guesses for a person to review, where rbsh lint says."))"
         )
