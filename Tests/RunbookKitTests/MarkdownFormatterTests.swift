@@ -112,6 +112,13 @@ import Testing
         #expect(MarkdownFormatter.format(broken).notes.first?.message.contains("not YAML") == true)
     }
 
+    @Test func aBlockOfTextTheEmitterWouldQuoteIsLeft() {
+        let text = "---\nid: x\n---\n\n```rbsh { name=m }\nmanual: |\n    trailing space \n    here\n```\n"
+        let outcome = MarkdownFormatter.format(text)
+        #expect(outcome.text == text)
+        #expect(outcome.notes.map(\.message) == ["left as written: rewriting it would turn a block of text into a quoted string"])
+    }
+
     @Test func aFenceNeverClosedAndJSONAttributesAreLeft() {
         let text = "---\nid: x\n---\n\n```sh {\"name\":\"a\",  \"timeout\":\"5s\"}\necho\n```\n\n```rbsh\nfindings:\n    - id: y\n"
         #expect(MarkdownFormatter.format(text).text == text)

@@ -95,8 +95,17 @@ public enum MarkdownFormatter {
         guard source.filter({ $0 == "#" }).count == out.filter({ $0 == "#" }).count else {
             return .failure(Reason("it has comments, which rewriting would drop"))
         }
+        // A text written as a block (`|`, `>`) that the emitter would quote instead (trailing spaces, tabs) stays a block.
+        guard blockScalars(in: lines) <= blockScalars(in: formatted) else {
+            return .failure(Reason("rewriting it would turn a block of text into a quoted string"))
+        }
         guard (try? Yams.compose(yaml: out)) == node else { return .failure(Reason("rewriting it would change what it says")) }
         return .success(formatted)
+    }
+
+    /// How many lines open a literal or folded block scalar (`key: |`, `- >-`).
+    static func blockScalars(in lines: [String]) -> Int {
+        lines.filter { $0.range(of: #"(:|^\s*-)\s+[|>][-+0-9]*\s*$"#, options: .regularExpression) != nil }.count
     }
 
     struct Reason: Error { var text: String; init(_ text: String) { self.text = text } }
