@@ -33,6 +33,15 @@ import Testing
         #expect(said("  - id: s\n    shell: \(command)").isEmpty)
     }
 
+    @Test func segmentsAreSplitAsTheShellSplitsThem() {
+        let split = CommandChecker.segments(
+            #"journalctl -u api 2>&1 | grep -E 'a|b; rm x' && echo "x; kill 1" || sudo timeout 5 tail -f y &> /dev/null"#)
+        #expect(split.map(\.text) == ["journalctl -u api 2>&1", #"grep -E 'a|b; rm x'"#, #"echo "x; kill 1""#, "tail -f y &> /dev/null"])
+        #expect(split.map(\.bounded) == [false, false, false, true])
+        // A quoted `; rm` is the pattern's, not a command: nothing is said of a step that only reads.
+        #expect(said("  - id: s\n    shell: \"grep -E 'x; rm -rf /' /var/log/syslog\"").isEmpty)
+    }
+
     @Test func changingSomethingIsARemediationsJob() {
         for command in [
             "systemctl restart postgresql", "docker-compose restart management", "kill -9 1234", "rm -rf /tmp/x", "redis-cli FLUSHALL",

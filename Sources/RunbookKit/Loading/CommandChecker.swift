@@ -53,19 +53,59 @@ enum CommandChecker {
     static let viaDocker = Rule(pattern: #"^(docker|docker-compose|docker\s+compose)\s+exec\b.*\spsql\b"#, says: "")
 
     /// The command's pipeline and list segments, each without a leading `sudo`, `exec` or `timeout N`'s bound.
+    /// Split as the shell splits them: a `;`, `|` or `&` inside quotes, or one of a redirection (`2>&1`,
+    /// `&>`), splits nothing.
     static func segments(_ command: String) -> [(text: String, bounded: Bool)] {
-        command.replacingOccurrences(of: "&&", with: "\n").replacingOccurrences(of: "||", with: "\n")
-            .split(whereSeparator: { "\n;|&".contains($0) })
-            .map { raw in
-                var s = raw.trimmingCharacters(in: .whitespaces)
-                var bounded = false
-                while let r = s.range(of: #"^(sudo|exec|nice|timeout\s+[-\w.]+(\s+-\S+)*)\s+"#, options: .regularExpression) {
-                    if s.hasPrefix("timeout") { bounded = true }
-                    s.removeSubrange(r)
-                }
-                return (s, bounded)
+        var parts: [String] = []
+        var current = ""
+        var quote: Character?
+        var escaped = false
+        var previous: Character?
+        let characters = Array(command)
+        for (i, c) in characters.enumerated() {
+            defer { previous = c }
+            if escaped {
+                escaped = false
+                current.append(c)
+                continue
             }
+            if c == "\\" && quote != "'" {
+                escaped = true
+                current.append(c)
+                continue
+            }
+            if let q = quote {
+                if c == q { quote = nil }
+                current.append(c)
+                continue
+            }
+            if c == "'" || c == "\"" {
+                quote = c
+                current.append(c)
+                continue
+            }
+            let redirection = c == "&" && (previous == ">" || (i + 1 < characters.count && characters[i + 1] == ">"))
+            if "\n;|&".contains(c) && !redirection {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        parts.append(current)
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { raw in
+            var s = raw
+            var bounded = false
+            while let m = prefix?.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)), let r = Range(m.range, in: s) {
+                if s.hasPrefix("timeout") { bounded = true }
+                s.removeSubrange(r)
+            }
+            return (s, bounded)
+        }
     }
+
+    /// What runs a command rather than being it: `sudo`, `exec`, `nice`, `timeout N` (which bounds it).
+    static let prefix = try? NSRegularExpression(pattern: #"^(sudo|exec|nice|timeout\s+[-\w.]+(\s+-\S+)*)\s+"#)
 
     static func check(_ step: Step, remediation: Bool, node: Node, reader: inout NodeReader) {
         switch step.action {
