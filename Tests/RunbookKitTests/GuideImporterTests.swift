@@ -31,6 +31,16 @@ import Testing
                 loaded.diagnostics.allSatisfy { $0.level == .review }, "\(draft.id): \(loaded.diagnostics.filter { $0.level != .review })")
             #expect(loaded.diagnostics.count == draft.reviews && draft.reviews == draft.steps + draft.fixes)
             #expect(runbook.remediations.count == draft.fixes)
+            // Not run blind: every guessed fix is refused, by anyone, until its review mark is removed.
+            for fix in runbook.remediations {
+                for policy in [RemediationPolicy(mode: .unattended(allow: .destructive)), .person] {
+                    guard case .refuse(let why) = policy.decide(fix) else {
+                        Issue.record("\(draft.id)/\(fix.id) would run under \(policy.mode)")
+                        continue
+                    }
+                    #expect(why.hasPrefix("marked for review ("))
+                }
+            }
             #expect(MarkdownFormatter.format(draft.text).text == draft.text, "\(draft.id): a draft is as rbsh fmt writes it")
         }
     }

@@ -41,7 +41,8 @@ import Testing
         let remediation = try Self.definition("remediation", in: schema)
         // A remediation is a step without findings, branches or a question, plus its own keys.
         let kinds = StepKind.all.filter { $0.name != "ask" }
-        let expected = Set(["id", "title", "timeout"] + RunbookLoader.remediationKeys + kinds.map(\.name) + kinds.flatMap(\.keys))
+        let expected = Set(
+            ["id", "title", "timeout", "review"] + RunbookLoader.remediationKeys + kinds.map(\.name) + kinds.flatMap(\.keys))
         #expect(Self.names(remediation, "propertyNames") == expected)
     }
 }

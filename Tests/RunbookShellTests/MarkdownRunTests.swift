@@ -46,6 +46,27 @@ import TestSupport
         try "# These are our runbooks\n".write(toFile: dir + "/books/README.md", atomically: true, encoding: .utf8)
     }
 
+    /// A fix still marked for review (an imported draft's guess) is not run, even when its risk is allowed;
+    /// lint lists the mark; once it is removed, the fix runs.
+    @Test func aFixMarkedForReviewIsNotRunUntilTheMarkIsGone() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let book = dir + "/books/flag-check.md"
+        let text = try String(contentsOfFile: book, encoding: .utf8)
+        let marked = text.replacingOccurrences(of: "verify=flag }", with: #"verify=flag review="risk guessed" }"#)
+        try marked.write(toFile: book, atomically: true, encoding: .utf8)
+        let lint = try RbshProcess.run(["lint", book])
+        #expect(lint.status == 0 && lint.stdout.contains("flag-check.md:27:1: review: risk guessed"), "\(lint.stdout)\(lint.stderr)")
+        let run = try RbshProcess.run(["run", book, "--allow", "destructive", "--transcript", dir + "/t.jsonl"])
+        #expect(run.status == 1, "the finding stays open: \(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains("not run: take-down (policy: marked for review (risk guessed): decide, then remove its review mark)"),
+            "\(run.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/flag"), "the fix did not run")
+        try text.write(toFile: book, atomically: true, encoding: .utf8)
+        let fixed = try RbshProcess.run(["run", book, "--allow", "changes", "--transcript", dir + "/t2.jsonl"])
+        #expect(fixed.status == 0 && !FileManager.default.fileExists(atPath: dir + "/flag"), "\(fixed.stdout)")
+    }
+
     @Test func itLintsRunsAndFixesLikeAYAMLRunbook() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lint = try RbshProcess.run(["lint", dir + "/books"])

@@ -21,8 +21,6 @@ struct MarkdownRunbook {
     /// the indentation added in front of its text (nil: a line made, not copied).
     var origins: [(line: Int, column: Int, added: Int?)] = []
     var problems: [(line: Int, column: Int, message: String)] = []
-    /// What a block's `review` attribute says still needs a person's decision (an imported draft's guesses).
-    var reviews: [(line: Int, column: Int, message: String)] = []
 
     /// Whether a Markdown file is meant as a runbook: it opens with frontmatter.
     /// Frontmatter keys Runme reads and rbsh does not.
@@ -86,7 +84,6 @@ struct MarkdownRunbook {
                 prose = []
             }
         }
-        reviews = items.compactMap { item in item.attributes["review"].map { (item.line, item.column, $0) } }
         emitHeader(doc.frontmatter, title: firstTitle, fileStem: fileStem)
         var names: [String: Int] = [:]
         for (key, group) in [("steps", items.filter { !$0.isRemediation }), ("remediations", items.filter(\.isRemediation))] {
@@ -152,6 +149,7 @@ struct MarkdownRunbook {
             emit(indent + "description: \(Self.quoted(item.prose.joined(separator: "\n\n")))", item.line, item.column)
         }
         if let timeout = item.attributes["timeout"] { emit(indent + "timeout: \(Self.quoted(timeout))", item.line, item.column) }
+        if let review = item.attributes["review"] { emit(indent + "review: \(Self.quoted(review))", item.line, item.column) }
         switch item.kind {
         case "":
             for (i, line) in item.lines.enumerated() {

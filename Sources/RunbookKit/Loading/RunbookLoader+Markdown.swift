@@ -24,7 +24,6 @@ extension RunbookLoader {
         func moved(_ p: FilePosition) -> FilePosition { md.position(p, file: file) }
         outcome.diagnostics =
             md.problems.map { Diagnostic(FilePosition(file: file, line: $0.line, column: $0.column), $0.message) }
-            + md.reviews.map { Diagnostic(FilePosition(file: file, line: $0.line, column: $0.column), $0.message, level: .review) }
             + outcome.diagnostics.map { Diagnostic(moved($0.location), $0.message, level: $0.level) }
         outcome.diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
         if !md.problems.isEmpty { outcome.runbook = nil }

@@ -31,6 +31,7 @@ extension RunbookLoader {
     struct ReadStep {
         var step: Step
         var mapping: NodeReader.Mapping
+        var review: String?
     }
 
     static func readRemediation(_ node: Node, _ reader: inout NodeReader) -> Remediation? {
@@ -57,10 +58,12 @@ extension RunbookLoader {
         if case .ask = read.step.action, let k = read.mapping.keyNode("ask") {
             reader.error(k, "a remediation cannot ask a question; ask it in a step before")
         }
-        return Remediation(
+        var remediation = Remediation(
             id: read.step.id, title: read.step.title, fixes: fixes, risk: risk, action: read.step,
             verify: verify, confirmWord: word, guardSteps: guardSteps, location: reader.location(node)
         )
+        remediation.review = read.review
+        return remediation
     }
 
     static func yamlErrorLocation(_ error: YamlError, file: String, yaml: String) -> FilePosition {

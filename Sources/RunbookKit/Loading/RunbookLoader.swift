@@ -137,6 +137,12 @@ public enum RunbookLoader {
         let title = m.take("title").flatMap { reader.string($0, what: "title") }
         let description = m.take("description").flatMap { reader.string($0, what: "description") } ?? ""
         let timeout = m.take("timeout").flatMap { reader.duration($0, what: "timeout") } ?? Step.defaultTimeout
+        // A decision a person still has to make (an imported draft's guess): said by lint, not a problem.
+        let reviewNode = m.take("review")
+        let review = reviewNode.flatMap { reader.string($0, what: "review") }
+        if let review, let reviewNode {
+            reader.diagnostics.append(Diagnostic(reader.location(reviewNode), review, level: .review))
+        }
 
         let kinds = m.entries.filter { StepKind.names.contains($0.key) }
         var action: StepAction?
@@ -247,7 +253,7 @@ public enum RunbookLoader {
         step.placement = placement
         step.scans = scans
         step.description = description
-        return ReadStep(step: step, mapping: m)
+        return ReadStep(step: step, mapping: m, review: review)
     }
 
 }

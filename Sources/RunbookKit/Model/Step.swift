@@ -127,6 +127,9 @@ public struct Remediation: Sendable {
     /// them still holds, on the same thing it was offered for.
     public var guardSteps: [String]?
     public var location: FilePosition?
+    /// What a person still has to decide before it may run (an imported draft's guess); while it is
+    /// set, the fix is not run, by anyone.
+    public var review: String?
 
     public init(
         id: String, title: String, fixes: [String], risk: Risk, action: Step,

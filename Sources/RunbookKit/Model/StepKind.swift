@@ -19,7 +19,7 @@ public struct StepKind: Sendable, Hashable {
     public var target: String?
 
     /// Keys every step may carry.
-    public static let commonKeys = ["id", "title", "description", "timeout", "findings", "next", "concurrent", "on", "scans"]
+    public static let commonKeys = ["id", "title", "description", "timeout", "findings", "next", "concurrent", "on", "scans", "review"]
 
     /// Results every step has: how it ended, when, what it printed.
     /// `timed_out`: it ran past its timeout (the one name, beside `status`, that tests a timeout).

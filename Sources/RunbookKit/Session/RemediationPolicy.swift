@@ -31,6 +31,9 @@ public struct RemediationPolicy: Sendable, Hashable {
 
     public func decide(_ remediation: Remediation) -> Decision {
         if dryRun { return .refuse("dry run: not run") }
+        if let review = remediation.review {
+            return .refuse("marked for review (\(review)): decide, then remove its review mark")
+        }
         switch mode {
         case .person:
             return .ask
