@@ -64,7 +64,8 @@ struct AlertRun: Sendable {
             // On the rule's hosts over ssh.
             do {
                 (status, findings, recorder) = try FleetRun.unattended(
-                    book, inventory: inventory, limit: plan.limit, setup: setup, session: session, interrupted: stop)
+                    book, inventory: inventory, limit: plan.limit, setup: setup, session: session, approvalWait: Self.approvalWait,
+                    interrupted: stop)
             } catch {
                 logger.error("the run cannot start", metadata: ["run": "\(job.id)", "hosts": "\(inventory)", "why": "\(error)"])
                 _ = setup.refuse("hosts \(inventory): \(error)")

@@ -36,13 +36,16 @@ public enum FleetRun {
     }
 
     /// For the alert receiver: `book` on the hosts `inventory` and `limit`
-    /// select, unattended; its status, findings (each with its host) and recorder.
+    /// select, unattended; its status, findings (each with its host) and recorder. A fix the config's
+    /// approvals want approved waits up to `approvalWait` seconds for it, as on one host.
     public static func unattended(
         _ book: Runbook, inventory: String, limit: String?, setup: SessionSetup, session: RunbookSession,
-        interrupted: @escaping @Sendable () -> Bool
+        approvalWait: Double, interrupted: @escaping @Sendable () -> Bool
     ) throws -> (status: OutcomeStatus, findings: [Finding], recorder: SessionRecorder) {
         let selection = try FleetSelection.load(inventory, limit: limit, retrying: nil)
         let host = UnattendedHost(interrupted: interrupted)
+        host.approvals = setup.approvalGate
+        host.approvalWait = approvalWait
         let recorder = SessionRecorder(transcript: setup.transcript, presenter: nil)
         let report = try walk(
             book, hosts: selection.hosts, targets: setup.targets, recorder: recorder, session: session, forks: 20, keep: nil, host: host,
