@@ -118,10 +118,8 @@ struct AnsibleComparisonTests {
             """
         try? ini.write(toFile: d + "/hosts.ini", atomically: true, encoding: .utf8)
         try? yaml.write(toFile: d + "/hosts.yml", atomically: true, encoding: .utf8)
-        try? withMeta.write(toFile: d + "/dynamic.sh", atomically: true, encoding: .utf8)
-        try? perHost.write(toFile: d + "/per-host.sh", atomically: true, encoding: .utf8)
-        chmod(d + "/dynamic.sh", 0o755)
-        chmod(d + "/per-host.sh", 0o755)
+        try? ExecutableFile.write(withMeta, to: d + "/dynamic.sh")
+        try? ExecutableFile.write(perHost, to: d + "/per-host.sh")
         return [d + "/hosts.ini", d + "/hosts.yml", d + "/dynamic.sh", d + "/per-host.sh", "web1,web2.example.com,10.0.0.7,"]
     }()
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Fleet
 
@@ -55,9 +56,7 @@ import Testing
 
     @Test func anInventoryProgramThatFailsSaysSoWithItsLastWord() throws {
         let path = NSTemporaryDirectory() + "rbsh-inv-\(UUID().uuidString.prefix(8)).sh"
-        try "#!/bin/sh\necho 'warming up' >&2\necho 'cannot reach the CMDB' >&2\nexit 2\n".write(
-            toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        try ExecutableFile.write("#!/bin/sh\necho 'warming up' >&2\necho 'cannot reach the CMDB' >&2\nexit 2\n", to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: InventoryError("\(path) --list exited 2: cannot reach the CMDB")) { try Inventory.load(path) }
     }

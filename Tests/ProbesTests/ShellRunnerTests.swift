@@ -20,6 +20,24 @@ import Clients
         #expect(out.output.text == hostile)
     }
 
+    /// A program still open for writing (here by the test; in a busy process, by another thread's child that
+    /// inherited the descriptor of a file just written) is "text file busy" for a moment: tried again, it runs.
+    @Test func aProgramBusyForAMomentIsTriedAgain() throws {
+        let path = NSTemporaryDirectory() + "rbsh-busy-\(UUID().uuidString.prefix(8)).sh"
+        FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\necho ran\n".utf8), attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = open(path, O_WRONLY | O_CLOEXEC)
+        try #require(writer >= 0)
+        let closing = Thread {
+            Thread.sleep(forTimeInterval: 0.1)
+            close(writer)
+        }
+        closing.start()
+        let out = runner.run(argv: [path], timeout: 10)
+        #expect(out.ending == .exited(0), "\(out.ending)")
+        #expect(out.output.text == "ran\n")
+    }
+
     @Test func aTimeoutEndsTheWholeProcessGroup() throws {
         let pidFile = NSTemporaryDirectory() + "rbsh-grandchild-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: pidFile) }

@@ -225,20 +225,32 @@ public struct ShellRunner: Sendable {
         let envStrings = env.map { "\($0.key)=\($0.value)" }
 
         var pid: pid_t = 0
-        let rc = withCStrings(args) { argv in
-            withCStrings(envStrings) { envp in
-                posix_spawnp(
-                    &pid, program, &actions, &attr,
-                    UnsafeMutablePointer(mutating: argv).withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self, capacity: args.count + 1)
-                    { $0 },
-                    UnsafeMutablePointer(mutating: envp).withMemoryRebound(
-                        to: UnsafeMutablePointer<CChar>?.self, capacity: envStrings.count + 1
-                    ) { $0 })
+        var rc: Int32 = 0
+        // "Text file busy": the program is open for writing somewhere, often only because another thread's
+        // child inherited the descriptor of a file just written, for the moment before its exec. Tried again
+        // for up to about half a second, as Go's os/exec does.
+        for attempt in 0..<Self.busyRetries {
+            rc = withCStrings(args) { argv in
+                withCStrings(envStrings) { envp in
+                    posix_spawnp(
+                        &pid, program, &actions, &attr,
+                        UnsafeMutablePointer(mutating: argv).withMemoryRebound(
+                            to: UnsafeMutablePointer<CChar>?.self, capacity: args.count + 1
+                        ) { $0 },
+                        UnsafeMutablePointer(mutating: envp).withMemoryRebound(
+                            to: UnsafeMutablePointer<CChar>?.self, capacity: envStrings.count + 1
+                        ) { $0 })
+                }
             }
+            guard rc == ETXTBSY, attempt < Self.busyRetries - 1 else { break }
+            usleep(useconds_t(min(5_000 << attempt, 100_000)))
         }
         guard rc == 0 else { return .failure(SpawnError(text: "cannot start \(program): \(String(cString: strerror(rc)))")) }
         return .success(pid)
     }
+
+    /// How many times a program that is "text file busy" is tried (waits of 5, 10, 20, 40, 80, then 100 ms).
+    static let busyRetries = 8
 
     /// A pipe whose ends close on exec (the child gets them only through dup2).
     static func makePipe(_ fds: inout [Int32]) -> Bool {
