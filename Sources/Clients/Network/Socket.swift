@@ -28,7 +28,7 @@ public final class TCPSocket: @unchecked Sendable {
     public let fd: Int32
     public let peer: String
 
-    private init(fd: Int32, peer: String) {
+    init(fd: Int32, peer: String) {
         self.fd = fd
         self.peer = peer
     }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// What the engine says of one container (`GET /containers/{id}/json`), in the terms a finding reads.
+public struct ContainerState: Sendable, Hashable {
+    public var id: String
+    /// Its name without the leading `/`.
+    public var name: String
+    /// Its Compose project and service, from its labels (empty when it has none).
+    public var project: String
+    public var service: String
+    /// created, running, paused, restarting, removing, exited or dead.
+    public var status: String
+    public var exitCode: Int
+    public var oomKilled: Bool
+    public var restartCount: Int
+    /// healthy, unhealthy, starting, or empty when it has no health check.
+    public var health: String
+    public var startedAt: String
+    /// Its memory limit in bytes (0: none).
+    public var memoryLimit: Double
+
+    public init(inspected object: [String: Any]) {
+        let state = object["State"] as? [String: Any] ?? [:]
+        let config = object["Config"] as? [String: Any] ?? [:]
+        let labels = config["Labels"] as? [String: String] ?? [:]
+        let host = object["HostConfig"] as? [String: Any] ?? [:]
+        id = object["Id"] as? String ?? ""
+        name = String((object["Name"] as? String ?? "").drop { $0 == "/" })
+        project = labels["com.docker.compose.project"] ?? ""
+        service = labels["com.docker.compose.service"] ?? ""
+        status = state["Status"] as? String ?? ""
+        exitCode = (state["ExitCode"] as? NSNumber)?.intValue ?? 0
+        oomKilled = (state["OOMKilled"] as? NSNumber)?.boolValue ?? false
+        restartCount = (object["RestartCount"] as? NSNumber)?.intValue ?? 0
+        health = (state["Health"] as? [String: Any])?["Status"] as? String ?? ""
+        startedAt = state["StartedAt"] as? String ?? ""
+        memoryLimit = (host["Memory"] as? NSNumber)?.doubleValue ?? 0
+    }
+}
