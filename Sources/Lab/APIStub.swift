@@ -121,9 +121,14 @@ public final class APIStub: @unchecked Sendable {
     /// The agents connected to the platform report every 30 s: the API
     /// records it. An agent silent for two minutes (stopped, or the
     /// agents-offline fault) stays silent until it is restarted.
+    /// The application name of the stub's own short connections (its health check, its heartbeat writes).
+    /// Not the application's pool's name: a real API checks its database through its pool, so one of these
+    /// seen idle beside a pool the pool-exhausted fault holds busy made the pool look less than full.
+    static let ownChecks = "network_probe_health"
+
     private func recordHeartbeats() -> Never {
         while true {
-            if let c = try? PostgresConnection.connect(databaseURL, timeout: 5, applicationName: "network_probe_management") {
+            if let c = try? PostgresConnection.connect(databaseURL, timeout: 5, applicationName: Self.ownChecks) {
                 _ = try? c.query(
                     "UPDATE agents SET last_heartbeat = now() WHERE status = 'online' AND last_heartbeat > now() - interval '2 minutes'",
                     timeout: 10)
@@ -136,7 +141,7 @@ public final class APIStub: @unchecked Sendable {
         let started = Date()
         var database = #"{"ok":true}"#
         do {
-            let c = try PostgresConnection.connect(databaseURL, timeout: 3, applicationName: "network_probe_management")
+            let c = try PostgresConnection.connect(databaseURL, timeout: 3, applicationName: Self.ownChecks)
             _ = try c.query("SELECT 1", timeout: 3)
         } catch {
             database = #"{"ok":false,"error":\#(jsonString(error.description))}"#

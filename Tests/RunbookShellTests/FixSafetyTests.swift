@@ -42,7 +42,7 @@ struct FixSafetyTests {
             """
             SELECT pid || ' ' || coalesce(application_name, '') || ' ' || coalesce(backend_start::text, '')
             FROM pg_stat_activity
-            WHERE backend_type = 'client backend' AND application_name NOT IN ('rbsh', 'rbsh-test-observer', 'network_probe_management')
+            WHERE backend_type = 'client backend' AND application_name NOT IN ('rbsh', 'rbsh-test-observer', 'network_probe_management', 'network_probe_health')
             ORDER BY 1
             """)
         let settings = try c.query(

@@ -25,8 +25,8 @@ public struct DockerEngine: Sendable {
     public func get(_ path: String, timeout: Double) throws(NetworkError) -> HTTPResponse {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(Int(timeout * 1000))
+        // Closed when it goes (TCPSocket's deinit), as every connection of the clients is.
         let socket = try TCPSocket.connect(unixPath: socketPath)
-        defer { close(socket.fd) }
         try socket.write(
             Array("GET \(path) HTTP/1.1\r\nHost: docker\r\nUser-Agent: rbsh\r\nConnection: close\r\n\r\n".utf8), deadline: deadline)
         var data: [UInt8] = []
@@ -86,7 +86,8 @@ public struct DockerEngine: Sendable {
         return (max(0, usage - cache), limit)
     }
 
-    /// The last `lines` lines of a container's output, stdout and stderr as they came.
+    /// The last `lines` lines of a container's output, stdout and stderr in the order the engine recorded them
+    /// (each stream's own order is kept; how the two interleave is the engine's).
     public func logTail(_ id: String, lines: Int, timeout: Double) throws(NetworkError) -> [String] {
         let response = try get("/containers/\(id)/logs?stdout=1&stderr=1&tail=\(lines)", timeout: timeout)
         guard (200..<300).contains(response.status) else { throw .protocolError("the engine answered \(response.status) for the log") }
