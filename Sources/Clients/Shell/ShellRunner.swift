@@ -228,7 +228,7 @@ public struct ShellRunner: Sendable {
         var rc: Int32 = 0
         // "Text file busy": the program is open for writing somewhere, often only because another thread's
         // child inherited the descriptor of a file just written, for the moment before its exec. Tried again
-        // for up to about half a second, as Go's os/exec does.
+        // for up to about a third of a second in all, as Go's os/exec does.
         for attempt in 0..<Self.busyRetries {
             rc = withCStrings(args) { argv in
                 withCStrings(envStrings) { envp in

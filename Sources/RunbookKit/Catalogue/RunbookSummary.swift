@@ -41,11 +41,10 @@ public struct RunbookSummary: Sendable, Hashable, Codable {
         return RunbookLoader.load(path: path).runbook.map(RunbookSummary.init)
     }
 
-    /// The lines between a Markdown file's opening `---` and the next.
+    /// The lines between a Markdown file's opening `---` and the next, as Markdown runbooks are read.
     static func frontmatter(of text: String) -> String {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first == "---", let end = lines.dropFirst().firstIndex(where: { $0 == "---" || $0 == "..." }) else { return "" }
-        return lines[1..<end].joined(separator: "\n")
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        return MarkdownBlocks.frontmatter(in: lines).map { lines[$0].joined(separator: "\n") } ?? ""
     }
 
     /// The lines of `text`'s top-level summary keys, each with what is

@@ -29,9 +29,9 @@ struct MarkdownBlocks {
         let normalised = text.replacingOccurrences(of: "\r\n", with: "\n")
         var lines = normalised.components(separatedBy: "\n")
         // The frontmatter is blanked out for cmark, so its lines keep their numbers.
-        if lines.first == "---", let end = lines.dropFirst().firstIndex(where: { $0 == "---" || $0 == "..." }) {
-            frontmatter = Frontmatter(lines: Array(lines[1..<end]), firstLine: 2)
-            for i in 0...end { lines[i] = "" }
+        if let keys = Self.frontmatter(in: lines) {
+            frontmatter = Frontmatter(lines: Array(lines[keys]), firstLine: 2)
+            for i in 0...keys.upperBound { lines[i] = "" }
         }
         let body = lines.joined(separator: "\n")
         guard let document = body.withCString({ cmark_parse_document($0, strlen($0), CMARK_OPT_DEFAULT) }) else { return }
@@ -64,6 +64,12 @@ struct MarkdownBlocks {
                 break
             }
         }
+    }
+
+    /// Where the frontmatter's keys are: the lines between an opening `---` and the next `---` (or `...`).
+    static func frontmatter(in lines: [String]) -> Range<Int>? {
+        guard lines.first == "---", let end = lines.dropFirst().firstIndex(where: { $0 == "---" || $0 == "..." }) else { return nil }
+        return 1..<end
     }
 
     /// Whether the line at `line` opens a fence (``` or ~~~), after any list or quote markers.
