@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Clients
+import TestSupport
 @testable import Probes
 
 @Suite struct ShellRunnerTests {
@@ -24,7 +25,8 @@ import Clients
     /// inherited the descriptor of a file just written) is "text file busy" for a moment: tried again, it runs.
     @Test func aProgramBusyForAMomentIsTriedAgain() throws {
         let path = NSTemporaryDirectory() + "rbsh-busy-\(UUID().uuidString.prefix(8)).sh"
-        FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\necho ran\n".utf8), attributes: [.posixPermissions: 0o755])
+        // Written close-on-exec: a child another test spawns meanwhile must not keep it busy for its whole life.
+        try ExecutableFile.write("#!/bin/sh\necho ran\n", to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = open(path, O_WRONLY | O_CLOEXEC)
         try #require(writer >= 0)
