@@ -322,43 +322,8 @@ struct FleetRunTests {
     @Test func anAlertsRunOverHostsWaitsForApprovalLikeAnyOther() throws {
         let fleet = try NamespaceFleet(count: 2)
         defer { fleet.down() }
-        let keys = try ApprovalTests()
-        let setup = try AlertmanagerTests.Setup()
-        defer {
-            try? FileManager.default.removeItem(atPath: keys.dir)
-            try? FileManager.default.removeItem(atPath: setup.dir)
-        }
-        let book = try String(contentsOfFile: keys.dir + "/books/wipe-flag.yaml", encoding: .utf8)
-        try book.replacingOccurrences(of: "risk: destructive\n    confirm_word: flag", with: "risk: changes")
-            .write(toFile: setup.dir + "/runbooks/wipe-flag.yaml", atomically: true, encoding: .utf8)
-        let config = setup.dir + "/rbsh.yaml"
-        let text = try String(contentsOfFile: config, encoding: .utf8)
-        try
-            (text.replacingOccurrences(
-                of: "alerts:\n",
-                with:
-                    "alerts:\n  - match: {alertname: Wipe}\n    runbook: wipe-flag\n    allow: changes\n    hosts: \(fleet.inventory)\n    limit: agent-01\n"
-            )
-                + """
-
-                signing: {key: \(keys.dir)/alice, principal: alice@team, allowed_signers: \(keys.dir)/allowed_signers}
-                approvals: {folder: \(keys.folder), require: {changes: 1}}
-
-                """).write(toFile: config, atomically: true, encoding: .utf8)
-        let server = try setup.serve(environment: ["XDG_STATE_HOME": setup.dir + "/state"])
-        defer { server.stop() }
-        let body = #"{"version":"4","groupKey":"wipe-hosts","status":"firing","commonLabels":{"alertname":"Wipe"},"alerts":[]}"#
-        let posted = try HTTPClient.request(
-            method: "POST", url: setup.url + "/alertmanager", headers: ["Authorization": "Bearer \(AlertmanagerTests.token)"],
-            body: Array(body.utf8), timeout: 5)
-        #expect(posted.status == 202, "\(posted.bodyText)")
-        let code = try keys.nextRequest()
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(FileManager.default.fileExists(atPath: keys.flag), "the rule's allow did not run it unapproved")
-        #expect(try RbshProcess.run(["approve", code, "--config", try keys.config("bob"), "--yes"]).status == 0)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, FileManager.default.fileExists(atPath: keys.flag) { usleep(50_000) }
-        #expect(!FileManager.default.fileExists(atPath: keys.flag), "approved, it ran on agent-01: \(server.text)")
+        try ApprovalServeTests.alertRunWaitsForApproval(
+            rule: "    hosts: \(fleet.inventory)\n    limit: agent-01\n", group: "wipe-hosts", ranOn: " on agent-01")
     }
 
     @Test(.enabled(if: TmuxSession.isAvailable, "needs tmux"))
