@@ -24,7 +24,28 @@ extension ProbeRunner {
         guard let port = Int(a.address.split(separator: ":").last ?? ""), (1...65535).contains(port) else {
             return StepResult(status: .error, error: "`\(a.address)` is not a port", values: ["error_kind": .string("configuration")])
         }
-        return Self.listeningResult(ListeningSockets.listeners(port: port), port: port)
+        var r = Self.listeningResult(ListeningSockets.listeners(port: port), port: port)
+        Self.namePublisher(&r, environment: ProcessInfo.processInfo.environment)
+        return r
+    }
+
+    /// docker-proxy on a port is Docker publishing a container's port there: the port is judged by that
+    /// container (`published_by`, `published_service`), never taken for a squatter. Where the engine cannot be
+    /// read, the address it forwards to is said.
+    static func namePublisher(_ r: inout StepResult, environment: [String: String]) {
+        guard r.values["program"] == .string("docker-proxy"), case .string(let command) = r.values["command"] else { return }
+        let words = command.split(separator: " ").map(String.init)
+        func argument(_ flag: String) -> String? { words.firstIndex(of: flag).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } }
+        guard let ip = argument("-container-ip") else { return }
+        r.values["published_to"] = .string("\(ip):\(argument("-container-port") ?? "?")")
+        if case .success(let engine) = DockerEngine.locate(environment: environment),
+            let found = try? engine.container(at: ip, timeout: 2)
+        {
+            r.values["published_by"] = .string(found.name)
+            r.values["published_service"] = .string(found.service)
+        }
+        let by = r.values["published_by"].map { "container \($0.text)" } ?? "a container at \(ip)"
+        r.output = CapturedOutput(text: r.output.text + "\nDocker publishes this port for \(by) (docker-proxy)")
     }
 
     /// Who listens on `port`, here or on a host, as a step's result.

@@ -51,6 +51,7 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
         case .http(let a): return runHTTP(a, timeout: step.timeout, control: control)
         case .tcp(let a): return a.listening ? runListening(a) : runTCP(a, timeout: step.timeout, control: control)
         case .system(let a): return runSystem(a, control: control)
+        case .containers(let a): return runContainers(a, timeout: step.timeout)
         case .tls(let a): return runTLS(a, timeout: step.timeout, control: control)
         case .websocket(let a): return runWebSocket(a, timeout: step.timeout, control: control)
         case .ask, .manual, .runbook, .sweep:

@@ -1,69 +1,28 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Clients
 
 /// Docker's Engine API read through its socket, against the real dockerd the test command starts (Debian's
 /// docker.io): containers made here from an image imported offline (an empty root, the machine's /usr mounted
 /// read-only), labelled as a Compose project's services.
-/// The test command's dockerd, on a socket of its own (RBSH_TEST_DOCKER_HOST), so the runbooks other tests run
-/// alongside never see these containers.
-enum TestDocker {
-    static let host = ProcessInfo.processInfo.environment["RBSH_TEST_DOCKER_HOST"] ?? ""
-    static let engine: DockerEngine? = {
-        guard !host.isEmpty, case .success(let e) = DockerEngine.locate(environment: ["DOCKER_HOST": host]),
-            let ping = try? e.get("/_ping", timeout: 2), ping.status == 200
-        else { return nil }
-        return e
-    }()
-}
-
 @Suite(.enabled(if: TestDocker.engine != nil, "needs the test command's dockerd (RBSH_TEST_DOCKER_HOST)"), .serialized)
 struct DockerEngineTests {
     static var engine: DockerEngine? { TestDocker.engine }
-    static var host: String { TestDocker.host }
-    static let image = "rbsh-test/root:1"
-    let shell = ShellRunner(captureLimit: 64 << 10, grace: 0.5)
     let project = "rbsh-test-\(UUID().uuidString.prefix(8).lowercased())"
 
-    /// The docker CLI, with the same DOCKER_HOST.
-    func docker(_ arguments: String, timeout: Double = 60) -> ShellOutcome {
-        shell.run("docker " + arguments, environment: ["DOCKER_HOST": Self.host], timeout: timeout)
-    }
-
     func run(_ service: String, _ options: String, _ command: String) throws {
-        let out = docker(
-            "run -d --name \(project)-\(service) --label com.docker.compose.project=\(project) "
-                + "--label com.docker.compose.service=\(service) --network none -v /usr:/usr:ro \(options) \(Self.image) \(command)")
-        try #require(out.ending == .exited(0), "docker run \(service): \(out.output.text)")
+        try TestDocker.run(project: project, service: service, options: options, command)
     }
 
-    /// Waits (up to 30 s) until the service's container is as `done` says.
     func state(_ service: String, until done: (ContainerState) -> Bool) throws -> ContainerState {
-        let engine = try #require(Self.engine)
-        let deadline = Date().addingTimeInterval(30)
-        while true {
-            let all = try engine.containers(project: project, timeout: 5)
-            let s = try #require(all.first { $0.service == service }, "\(service) among \(all.map(\.name))")
-            if done(s) || Date() > deadline { return s }
-            usleep(200_000)
-        }
+        try TestDocker.state(project: project, service: service, until: done)
     }
 
     @Test func containersAreReadAsStateNotText() throws {
         let engine = try #require(Self.engine)
-        let root = NSTemporaryDirectory() + "rbsh-root-\(UUID().uuidString.prefix(8))"
-        defer {
-            _ = docker("rm -f $(docker ps -aq --filter label=com.docker.compose.project=\(project))")
-            try? FileManager.default.removeItem(atPath: root)
-        }
-        let made = shell.run(
-            """
-            set -e; mkdir -p '\(root)/etc' '\(root)/tmp' '\(root)/var/run'; cp /etc/passwd /etc/group '\(root)/etc/'
-            for d in bin lib lib64 sbin; do ln -s usr/$d '\(root)/'$d; done
-            tar -C '\(root)' -c . | docker import - \(Self.image) >/dev/null
-            """, environment: ["DOCKER_HOST": Self.host], timeout: 60)
-        try #require(made.ending == .exited(0), "the image: \(made.output.text)")
+        defer { TestDocker.removeProject(project) }
 
         try run("web", "--memory 64m", "/usr/bin/sleep 300")
         try run("job", "", "/bin/sh -c 'echo to stdout; echo warming up >&2; echo last words >&2; exit 3'")

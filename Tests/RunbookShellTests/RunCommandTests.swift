@@ -22,7 +22,7 @@ struct RunCommandTests {
             defer { try? FileManager.default.removeItem(atPath: path) }
             let p = try RbshProcess.run(["run", "db-connection-failure", "--transcript", path])
             #expect(p.status == 0, "\(p.stdout)\n\(p.stderr)")
-            #expect(p.stdout.contains("[6/6] server-log"))
+            #expect(p.stdout.contains("[7/7] server-log"))
             #expect(p.stdout.contains("OK — "))
             #expect(!p.stdout.contains("WARNING") && !p.stdout.contains("CRITICAL"), "nothing above info: \(p.stdout)")
             let events = try Self.events(path)
@@ -32,7 +32,7 @@ struct RunCommandTests {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(!text.contains(lab.password), "the lab's password reached the transcript")
             let ends = events.filter { $0["type"] as? String == "step_end" }
-            #expect(ends.count == 6)
+            #expect(ends.count == 7)
             #expect(events.dropLast().last?["type"] as? String == "session_end")
             #expect(events.last?["type"] as? String == "seal")
             #expect(events.dropFirst().allSatisfy { ($0["prev"] as? String)?.count == 64 && $0["seq"] is Int })
@@ -56,7 +56,7 @@ struct RunCommandTests {
             #expect(findings.first?["id"] as? String == "postgres-unreachable")
             #expect(findings.first?["severity"] as? String == "critical")
             let steps = try #require(report["steps"] as? [[String: Any]])
-            #expect(steps.map { $0["id"] as? String } == ["accepting", "server-log"], "the walk goes straight to the log")
+            #expect(steps.map { $0["id"] as? String } == ["accepting", "container", "server-log"], "the walk goes straight to the log")
             let clear = try RbshProcess.run(["lab", "clear", "postgres-down"])
             #expect(clear.status == 0)
             let again = try RbshProcess.run(["run", "db-connection-failure", "--transcript", path + ".again"])

@@ -23,6 +23,7 @@ struct ScriptedShellTests {
                 next
                 next
                 next
+                next
                 y
                 findings
                 note fixed by the script

@@ -59,7 +59,7 @@ struct TerminalTests {
             try t.send("Tab")
             t.waitFor("rbsh> start db-connection-failure")
             try t.send("Enter")
-            t.waitFor("next: [1/6] accepting")
+            t.waitFor("next: [1/7] accepting")
             try t.type("goto by")
             try t.send("Tab")
             t.waitFor("goto by-state")

@@ -52,8 +52,8 @@ struct TranscriptCommandTests {
             #expect(replay.status == 1)
             #expect(replay.stdout.contains("DIVERGES result at accepting: recorded ok, now failed"))
             #expect(
-                replay.stdout.contains("DIVERGES path at server-log: recorded step 2 trivial-query, now step 2 server-log")
-                    || replay.stdout.contains("DIVERGES path at trivial-query: recorded step 2 trivial-query, now step 2 server-log"),
+                replay.stdout.contains("DIVERGES path at container: recorded step 2 trivial-query, now step 2 container")
+                    || replay.stdout.contains("DIVERGES path at trivial-query: recorded step 2 trivial-query, now step 2 container"),
                 "\(replay.stdout)")
         }
     }
@@ -79,7 +79,7 @@ struct TranscriptCommandTests {
             #expect(p.stdout.contains("    status: expected critical, got ok"))
             #expect(
                 p.stdout.contains(
-                    "    path: expected accepting → server-log, got accepting → trivial-query → connections → by-state → idle-old → server-log"
+                    "    path: expected accepting → server-log, got accepting → trivial-query → connections → by-state → idle-old → container → server-log"
                 ))
             #expect(p.stdout.contains("    findings: missing postgres-unreachable"))
             #expect(p.stdout.hasSuffix("0 passed, 1 failed\n"))

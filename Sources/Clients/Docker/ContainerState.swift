@@ -8,6 +8,8 @@ public struct ContainerState: Sendable, Hashable {
     /// Its Compose project and service, from its labels (empty when it has none).
     public var project: String
     public var service: String
+    /// Where its Compose files are (`com.docker.compose.project.working_dir`), empty when not said.
+    public var workingDirectory: String
     /// created, running, paused, restarting, removing, exited or dead.
     public var status: String
     public var exitCode: Int
@@ -16,6 +18,8 @@ public struct ContainerState: Sendable, Hashable {
     /// healthy, unhealthy, starting, or empty when it has no health check.
     public var health: String
     public var startedAt: String
+    /// Why the engine could not start it (a port already taken, a missing mount), or empty.
+    public var error: String
     /// Its memory limit in bytes (0: none).
     public var memoryLimit: Double
 
@@ -28,12 +32,14 @@ public struct ContainerState: Sendable, Hashable {
         name = String((object["Name"] as? String ?? "").drop { $0 == "/" })
         project = labels["com.docker.compose.project"] ?? ""
         service = labels["com.docker.compose.service"] ?? ""
+        workingDirectory = labels["com.docker.compose.project.working_dir"] ?? ""
         status = state["Status"] as? String ?? ""
         exitCode = (state["ExitCode"] as? NSNumber)?.intValue ?? 0
         oomKilled = (state["OOMKilled"] as? NSNumber)?.boolValue ?? false
         restartCount = (object["RestartCount"] as? NSNumber)?.intValue ?? 0
         health = (state["Health"] as? [String: Any])?["Status"] as? String ?? ""
         startedAt = state["StartedAt"] as? String ?? ""
+        error = state["Error"] as? String ?? ""
         memoryLimit = (host["Memory"] as? NSNumber)?.doubleValue ?? 0
     }
 }

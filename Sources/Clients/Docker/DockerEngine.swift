@@ -68,6 +68,20 @@ public struct DockerEngine: Sendable {
         return states.sorted { $0.name < $1.name }
     }
 
+    /// The running container with `address` on one of its networks (what docker-proxy forwards a published
+    /// port to): its name and its Compose service (empty when it has none).
+    public func container(at address: String, timeout: Double) throws(NetworkError) -> (name: String, service: String)? {
+        let list = try json("/containers/json", timeout: timeout) as? [[String: Any]] ?? []
+        for item in list {
+            let networks = (item["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any] ?? [:]
+            guard networks.values.contains(where: { ($0 as? [String: Any])?["IPAddress"] as? String == address }) else { continue }
+            let name = (item["Names"] as? [String])?.first.map { String($0.drop { $0 == "/" }) } ?? ""
+            let labels = item["Labels"] as? [String: String] ?? [:]
+            return (name, labels["com.docker.compose.service"] ?? "")
+        }
+        return nil
+    }
+
     /// One container's state as `docker inspect` has it.
     public func inspect(_ id: String, timeout: Double) throws(NetworkError) -> ContainerState {
         let object = try json("/containers/\(id)/json", timeout: timeout) as? [String: Any] ?? [:]

@@ -106,6 +106,14 @@ struct NodeReader {
         }
     }
 
+    mutating func int(_ node: Node, what: String) -> Int? {
+        guard let text = node.scalar?.string, let n = Int(text) else {
+            error(node, "\(what) must be a whole number, found \(describe(node))")
+            return nil
+        }
+        return n
+    }
+
     mutating func enumeration<E: RawRepresentable & CaseIterable>(_ node: Node, _ type: E.Type, what: String) -> E?
     where E.RawValue == String {
         guard let text = string(node, what: what) else { return nil }

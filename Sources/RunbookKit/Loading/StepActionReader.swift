@@ -76,6 +76,17 @@ enum StepActionReader {
                 }
             }
             return .system(SystemAction(sampleMilliseconds: sample))
+        case "containers":
+            let services = reader.strings(body, what: "containers")?.filter { !$0.isEmpty } ?? []
+            guard !services.isEmpty else {
+                reader.error(body, "containers needs Compose service names, such as [management, postgres, redis]")
+                return nil
+            }
+            let project = m.take("project").flatMap { reader.string($0, what: "project") } ?? ""
+            let logs = m.take("logs").flatMap { reader.int($0, what: "logs") } ?? 0
+            if logs < 0 || logs > 1000, let node = m.keyNode("logs") { reader.error(node, "logs is a count of lines, 0 to 1000") }
+            let stats = m.take("stats").flatMap { reader.bool($0, what: "stats") } ?? false
+            return .containers(ContainersAction(services: services, project: project, logLines: logs, stats: stats))
         case "ask":
             guard let question = text(body, kind, &reader) else { return nil }
             let choices = m.take("choices").flatMap { reader.strings($0, what: "choices") } ?? []

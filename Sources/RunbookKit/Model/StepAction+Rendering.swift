@@ -41,6 +41,10 @@ extension StepAction {
         case .manual(var a):
             a.instruction = r(a.instruction)
             action = .manual(a)
+        case .containers(var a):
+            a.services = a.services.map(r)
+            a.project = r(a.project)
+            action = .containers(a)
         case .system, .runbook, .sweep:
             action = self
         }
@@ -59,6 +63,7 @@ extension StepAction {
         case .websocket(let a): return [a.url]
         case .ask(let a): return [a.question]
         case .manual(let a): return [a.instruction]
+        case .containers(let a): return a.services + [a.project]
         case .system, .runbook, .sweep: return []
         }
     }
@@ -81,6 +86,10 @@ extension StepAction {
         case .tls(let a): return "TLS handshake with \(a.address)"
         case .websocket(let a): return "WebSocket upgrade \(a.url)"
         case .system: return "read /proc: CPU, memory, swap, disks, load"
+        case .containers(let a):
+            let project = a.project.isEmpty ? "" : " of project \(a.project)"
+            let extra = (a.stats ? ", memory" : "") + (a.logLines > 0 ? ", last \(a.logLines) log lines" : "")
+            return "read the Docker engine: the containers of \(a.services.joined(separator: ", "))\(project)\(extra)"
         case .ask(let a): return a.question
         case .manual(let a): return a.instruction
         case .runbook(let a): return "\(a.mode.rawValue) runbook \(a.id)"

@@ -12,6 +12,7 @@ public enum StepAction: Sendable, Hashable {
     case tls(TLSAction)
     case websocket(WebSocketAction)
     case system(SystemAction)
+    case containers(ContainersAction)
     case ask(AskAction)
     case manual(ManualAction)
     case runbook(RunbookAction)
@@ -28,6 +29,7 @@ public enum StepAction: Sendable, Hashable {
         case .tls: return "tls"
         case .websocket: return "websocket"
         case .system: return "system"
+        case .containers: return "containers"
         case .ask: return "ask"
         case .manual: return "manual"
         case .runbook: return "runbook"
@@ -170,4 +172,24 @@ public struct SweepAction: Sendable, Hashable {
     /// Runbook ids or aliases, in the order their findings rank on a tie.
     public var runbooks: [String]
     public init(runbooks: [String]) { self.runbooks = runbooks }
+}
+
+/// The containers of Compose services, read from the Docker engine as state (status, exit code, OOM kill,
+/// restarts, health, start time, memory against its limit, the log's last lines), not as table text.
+/// Where no engine answers, the step says so (`engine` false) and finds nothing else.
+public struct ContainersAction: Sendable, Hashable {
+    /// Compose service names (`com.docker.compose.service`); each gives `<service>.state` and the like.
+    public var services: [String]
+    /// The Compose project (`com.docker.compose.project`); empty: every project's.
+    public var project: String
+    /// How many of each service's last log lines to read (0: none).
+    public var logLines: Int
+    /// Whether to read each running container's memory in use (one sample).
+    public var stats: Bool
+    public init(services: [String], project: String = "", logLines: Int = 0, stats: Bool = false) {
+        self.services = services
+        self.project = project
+        self.logLines = logLines
+        self.stats = stats
+    }
 }

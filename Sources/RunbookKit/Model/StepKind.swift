@@ -40,6 +40,7 @@ public struct StepKind: Sendable, Hashable {
             name: "tcp", keys: ["listening"],
             results: [
                 "connected", "latency_ms", "listening", "count", "pid", "pid_started", "program", "command", "address", "row_count", "rows",
+                "published_to", "published_by", "published_service",
             ]),
         StepKind(
             name: "tls", keys: ["server_name"],
@@ -59,6 +60,13 @@ public struct StepKind: Sendable, Hashable {
                 "top_mem_pct", "fd_used_pct", "swappiness", "listen_overflows", "row_count", "rows",
             ],
             resultPrefixes: ["disk."], target: "local"),
+        // Per service `<service>.state`, `.exit_code`, `.oom_killed`, `.restarts`, `.health`, `.up_s`, `.mem_pct`...
+        StepKind(
+            name: "containers", keys: ["project", "logs", "stats"],
+            results: [
+                "engine", "engine_error", "count", "running", "not_running", "restarting", "unhealthy", "oom_killed", "projects",
+                "row_count", "rows",
+            ], openResults: true, target: "local"),
         StepKind(name: "ask", keys: ["choices", "into", "default"], results: ["answer"]),
         StepKind(name: "manual", keys: [], results: []),
         StepKind(name: "runbook", keys: ["mode"], results: ["runbook", "findings", "worst"]),

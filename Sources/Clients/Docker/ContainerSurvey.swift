@@ -1,0 +1,80 @@
+import Dispatch
+import Foundation
+
+/// What one look at the engine tells of some Compose services: each service's containers as state, the memory
+/// each running one uses, the last lines of each one's log. The slow parts (a memory sample can take up to
+/// the engine's next collection, a second) are read at once and only until the deadline: what is not read
+/// by then is named, and the rest stands.
+public struct ContainerSurvey: Sendable {
+    public struct Container: Sendable {
+        public var state: ContainerState
+        /// Bytes in use without the page cache, when read.
+        public var memoryUsed: Double?
+        /// Its log's last lines, when asked for and read.
+        public var log: [String]?
+    }
+
+    /// The containers of the services, each service's worst first (not running before running).
+    public var containers: [Container]
+    /// What was asked for and not read within the deadline, in words (`memory of network-probe-api-1`).
+    public var unread: [String]
+
+    /// The containers of `services`: matched by their Compose service label, or by a container name that is
+    /// the service's (`container_name:`, a plain `docker run --name`); of `project` only when it is not empty.
+    public static func read(
+        _ engine: DockerEngine, project: String, services: [String], logLines: Int, stats: Bool, deadline: ContinuousClock.Instant
+    ) throws(NetworkError) -> ContainerSurvey {
+        func remaining() throws(NetworkError) -> Double {
+            let left = Double((deadline - ContinuousClock.now).milliseconds) / 1000
+            guard left > 0 else { throw .timeout("the Docker engine at \(engine.socketPath)") }
+            return left
+        }
+        let all = try engine.containers(project: project.isEmpty ? nil : project, timeout: try remaining())
+        let wanted = all.filter { c in services.contains { $0 == c.service || $0 == c.name } }
+        let ranked = wanted.sorted { a, b in
+            (a.status == "running" ? 1 : 0, a.name) < (b.status == "running" ? 1 : 0, b.name)
+        }
+        var survey = ContainerSurvey(containers: ranked.map { Container(state: $0) }, unread: [])
+
+        // Each slow read on a thread of its own (they wait on the engine, not on a core), kept until the deadline.
+        var reads: [(index: Int, memory: Bool)] = []
+        for (i, c) in survey.containers.enumerated() {
+            if stats, c.state.status == "running" { reads.append((i, true)) }
+            if logLines > 0 { reads.append((i, false)) }
+        }
+        guard !reads.isEmpty else { return survey }
+        let budget = try remaining()
+        let answers = Answers()
+        let group = DispatchGroup()
+        for (n, read) in reads.enumerated() {
+            let id = survey.containers[read.index].state.id
+            DispatchQueue.global().async(group: group) {
+                if read.memory {
+                    if let used = try? engine.memory(id, timeout: budget)?.used { answers.set(n, .memory(used)) }
+                } else if let lines = try? engine.logTail(id, lines: logLines, timeout: budget) {
+                    answers.set(n, .log(lines))
+                }
+            }
+        }
+        _ = group.wait(timeout: .now() + budget)
+        let got = answers.all
+        for (n, read) in reads.enumerated() {
+            let name = survey.containers[read.index].state.name
+            switch got[n] {
+            case .memory(let used): survey.containers[read.index].memoryUsed = used
+            case .log(let lines): survey.containers[read.index].log = lines
+            case nil: survey.unread.append("\(read.memory ? "memory" : "log") of \(name)")
+            }
+        }
+        return survey
+    }
+}
+
+/// The slow reads' answers, from the threads that read them.
+private final class Answers: @unchecked Sendable {
+    enum Answer { case memory(Double), log([String]) }
+    private let lock = NSLock()
+    private var answers: [Int: Answer] = [:]
+    func set(_ n: Int, _ answer: Answer) { lock.withLock { answers[n] = answer } }
+    var all: [Int: Answer] { lock.withLock { answers } }
+}
