@@ -50,10 +50,28 @@ extension RunbookSession {
                 updated.append(resolved)
             } else if old.state == .resolved {
                 updated.append(old)
+            } else if let held = Self.heldBefore(old, step: qualified) {
+                // It held, a run that did not finish left it unknown: this one's answer decides.
+                var again = old
+                if result.finished {
+                    again.state = .resolved
+                    again.message = held
+                }
+                updated.append(again)
             }
         }
         findings = updated + found
         return found
+    }
+
+    /// The message of a finding that held before a run of its step that did not finish made it unknown.
+    static func heldBefore(_ finding: Finding, step: String) -> String? {
+        guard finding.state == .unknown, finding.message.hasSuffix(")") else { return nil }
+        for why in ["timed out", "did not finish"] {
+            let prefix = "unknown: step `\(step)` \(why) ("
+            if finding.message.hasPrefix(prefix) { return String(finding.message.dropFirst(prefix.count).dropLast()) }
+        }
+        return nil
     }
 
     /// A diagnostic step's result judged: in a sweep's branch, a step

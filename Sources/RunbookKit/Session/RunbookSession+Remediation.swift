@@ -134,24 +134,35 @@ extension RunbookSession {
         if r.verify == nil {
             for f in findings where r.fixes.contains(f.id) && !steps.contains(f.step) { steps.append(f.step) }
         }
-        // What its findings explain, directly or through others, by the runbooks' own `explains`.
-        let edges = openExplains()
-        var explained: Set<String> = []
-        var frontier = r.fixes
-        while let next = frontier.popLast() {
-            for e in edges[next] ?? [] where explained.insert(e).inserted { frontier.append(e) }
-        }
-        for f in findings where explained.contains(f.id) && f.state == .open && !steps.contains(f.step) && knownSteps[f.step] != nil {
+        // (Resolved ones too: on a second try what the fix mended already reads resolved, its symptoms may not yet.)
+        let explained = explainedFindings(by: r.fixes, resolvedToo: true)
+        for f in findings where explained.contains(f.id) && f.state != .resolved && !steps.contains(f.step) && knownSteps[f.step] != nil {
             steps.append(f.step)
         }
         return steps
+    }
+
+    /// What these findings explain, directly or through others, by the runbooks' own `explains`.
+    func explainedFindings(by ids: [String], resolvedToo: Bool = false) -> Set<String> {
+        let edges = openExplains(resolvedToo: resolvedToo)
+        var explained: Set<String> = []
+        var frontier = ids
+        while let next = frontier.popLast() {
+            for e in edges[next] ?? [] where explained.insert(e).inserted { frontier.append(e) }
+        }
+        return explained
     }
 
     mutating func nextVerify(_ id: String, _ verifying: Verifying, _ fixing: Fixing) -> SessionAction {
         guard let r = knownRemediations[id]?.remediation else { return continueQueue(fixing) }
         var verifying = verifying
         var delay: Double = 0
-        if verifying.steps.isEmpty, verifying.attempt < Self.verifyAttempts, openFindings.contains(where: { r.fixes.contains($0.id) }) {
+        // Tried again a second later while what it fixes, or what that explains, still holds or could not be
+        // told (a service just restarted may not answer yet).
+        let judged = Set(r.fixes).union(explainedFindings(by: r.fixes, resolvedToo: true))
+        if verifying.steps.isEmpty, verifying.attempt < Self.verifyAttempts,
+            findings.contains(where: { judged.contains($0.id) && $0.state != .resolved })
+        {
             verifying = Verifying(steps: verifySteps(for: id), attempt: verifying.attempt + 1)
             delay = Self.verifyRetryDelay
         }

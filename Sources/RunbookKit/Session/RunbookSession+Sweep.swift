@@ -43,10 +43,10 @@ extension RunbookSession {
     }
 
     /// What each open finding's rule says it explains, qualified as the walk names them.
-    func openExplains() -> [String: [String]] {
+    func openExplains(resolvedToo: Bool = false) -> [String: [String]] {
         var explains: [String: [String]] = [:]
         let sweepPrefix = swept.isEmpty ? nil : currentPrefix
-        for f in openFindings {
+        for f in resolvedToo ? findings.filter({ $0.state != .unknown }) : openFindings {
             // A finding of a swept runbook names the others under the sweep's prefix; elsewhere, under its own.
             let base = sweepPrefix ?? String(f.id.dropLast(f.id.split(separator: "/").last.map(\.count) ?? 0))
             if let e = explained(by: f, sweepPrefix: base) { explains[f.id] = e }
