@@ -12,13 +12,21 @@ public enum APIFlavour: String, Codable, Sendable, CaseIterable {
     /// `{"status": "UP", "components": {"db": {"status": "UP"}, "redis": {"status": "UP"}}}`,
     /// over plain HTTP only.
     case actuator
+    /// The platform as the guide deploys it: a Docker Compose project `network-probe` whose services
+    /// `management` (probe-api), `postgres` and `redis` run in containers, ports published on 127.0.0.1, over
+    /// plain HTTP. Needs a Docker engine (DOCKER_HOST or /var/run/docker.sock) and docker-compose or
+    /// `docker compose`.
+    case compose
 
     public var servesTLS: Bool { self == .nested }
+    /// Whether the lab runs as containers rather than as processes of its own.
+    public var isCompose: Bool { self == .compose }
 
     public var summary: String {
         switch self {
         case .nested: return "rbsh's stub: nested health JSON, HTTP and HTTPS"
         case .actuator: return "probe-api: Actuator-style health JSON, plain HTTP, no TLS"
+        case .compose: return "Docker Compose project network-probe: probe-api, PostgreSQL and Redis in containers, plain HTTP"
         }
     }
 

@@ -15,12 +15,15 @@ public final class APIStub: @unchecked Sendable {
     let behaviour: APIBehaviour
     /// The shape of its health answer.
     let flavour: APIFlavour
+    /// Where it listens: loopback, or every address inside the compose lab's container.
+    var host = "127.0.0.1"
 
     public init(
         port: Int, tls: (port: Int, certificate: String, key: String)?, databaseURL: String, redisURL: String,
-        behaviour: APIBehaviour = .normal, flavour: APIFlavour = .nested
+        behaviour: APIBehaviour = .normal, flavour: APIFlavour = .nested, host: String = "127.0.0.1"
     ) {
         self.flavour = flavour
+        self.host = host
         self.port = port
         self.tls = tls
         self.databaseURL = behaviour.databaseURL(databaseURL)
@@ -39,7 +42,7 @@ public final class APIStub: @unchecked Sendable {
             let acceptor = Thread { [self] in self.acceptLoop(secure) { fd in TLSServerConnection(fd: fd, context: context.pointer) } }
             acceptor.start()
         }
-        try? FileHandle.standardOutput.write(contentsOf: Data("API stub listening on 127.0.0.1:\(port)\n".utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data("API stub listening on \(host):\(port)\n".utf8))
         Thread { [self] in self.recordHeartbeats() }.start()
         acceptLoop(plain) { fd in PlainConnection(fd: fd) }
     }
@@ -77,11 +80,11 @@ public final class APIStub: @unchecked Sendable {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(host)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw LabError("cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+        guard bound == 0 else { throw LabError("cannot listen on \(host):\(port): \(String(cString: strerror(errno)))") }
         guard listen(fd, 128) == 0 else { throw LabError("listen: \(String(cString: strerror(errno)))") }
         return fd
     }
@@ -160,7 +163,7 @@ public final class APIStub: @unchecked Sendable {
             let body =
                 #"{"status":"\#(healthy ? "healthy" : "unhealthy")","database":\#(database),"redis":\#(redis),"response_time_ms":\#(ms)}"#
             respond(fd, healthy ? 200 : 503, json: body)
-        case .actuator:
+        case .actuator, .compose:
             // Spring Boot Actuator's shape: UP or DOWN, each component's details beside it.
             func component(_ nested: String) -> String {
                 guard !nested.hasPrefix(#"{"ok":true"#) else { return #"{"status":"UP"}"# }

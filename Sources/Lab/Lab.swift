@@ -56,6 +56,18 @@ public struct Lab: Sendable {
         }
         try FileManager.default.createDirectory(atPath: state.faultsDir, withIntermediateDirectories: true)
         chmod(directory, 0o755)
+        if flavour.isCompose {
+            do {
+                try state.save()
+                try LabCompose(state: state, log: log).up()
+                try writeAgentLog(state)
+            } catch {
+                log("start failed; stopping what did start")
+                down()
+                throw error
+            }
+            return state
+        }
         do {
             try state.save()
             try LabPostgres(state: state, log: log).start()
@@ -66,15 +78,20 @@ public struct Lab: Sendable {
                 atPath: (state.envFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try state.deploymentEnvironment(withDatabaseURL: true).write(toFile: state.envFile, atomically: true, encoding: .utf8)
             chmod(state.envFile, 0o600)
-            let started = ISO8601DateFormatter().string(from: Date())
-            try "\(started) network-probe-agent[812]: connected to wss://platform/ws\n".write(
-                toFile: state.agentLog, atomically: true, encoding: .utf8)
+            try writeAgentLog(state)
         } catch {
             log("start failed; stopping what did start")
             down()
             throw error
         }
         return state
+    }
+
+    /// The agent service's log as an agent writes it: the lab has no agent process.
+    func writeAgentLog(_ state: LabState) throws {
+        let started = ISO8601DateFormatter().string(from: Date())
+        try "\(started) network-probe-agent[812]: connected to wss://platform/ws\n".write(
+            toFile: state.agentLog, atomically: true, encoding: .utf8)
     }
 
     // MARK: - down
@@ -86,6 +103,7 @@ public struct Lab: Sendable {
             return
         }
         LabFaults(state: state).clearAll()
+        if state.flavour.isCompose { LabCompose(state: state, log: log).down() }
         if let pid = Daemon.readPID(state.apiPID) { Daemon.stop(pid) }
         LabRedis(state: state, log: log).stop()
         LabPostgres(state: state, log: log).stop()
@@ -107,7 +125,8 @@ public struct Lab: Sendable {
         let redis = listening(state.redisPort)
         let apiPID = Daemon.readPID(state.apiPID)
         let api =
-            apiPID.map(Daemon.isAlive) == true && listening(state.apiPort) && (!state.flavour.servesTLS || listening(state.apiTLSPort))
+            (state.flavour.isCompose || apiPID.map(Daemon.isAlive) == true) && listening(state.apiPort)
+            && (!state.flavour.servesTLS || listening(state.apiTLSPort))
         return [
             ComponentStatus(name: "postgres", running: pg, detail: Redaction.redactURL(state.postgresURL)),
             ComponentStatus(name: "redis", running: redis, detail: Redaction.redactURL(state.redisURL)),
@@ -132,6 +151,11 @@ public struct Lab: Sendable {
                     "--certificate", state.serverCertificate, "--key", state.serverKey,
                 ] + behaviour.arguments
             environment = ["RBSH_LAB_DATABASE_URL": state.postgresURL, "RBSH_LAB_REDIS_URL": state.redisURL]
+        case .compose:
+            // Its management service is a container: a fault's clear starts it as Compose does.
+            try LabCompose(state: state, log: log).compose(["up", "-d", "management"])
+            if waitHealthy { try LabCompose(state: state, log: log).waitHealthy(seconds: 30) }
+            return
         case .actuator:
             // A process of its own name and command line, configured the way applications usually are.
             let fm = FileManager.default
@@ -169,6 +193,9 @@ public struct Lab: Sendable {
     /// Serves the other API flavour on a lab that is up: the API restarted, the state saved.
     public func switchAPI(_ state: inout LabState, to flavour: APIFlavour) throws {
         guard state.flavour != flavour else { return }
+        guard !state.flavour.isCompose, !flavour.isCompose else {
+            throw LabError("the compose lab is a deployment of its own: `rbsh lab down`, then `rbsh lab up --flavour \(flavour.rawValue)`")
+        }
         stopAPI(state)
         state.flavour = flavour
         try state.save()
@@ -202,6 +229,10 @@ public struct Lab: Sendable {
 
     /// Stops the API stub (its port is free afterwards).
     func stopAPI(_ state: LabState) {
+        if state.flavour.isCompose {
+            _ = try? LabCompose(state: state, log: log).compose(["stop", "management"])
+            return
+        }
         if let pid = Daemon.readPID(state.apiPID) {
             kill(pid, SIGCONT)
             Daemon.stop(pid)

@@ -80,6 +80,21 @@ struct LabPostgres {
         try load()
     }
 
+    /// Waits until the server accepts a login (the compose lab's, starting in its container).
+    func waitAccepting(seconds: Double) throws {
+        let admin = state.postgresURL.replacingOccurrences(of: "/network_probe", with: "/postgres")
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            do {
+                _ = try PostgresConnection.connect(admin, timeout: 2)
+                return
+            } catch { last = "\(error)" }
+            usleep(200_000)
+        }
+        throw LabError("PostgreSQL did not accept a login on port \(state.postgresPort) within \(Int(seconds)) s: \(last)")
+    }
+
     /// Creates `network_probe` with the schema, data and the guide's indexes.
     func load() throws {
         let started = Date()

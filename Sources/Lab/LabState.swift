@@ -32,6 +32,13 @@ public struct LabState: Codable, Sendable, Hashable {
     /// deployment's), the stub's TLS port, and the CA its certificate is verified against.
     public var targetExtras: [String: String] {
         let rbsh = Daemon.selfExecutable
+        if flavour.isCompose {
+            // A Compose deployment: the services are its containers, restarted as such; the agents are not in it.
+            return [
+                "api.env_file": envFile, "agent.log": agentLog, "docker.project": LabCompose.project,
+                "services.agent.restart": "'\(rbsh)' lab restart agents",
+            ]
+        }
         var extras = [
             "postgres.log": postgresLog, "api.log": apiLog, "api.env_file": envFile, "agent.log": agentLog,
             // Its service manager: the commands runbooks restart its services with.

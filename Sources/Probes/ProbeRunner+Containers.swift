@@ -92,7 +92,12 @@ extension ProbeRunner {
             values["\(service).health"] = .string(s.health)
             values["\(service).started_at"] = .string(s.startedAt)
             values["\(service).error"] = .string(s.error)
-            if s.status == "running", let up = uptime(since: s.startedAt, now: now) { values["\(service).up_s"] = .number(up) }
+            let up = s.status == "running" ? uptime(since: s.startedAt, now: now) : nil
+            if let up { values["\(service).up_s"] = .number(up) }
+            // Its restart policy in a loop: waiting to start it again, or caught in the moment it runs, after three
+            // restarts or more, under 10 s ago (an operator's `docker restart` is not counted in RestartCount; one
+            // restart after an outage of what it needs is not a loop).
+            values["\(service).looping"] = .bool(s.status == "restarting" || (s.restartCount >= 3 && up.map { $0 < 10 } == true))
             values["\(service).mem_limit_mb"] = .number(s.memoryLimit / 1_048_576)
             if let used = c.memoryUsed {
                 values["\(service).mem_mb"] = .number((used / 1_048_576 * 10).rounded() / 10)

@@ -42,4 +42,10 @@ public struct ContainerState: Sendable, Hashable {
         error = state["Error"] as? String ?? ""
         memoryLimit = (host["Memory"] as? NSNumber)?.doubleValue ?? 0
     }
+
+    /// Its last start as a Unix time (seconds), when the engine says it started.
+    public var startedEpoch: Int? {
+        guard startedAt.count >= 19, !startedAt.hasPrefix("0001") else { return nil }
+        return ISO8601DateFormatter().date(from: String(startedAt.prefix(19)) + "Z").map { Int($0.timeIntervalSince1970) }
+    }
 }

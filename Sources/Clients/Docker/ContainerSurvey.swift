@@ -48,10 +48,12 @@ public struct ContainerSurvey: Sendable {
         let group = DispatchGroup()
         for (n, read) in reads.enumerated() {
             let id = survey.containers[read.index].state.id
+            // The log of its last run: what it said since it last started.
+            let since = survey.containers[read.index].state.startedEpoch
             DispatchQueue.global().async(group: group) {
                 if read.memory {
                     if let used = try? engine.memory(id, timeout: budget)?.used { answers.set(n, .memory(used)) }
-                } else if let lines = try? engine.logTail(id, lines: logLines, timeout: budget) {
+                } else if let lines = try? engine.logTail(id, lines: logLines, since: since, timeout: budget) {
                     answers.set(n, .log(lines))
                 }
             }

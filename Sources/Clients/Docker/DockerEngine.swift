@@ -100,10 +100,11 @@ public struct DockerEngine: Sendable {
         return (max(0, usage - cache), limit)
     }
 
-    /// The last `lines` lines of a container's output, stdout and stderr in the order the engine recorded them
+    /// The last `lines` lines of a container's output (since a Unix time: its last run's, from its start), stdout and stderr in the order the engine recorded them
     /// (each stream's own order is kept; how the two interleave is the engine's).
-    public func logTail(_ id: String, lines: Int, timeout: Double) throws(NetworkError) -> [String] {
-        let response = try get("/containers/\(id)/logs?stdout=1&stderr=1&tail=\(lines)", timeout: timeout)
+    public func logTail(_ id: String, lines: Int, since: Int? = nil, timeout: Double) throws(NetworkError) -> [String] {
+        let response = try get(
+            "/containers/\(id)/logs?stdout=1&stderr=1&tail=\(lines)" + (since.map { "&since=\($0)" } ?? ""), timeout: timeout)
         guard (200..<300).contains(response.status) else { throw .protocolError("the engine answered \(response.status) for the log") }
         return Self.demultiplexed(response.body).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             .filter { !$0.isEmpty }

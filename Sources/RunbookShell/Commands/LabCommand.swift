@@ -41,7 +41,8 @@ extension RbshCommand.LabCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Which management API: nested (rbsh's stub, with TLS) or actuator (probe-api, plain HTTP).", valueName: "flavour"))
+                "Which platform: nested (rbsh's stub, with TLS), actuator (probe-api, plain HTTP) or compose (a Docker Compose project on the Docker engine).",
+                valueName: "flavour"))
         var flavour: APIFlavour = .nested
 
         @Option(help: ArgumentHelp("Load this many times the task history (40: about 24 million task_results rows).", valueName: "times"))

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Clients
 import Lab
+import RunbookKit
 
 /// `probe-api --listen HOST:PORT`: the lab's second management API, run
 /// through a link named `probe-api` so that it is a process of its own
@@ -20,6 +22,12 @@ public struct ProbeAPICommand: ParsableCommand {
 
     @OptionGroup var behaviour: APIBehaviourOptions
 
+    @Flag(help: "Exit at start when the database cannot be reached, as applications do (the compose lab's management).")
+    var requireDatabase = false
+
+    @Option(name: .customLong("allocate-mb"), help: "Hold this many MiB before serving (the compose lab's memory fault).")
+    var allocateMegabytes = 0
+
     public init() {}
 
     public func run() throws {
@@ -27,13 +35,29 @@ public struct ProbeAPICommand: ParsableCommand {
         guard let db = env["DATABASE_URL"], let redis = env["REDIS_URL"] else {
             throw fail("probe-api needs DATABASE_URL and REDIS_URL", code: 64)
         }
-        guard let colon = listen.lastIndex(of: ":"), listen[..<colon] == "127.0.0.1", let port = Int(listen[listen.index(after: colon)...])
+        // Loopback only; every address only inside a container (its own network namespace).
+        let inContainer = FileManager.default.fileExists(atPath: "/.dockerenv")
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            listen[..<colon] == "127.0.0.1" || (inContainer && listen[..<colon] == "0.0.0.0")
         else {
-            throw fail("--listen takes 127.0.0.1:PORT, got `\(listen)`", code: 64)
+            throw fail("--listen takes 127.0.0.1:PORT (0.0.0.0:PORT in a container), got `\(listen)`", code: 64)
         }
+        if requireDatabase {
+            do { _ = try PostgresConnection.connect(db, timeout: 5) } catch {
+                throw fail("database connection failed at start: could not connect to \(Redaction.redactURL(db)): \(error)")
+            }
+        }
+        // As a container's first process it has no default action for SIGTERM: `docker stop` would wait 10 s.
+        signal(SIGTERM) { _ in _exit(0) }
+        // Memory it holds (written, so it is resident) for as long as it runs.
+        let held = UnsafeMutableRawPointer.allocate(byteCount: max(1, allocateMegabytes << 20), alignment: 4096)
+        held.initializeMemory(as: UInt8.self, repeating: 1, count: max(1, allocateMegabytes << 20))
         do {
-            try APIStub(port: port, tls: nil, databaseURL: db, redisURL: redis, behaviour: behaviour.behaviour, flavour: .actuator)
-                .serve()
+            try APIStub(
+                port: port, tls: nil, databaseURL: db, redisURL: redis, behaviour: behaviour.behaviour, flavour: .actuator,
+                host: String(listen[..<colon])
+            )
+            .serve()
         } catch { throw fail("\(error)") }
     }
 }
