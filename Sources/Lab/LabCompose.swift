@@ -48,12 +48,15 @@ struct LabCompose {
         try makeImage()
         try writeProject()
         log("docker compose up: project \(Self.project) in \(folder)")
-        try compose(["up", "-d"])
+        // The database and its data first: the management service exits at start without its database (as
+        // the guide's does), and a lab that began with one failed start would carry it in its restart count.
+        try compose(["up", "-d", "postgres", "redis"])
         try LabPostgres(state: state, log: log).waitAccepting(seconds: 60)
         try LabPostgres(state: state, log: log).load()
         let url = try RedisURL(parsing: state.redisURL)
         let redis = try RedisConnection.connect(url, timeout: 10)
         try LabRedis(state: state, log: log).seed(redis)
+        try compose(["up", "-d"])
         try waitHealthy(seconds: 60)
     }
 

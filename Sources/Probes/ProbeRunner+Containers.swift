@@ -62,13 +62,16 @@ extension ProbeRunner {
         var logs: [String] = []
         for c in cs {
             let s = c.state
-            let up = s.status == "running" ? uptime(since: s.startedAt, now: now) : nil
+            let up = s.upSeconds(now: now)
             let mb = c.memoryUsed.map { $0 / 1_048_576 }
             let limitMB = s.memoryLimit > 0 ? s.memoryLimit / 1_048_576 : nil
+            // What only an inspection tells is `?` for one the engine's list alone tells of.
+            let known = { (text: String?) in s.inspected ? text : "?" }
             rows.append([
                 s.name, s.service, s.project, s.status, s.health.isEmpty ? nil : s.health, s.status == "running" ? nil : String(s.exitCode),
-                String(s.restartCount), s.oomKilled && s.status != "running" ? "yes" : "no", mb.map { String(format: "%.0f MiB", $0) },
-                limitMB.map { String(format: "%.0f MiB", $0) } ?? "none", up.map(Self.duration),
+                known(String(s.restartCount)), known(s.oomKilled && s.status != "running" ? "yes" : "no"),
+                mb.map { String(format: "%.0f MiB", $0) }, known(limitMB.map { String(format: "%.0f MiB", $0) } ?? "none"),
+                known(up.map(Self.duration)),
             ])
             // The log of one that is not running says why; the others' are kept for the findings, not shown.
             if let log = c.log, s.status != "running" {
@@ -87,18 +90,16 @@ extension ProbeRunner {
             values["\(service).state"] = .string(s.status)
             values["\(service).running"] = .bool(s.status == "running")
             values["\(service).exit_code"] = .number(Double(s.exitCode))
-            values["\(service).oom_killed"] = .bool(s.oomKilled && s.status != "running")
-            values["\(service).restarts"] = .number(Double(s.restartCount))
             values["\(service).health"] = .string(s.health)
-            values["\(service).started_at"] = .string(s.startedAt)
-            values["\(service).error"] = .string(s.error)
-            let up = s.status == "running" ? uptime(since: s.startedAt, now: now) : nil
-            if let up { values["\(service).up_s"] = .number(up) }
-            // Its restart policy in a loop: waiting to start it again, or caught in the moment it runs, after three
-            // restarts or more, under 10 s ago (an operator's `docker restart` is not counted in RestartCount; one
-            // restart after an outage of what it needs is not a loop).
-            values["\(service).looping"] = .bool(s.status == "restarting" || (s.restartCount >= 3 && up.map { $0 < 10 } == true))
-            values["\(service).mem_limit_mb"] = .number(s.memoryLimit / 1_048_576)
+            if s.inspected {
+                values["\(service).oom_killed"] = .bool(s.oomKilled && s.status != "running")
+                values["\(service).restarts"] = .number(Double(s.restartCount))
+                values["\(service).started_at"] = .string(s.startedAt)
+                values["\(service).error"] = .string(s.error)
+                values["\(service).mem_limit_mb"] = .number(s.memoryLimit / 1_048_576)
+            }
+            if let up = s.upSeconds(now: now) { values["\(service).up_s"] = .number(up) }
+            if let looping = s.looping(now: now) { values["\(service).looping"] = .bool(looping) }
             if let used = c.memoryUsed {
                 values["\(service).mem_mb"] = .number((used / 1_048_576 * 10).rounded() / 10)
                 if s.memoryLimit > 0 { values["\(service).mem_pct"] = .number((used / s.memoryLimit * 1000).rounded() / 10) }
@@ -110,14 +111,6 @@ extension ProbeRunner {
         if !survey.unread.isEmpty { text += "\nnot read in time: " + survey.unread.joined(separator: ", ") }
         if !logs.isEmpty { text += "\n" + logs.joined(separator: "\n") }
         return StepResult(status: .ok, output: CapturedOutput(text: text), values: values, table: table)
-    }
-
-    /// Seconds since the engine's `StartedAt` (RFC 3339, nanoseconds, UTC).
-    static func uptime(since startedAt: String, now: Date) -> Double? {
-        guard startedAt.count >= 19, !startedAt.hasPrefix("0001") else { return nil }
-        let formatter = ISO8601DateFormatter()
-        guard let started = formatter.date(from: String(startedAt.prefix(19)) + "Z") else { return nil }
-        return max(0, now.timeIntervalSince(started).rounded())
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -72,7 +72,7 @@ struct ContainersStepTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let python = try FileManager.default.destinationOfSymbolicLink(atPath: "/usr/bin/python3")
-        try FileManager.default.copyItem(atPath: "/usr/bin/" + python, toPath: dir + "/docker-proxy")
+        try ExecutableFile.copy("/usr/bin/" + python, to: dir + "/docker-proxy")
         let port = LabFixture.closedPort()
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: dir + "/docker-proxy")

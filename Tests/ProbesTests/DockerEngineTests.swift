@@ -27,7 +27,7 @@ struct DockerEngineTests {
         try run("web", "--memory 64m", "/usr/bin/sleep 300")
         try run("job", "", "/bin/sh -c 'echo to stdout; echo warming up >&2; echo last words >&2; exit 3'")
         try run("hog", "--memory 32m --memory-swap 32m", "/usr/bin/python3 -c 'bytearray(256 << 20)'")
-        try run("flappy", "--restart on-failure:2", "/bin/sh -c 'exit 1'")
+        try run("flappy", "--restart on-failure:2", "/bin/sh -c 'echo attempt; exit 1'")
         try run("sick", "--health-cmd 'exit 1' --health-interval 1s --health-retries 1", "/usr/bin/sleep 300")
 
         let web = try state("web") { $0.status == "running" }
@@ -49,9 +49,19 @@ struct DockerEngineTests {
 
         let flappy = try state("flappy") { $0.restartCount == 2 && $0.status == "exited" }
         #expect(flappy.restartCount == 2 && flappy.exitCode == 1, "\(flappy)")
+        // Its log since its last start is that run's alone, though the three runs came within a second or so.
+        #expect(try engine.logTail(flappy.id, lines: 50, timeout: 5) == ["attempt", "attempt", "attempt"])
+        #expect(try engine.logTail(flappy.id, lines: 50, since: flappy.logSince(now: Date()), timeout: 5) == ["attempt"])
 
         let sick = try state("sick") { $0.health == "unhealthy" }
         #expect(sick.health == "unhealthy" && sick.status == "running", "\(sick)")
+
+        // The engine's list, read without waiting on a container, says the state, exit code and health too.
+        let listed = Dictionary(uniqueKeysWithValues: try engine.list(project: project, timeout: 5).map { ($0.service, $0) })
+        #expect(listed.values.allSatisfy { !$0.inspected } && listed["job"]?.id == job.id && listed["job"]?.name == job.name)
+        #expect(listed["job"]?.status == "exited" && listed["job"]?.exitCode == 3, "\(String(describing: listed["job"]))")
+        #expect(listed["sick"]?.health == "unhealthy" && listed["web"]?.status == "running" && listed["web"]?.health == "")
+        #expect(listed["hog"]?.exitCode == 137 && listed["flappy"]?.exitCode == 1)
 
         let all = try engine.containers(project: project, timeout: 5)
         #expect(all.map(\.service) == ["flappy", "hog", "job", "sick", "web"])

@@ -29,12 +29,21 @@ public struct ContainerSurvey: Sendable {
             guard left > 0 else { throw .timeout("the Docker engine at \(engine.socketPath)") }
             return left
         }
-        let all = try engine.containers(project: project.isEmpty ? nil : project, timeout: try remaining())
-        let wanted = all.filter { c in services.contains { $0 == c.service || $0 == c.name } }
-        let ranked = wanted.sorted { a, b in
+        let listed = try engine.list(project: project.isEmpty ? nil : project, timeout: try remaining())
+        let wanted = listed.filter { c in services.contains { $0 == c.service || $0 == c.name } }
+        var unread: [String] = []
+        // Inspected at once, for half of what is left: the engine holds a container while it starts it (in a
+        // restart loop, again and again), and one it keeps waiting stands as its list has it.
+        let inspections = try concurrently(wanted.map { c in { .state(try engine.inspect(c.id, timeout: $0)) } }, budget: remaining() / 2)
+        let states = wanted.indices.map { i in
+            if case .state(let s) = inspections[i] { return s }
+            unread.append("the state of \(wanted[i].name) beyond the engine's list")
+            return wanted[i]
+        }
+        let ranked = states.sorted { a, b in
             (a.status == "running" ? 1 : 0, a.name) < (b.status == "running" ? 1 : 0, b.name)
         }
-        var survey = ContainerSurvey(containers: ranked.map { Container(state: $0) }, unread: [])
+        var survey = ContainerSurvey(containers: ranked.map { Container(state: $0) }, unread: unread)
 
         // Each slow read on a thread of its own (they wait on the engine, not on a core), kept until the deadline.
         var reads: [(index: Int, memory: Bool)] = []
@@ -43,38 +52,48 @@ public struct ContainerSurvey: Sendable {
             if logLines > 0 { reads.append((i, false)) }
         }
         guard !reads.isEmpty else { return survey }
-        let budget = try remaining()
-        let answers = Answers()
-        let group = DispatchGroup()
-        for (n, read) in reads.enumerated() {
-            let id = survey.containers[read.index].state.id
-            // The log of its last run: what it said since it last started.
-            let since = survey.containers[read.index].state.startedEpoch
-            DispatchQueue.global().async(group: group) {
-                if read.memory {
-                    if let used = try? engine.memory(id, timeout: budget)?.used { answers.set(n, .memory(used)) }
-                } else if let lines = try? engine.logTail(id, lines: logLines, since: since, timeout: budget) {
-                    answers.set(n, .log(lines))
+        let got = try concurrently(
+            reads.map { read in
+                let id = survey.containers[read.index].state.id
+                // The log of its last run: what it said since it last started (all of its last lines when that is not
+                // known, or in a restart loop).
+                let since = survey.containers[read.index].state.logSince(now: Date())
+                return { budget in
+                    read.memory
+                        ? (try engine.memory(id, timeout: budget)?.used).map { .memory($0) }
+                        : .log(try engine.logTail(id, lines: logLines, since: since, timeout: budget))
                 }
-            }
-        }
-        _ = group.wait(timeout: .now() + budget)
-        let got = answers.all
+            }, budget: remaining())
         for (n, read) in reads.enumerated() {
             let name = survey.containers[read.index].state.name
             switch got[n] {
             case .memory(let used): survey.containers[read.index].memoryUsed = used
             case .log(let lines): survey.containers[read.index].log = lines
-            case nil: survey.unread.append("\(read.memory ? "memory" : "log") of \(name)")
+            default: survey.unread.append("\(read.memory ? "memory" : "log") of \(name)")
             }
         }
         return survey
+    }
+
+    /// Each read on a thread of its own (they wait on the engine, not on a core), their answers as they stand
+    /// after `budget` seconds: nil for one that failed or had not answered.
+    private static func concurrently(
+        _ reads: [@Sendable (Double) throws -> Answers.Answer?], budget: Double
+    ) -> [Answers.Answer?] {
+        let answers = Answers()
+        let group = DispatchGroup()
+        for (n, read) in reads.enumerated() {
+            DispatchQueue.global().async(group: group) { if let a = try? read(budget) { answers.set(n, a) } }
+        }
+        _ = group.wait(timeout: .now() + budget)
+        let got = answers.all
+        return reads.indices.map { got[$0] }
     }
 }
 
 /// The slow reads' answers, from the threads that read them.
 private final class Answers: @unchecked Sendable {
-    enum Answer { case memory(Double), log([String]) }
+    enum Answer { case state(ContainerState), memory(Double), log([String]) }
     private let lock = NSLock()
     private var answers: [Int: Answer] = [:]
     func set(_ n: Int, _ answer: Answer) { lock.withLock { answers[n] = answer } }

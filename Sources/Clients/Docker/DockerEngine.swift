@@ -52,20 +52,23 @@ public struct DockerEngine: Sendable {
         return object
     }
 
-    /// The containers, running or not, of a Compose project (every project's when nil), by name.
+    /// The containers, running or not, of a Compose project (every project's when nil), by name, inspected.
     public func containers(project: String?, timeout: Double) throws(NetworkError) -> [ContainerState] {
+        var states: [ContainerState] = []
+        for listed in try list(project: project, timeout: timeout) { states.append(try inspect(listed.id, timeout: timeout)) }
+        return states
+    }
+
+    /// The containers, running or not, of a Compose project (every project's when nil), by name, as the
+    /// engine's list has them (`ContainerState.inspected` false).
+    public func list(project: String?, timeout: Double) throws(NetworkError) -> [ContainerState] {
         var path = "/containers/json?all=1"
         if let project {
             let filter = #"{"label":["com.docker.compose.project=\#(project)"]}"#
             path += "&filters=" + (filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         }
         let list = try json(path, timeout: timeout) as? [[String: Any]] ?? []
-        var states: [ContainerState] = []
-        for item in list {
-            guard let id = item["Id"] as? String else { continue }
-            states.append(try inspect(id, timeout: timeout))
-        }
-        return states.sorted { $0.name < $1.name }
+        return list.map { ContainerState(listed: $0) }.filter { !$0.id.isEmpty }.sorted { $0.name < $1.name }
     }
 
     /// The running container with `address` on one of its networks (what docker-proxy forwards a published
@@ -102,7 +105,7 @@ public struct DockerEngine: Sendable {
 
     /// The last `lines` lines of a container's output (since a Unix time: its last run's, from its start), stdout and stderr in the order the engine recorded them
     /// (each stream's own order is kept; how the two interleave is the engine's).
-    public func logTail(_ id: String, lines: Int, since: Int? = nil, timeout: Double) throws(NetworkError) -> [String] {
+    public func logTail(_ id: String, lines: Int, since: String? = nil, timeout: Double) throws(NetworkError) -> [String] {
         let response = try get(
             "/containers/\(id)/logs?stdout=1&stderr=1&tail=\(lines)" + (since.map { "&since=\($0)" } ?? ""), timeout: timeout)
         guard (200..<300).contains(response.status) else { throw .protocolError("the engine answered \(response.status) for the log") }
