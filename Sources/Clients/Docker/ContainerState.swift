@@ -103,7 +103,8 @@ public struct ContainerState: Sendable, Hashable {
     /// would let in what an earlier run said in the second it was restarted.) Caught running in a restart
     /// loop, its run has often said nothing yet: the loop's last lines are read (nil, no bound) instead.
     public func logSince(now: Date) -> String? {
-        guard let started = Self.nanoseconds(startedAt), looping(now: now) != true || status != "running" else { return nil }
+        guard let started = Self.nanoseconds(startedAt) else { return nil }
+        if status == "running", looping(now: now) == true { return nil }
         var since = started - 100_000_000
         if status == "running", let finished = Self.nanoseconds(finishedAt), finished < started { since = finished }
         return "\(since / 1_000_000_000).\(String(String(since % 1_000_000_000 + 1_000_000_000).dropFirst()))"
