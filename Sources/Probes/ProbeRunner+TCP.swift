@@ -8,6 +8,14 @@ extension ProbeRunner {
     func runTCP(_ a: TCPAction, timeout: Double, control: StepControl) -> StepResult {
         let started = ContinuousClock.now
         do {
+            // A Unix socket's file (PostgreSQL's `DIR/.s.PGSQL.PORT`): a local connection, as libpq makes one.
+            if a.address.hasPrefix("/") {
+                _ = try TCPSocket.connect(unixPath: a.address)
+                let ms = (ContinuousClock.now - started).milliseconds
+                return StepResult(
+                    status: .ok, output: CapturedOutput(text: "connected to \(a.address) in \(String(format: "%.1f", ms)) ms"),
+                    values: ["connected": .bool(true), "latency_ms": .number(ms)])
+            }
             let (host, port) = try TCPSocket.split(a.address)
             _ = try TCPSocket.connect(host: host, port: port, timeout: timeout, interrupted: control.interrupted)
             let d = ContinuousClock.now - started

@@ -25,4 +25,21 @@ public enum PostgresConnectionString {
         }
         return nil
     }
+
+    /// The options libpq reads in `text`, those given only (nil when it cannot read it).
+    public static func options(_ text: String) -> [String: String]? {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(text, &error) else {
+            if let error { PQfreemem(error) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var out: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { out[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return out
+    }
 }

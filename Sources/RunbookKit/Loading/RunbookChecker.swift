@@ -167,7 +167,7 @@ enum RunbookChecker {
 
     /// Targets every session has (rbsh falls back to defaults for them); others may be null.
     static let alwaysTargets: Set<String> = [
-        "postgres", "postgres.host", "postgres.port", "redis", "redis.host", "redis.port",
+        "postgres", "postgres.host", "postgres.port", "postgres.address", "redis", "redis.host", "redis.port",
         "api", "api.host", "api.port", "api.scheme", "api.ws",
     ]
 

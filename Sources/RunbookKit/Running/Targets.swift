@@ -13,12 +13,6 @@ public struct Targets: Sendable, Hashable {
     public static let defaultRedis = "redis://127.0.0.1:6379"
     public static let defaultAPI = "http://127.0.0.1:8000"
 
-    /// What libpq would connect to without a URL, for `targets.postgres.host`.
-    static func libpqDefaults(_ env: [String: String]) -> (host: String, port: Int, database: String?) {
-        let host = env["PGHOST"].flatMap { $0.hasPrefix("/") || $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-        return (host, env["PGPORT"].flatMap(Int.init) ?? 5432, env["PGDATABASE"])
-    }
-
     public init(postgres: String? = nil, redis: String = Targets.defaultRedis, api: String = Targets.defaultAPI) {
         self.postgres = postgres
         self.redis = redis
@@ -53,19 +47,19 @@ public struct Targets: Sendable, Hashable {
     /// conditions and `${...}` in runbook text. Never a password.
     public var scopeValues: [String: Value] {
         var out: [String: Value] = extras.mapValues { .string($0) }
-        if postgres == nil {
-            let d = Self.libpqDefaults(ProcessInfo.processInfo.environment)
-            out["postgres"] = .string("(libpq environment)")
-            out["postgres.host"] = .string(d.host)
-            out["postgres.port"] = .number(Double(d.port))
-            if let db = d.database { out["postgres.database"] = .string(db) }
-        }
-        for (name, url) in [("postgres", postgres), ("redis", Optional(redis)), ("api", Optional(api))] {
-            guard let url else { continue }
+        // Where libpq connects, as libpq reads the target: a socket's address is its file, a container's is
+        // `docker-exec://SERVICE:PORT`.
+        let database = PostgresEndpoint(conninfo: postgres, environment: ProcessInfo.processInfo.environment)
+        out["postgres"] = .string(postgres.map(Redaction.redactURL) ?? "(libpq environment)")
+        out["postgres.host"] = .string(database.host)
+        out["postgres.port"] = .number(Double(database.port))
+        out["postgres.address"] = .string(database.address)
+        if let db = database.database { out["postgres.database"] = .string(db) }
+        for (name, url) in [("redis", redis), ("api", api)] {
             out[name] = .string(Redaction.redactURL(url))
             if let c = URLComponents(string: url), let scheme = c.scheme?.lowercased() {
                 if let h = c.host { out["\(name).host"] = .string(h) }
-                let defaultPort = name == "postgres" ? 5432 : (name == "redis" ? 6379 : (scheme == "https" ? 443 : 80))
+                let defaultPort = name == "redis" ? 6379 : (scheme == "https" ? 443 : 80)
                 out["\(name).port"] = .number(Double(c.port ?? defaultPort))
                 if name == "api" {
                     // What agents dial (ws or wss, as the API is served), and its TLS port where it serves TLS.
