@@ -24,8 +24,3 @@ build_rbsh() {
     echo "== swift build"
     swift build
 }
-
-# The packaged binary: release, the Swift runtime linked in, in a build folder of its own.
-build_release() {
-    swift build -c release --static-swift-stdlib --product rbsh --scratch-path .build-static
-}
