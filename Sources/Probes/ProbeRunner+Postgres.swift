@@ -13,7 +13,7 @@ extension ProbeRunner {
         if let c = postgres, c.isConnected { return (c, false) }
         let hadOne = postgres != nil
         postgres = nil
-        let c = try PostgresConnection.connect(targets.postgres, timeout: min(timeout, 10), interrupted: control.interrupted)
+        let c = try PostgresConnection.connect(databaseConninfo(), timeout: min(timeout, 10), interrupted: control.interrupted)
         _ = try c.query(diagnosticDefaults, timeout: min(timeout, 10), interrupted: control.interrupted)
         postgres = c
         sessionStatementTimeout = statementTimeoutMilliseconds
@@ -36,6 +36,7 @@ extension ProbeRunner {
     public static let marker = "/* rbsh */ "
 
     func runPostgres(_ a: PostgresAction, timeout: Double, scans: [String] = [], control: StepControl) -> StepResult {
+        if let why = containerTransportProblem() { return .skipped(why) }
         var result = StepResult(status: .ok)
         var reconnected = false
         var cost = ""

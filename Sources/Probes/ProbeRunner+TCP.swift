@@ -8,6 +8,7 @@ extension ProbeRunner {
     func runTCP(_ a: TCPAction, timeout: Double, control: StepControl) -> StepResult {
         let started = ContinuousClock.now
         do {
+            if a.address.hasPrefix(PostgresEndpoint.containerScheme + "://") { return runContainerConnect(a.address, timeout: timeout) }
             // A Unix socket's file (PostgreSQL's `DIR/.s.PGSQL.PORT`): a local connection, as libpq makes one.
             if a.address.hasPrefix("/") {
                 _ = try TCPSocket.connect(unixPath: a.address)

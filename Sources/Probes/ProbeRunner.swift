@@ -19,6 +19,8 @@ public final class ProbeRunner: StepRunner, @unchecked Sendable {
     /// Concurrent steps share the runner: one query at a time on each connection.
     let postgresLock = NSLock()
     let redisLock = NSLock()
+    /// The relay to a database in a container (a `docker-exec://` target), made on first use.
+    var databaseRelay: DatabaseRelay?
 
     public init(targets: Targets, shell: ShellRunner = ShellRunner()) {
         self.targets = targets

@@ -99,6 +99,11 @@ public enum TargetCheck {
     public static func problem(_ target: String, _ value: String) -> String? {
         switch target {
         case "postgres":
+            if value.lowercased().hasPrefix(PostgresEndpoint.containerScheme + "://") {
+                let endpoint = PostgresEndpoint(conninfo: value, environment: [:])
+                return endpoint.host.isEmpty || endpoint.host.hasPrefix("/")
+                    ? "no container: docker-exec://SERVICE/DATABASE?user=USER names the service or container PostgreSQL runs in" : nil
+            }
             return PostgresConnectionString.problem(value)
         case "redis":
             do { _ = try RedisURL(parsing: value) } catch { return error.description }
