@@ -58,6 +58,11 @@ extension ProbeRunner {
             "oom_killed": .number(Double(cs.filter { $0.state.oomKilled && $0.state.status != "running" }.count)),
             "projects": .string(Array(Set(cs.map(\.state.project))).filter { !$0.isEmpty }.sorted().joined(separator: ",")),
         ]
+        // The largest log file of those read (the guide caps each at 100 MB: json-file max-size), where readable.
+        if let largest = cs.compactMap({ c in c.state.logBytes.map { (c.state.name, $0) } }).max(by: { $0.1 < $1.1 }) {
+            values["largest_log"] = .string(largest.0)
+            values["largest_log_mb"] = .number((largest.1 / 1_048_576 * 10).rounded() / 10)
+        }
         var rows: [[String?]] = []
         var logs: [String] = []
         for c in cs {
@@ -105,6 +110,7 @@ extension ProbeRunner {
                 if s.memoryLimit > 0 { values["\(service).mem_pct"] = .number((used / s.memoryLimit * 1000).rounded() / 10) }
             }
             if let log = c.log { values["\(service).log"] = .string(log.joined(separator: "\n")) }
+            if let bytes = s.logBytes { values["\(service).log_mb"] = .number((bytes / 1_048_576 * 10).rounded() / 10) }
         }
         let table = ResultTable(columns: containerColumns, rows: rows)
         var text = cs.isEmpty ? "no container of \(services.joined(separator: ", ")) on this engine" : TableFormatter.render(table)

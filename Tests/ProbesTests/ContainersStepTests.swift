@@ -50,6 +50,33 @@ struct ContainersStepTests {
     }
 }
 
+/// The size of each container's log file, where the engine's files can be read here (the test command runs as
+/// root on the engine's machine): the guide caps each at 100 MB.
+@Suite(.enabled(if: TestDocker.engine != nil && getuid() == 0, "needs the test command's dockerd, and root to read its files"))
+struct ContainerLogSizeTests {
+    let project = "rbsh-logs-\(UUID().uuidString.prefix(8).lowercased())"
+
+    @Test func theLargestLogIsNamedWithItsSize() throws {
+        defer { TestDocker.removeProject(project) }
+        // About 200,000 lines of json-file log (each line a JSON object of about 70 bytes): some 14 MB.
+        try TestDocker.run(project: project, service: "management", "/bin/sh -c 'yes | head -n 200000; sleep 300'")
+        try TestDocker.run(project: project, service: "redis", "/usr/bin/sleep 300")
+        _ = try TestDocker.state(project: project, service: "redis") { $0.status == "running" }
+        var r = StepResult(status: .ok)
+        for _ in 0..<50 {
+            r = ProbeRunner.containersResult(
+                ContainersAction(services: ["management", "redis"], project: project), environment: ["DOCKER_HOST": TestDocker.host],
+                timeout: 10)
+            if (r.values["management.log_mb"]?.number ?? 0) > 5 { break }
+            usleep(100_000)
+        }
+        #expect(r.values["largest_log"] == .string("\(project)-management"), "\(r.values)")
+        let mb = try #require(r.values["largest_log_mb"]?.number)
+        #expect(mb > 5 && mb < 100, "\(mb) MB")
+        #expect(r.values["redis.log_mb"] == .number(0))
+    }
+}
+
 /// Where no engine answers, a `containers` step says why and finds nothing.
 @Suite struct NoDockerEngineTests {
     @Test func noEngineIsAnAnswerThatSaysWhy() {

@@ -24,6 +24,8 @@ public struct ContainerState: Sendable, Hashable {
     public var error: String
     /// Its memory limit in bytes (0: none).
     public var memoryLimit: Double
+    /// The file its json-file log is kept in on the engine's machine (empty for another log driver, or unknown).
+    public var logPath: String = ""
     /// Whether this is the engine's inspection of it; when false, only what the engine's list says (its name,
     /// labels, state, health and exit code): restarts, OOM kill, start time, error and limit are not known.
     public var inspected = true
@@ -47,6 +49,14 @@ public struct ContainerState: Sendable, Hashable {
         finishedAt = state["FinishedAt"] as? String ?? ""
         error = state["Error"] as? String ?? ""
         memoryLimit = (host["Memory"] as? NSNumber)?.doubleValue ?? 0
+        logPath = object["LogPath"] as? String ?? ""
+    }
+
+    /// The size of its log file in bytes, where this machine can read it (the engine's own machine, as root or
+    /// with access to the engine's folder); nil elsewhere.
+    public var logBytes: Double? {
+        guard !logPath.isEmpty, let attributes = try? FileManager.default.attributesOfItem(atPath: logPath) else { return nil }
+        return (attributes[.size] as? NSNumber)?.doubleValue
     }
 
     /// What the engine's list (`GET /containers/json`) says of it: read without waiting on the container, so
