@@ -26,6 +26,8 @@ public struct ContainerState: Sendable, Hashable {
     public var memoryLimit: Double
     /// The file its json-file log is kept in on the engine's machine (empty for another log driver, or unknown).
     public var logPath: String = ""
+    /// Its main process on the engine's machine (0 when it is not running, or unknown).
+    public var pid: Int = 0
     /// Whether this is the engine's inspection of it; when false, only what the engine's list says (its name,
     /// labels, state, health and exit code): restarts, OOM kill, start time, error and limit are not known.
     public var inspected = true
@@ -50,6 +52,7 @@ public struct ContainerState: Sendable, Hashable {
         error = state["Error"] as? String ?? ""
         memoryLimit = (host["Memory"] as? NSNumber)?.doubleValue ?? 0
         logPath = object["LogPath"] as? String ?? ""
+        pid = (state["Pid"] as? NSNumber)?.intValue ?? 0
     }
 
     /// The size of its log file in bytes, where this machine can read it (the engine's own machine, as root or

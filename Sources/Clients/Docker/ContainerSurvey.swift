@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 
 /// What one look at the engine tells of some Compose services: each service's containers as state, the memory
-/// each running one uses, the last lines of each one's log. The slow parts (a memory sample can take up to
-/// the engine's next collection, a second) are read at once and only until the deadline: what is not read
-/// by then is named, and the rest stands.
+/// each running one uses (from its control group's files where this machine has them, else the engine's
+/// sample), the last lines of each one's log. The slow parts (the engine's memory sample can take up to its
+/// next collection, a second) are read at once and only until the deadline: what is not read by then is
+/// named, and the rest stands.
 public struct ContainerSurvey: Sendable {
     public struct Container: Sendable {
         public var state: ContainerState
@@ -55,12 +56,14 @@ public struct ContainerSurvey: Sendable {
         let got = try concurrently(
             reads.map { read in
                 let id = survey.containers[read.index].state.id
+                let pid = survey.containers[read.index].state.pid
                 // The log of its last run: what it said since it last started (all of its last lines when that is not
                 // known, or in a restart loop).
                 let since = survey.containers[read.index].state.logSince(now: Date())
                 return { budget in
+                    // Its control group's files where this machine has them, at once; else the engine's one sample.
                     read.memory
-                        ? (try engine.memory(id, timeout: budget)?.used).map { .memory($0) }
+                        ? (try ContainerMemory.used(pid: pid, id: id) ?? engine.memory(id, timeout: budget)?.used).map { .memory($0) }
                         : .log(try engine.logTail(id, lines: logLines, since: since, timeout: budget))
                 }
             }, budget: remaining())
