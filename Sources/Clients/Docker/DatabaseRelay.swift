@@ -25,16 +25,10 @@ public final class DatabaseRelay: @unchecked Sendable {
         self.project = project
         self.port = port
         let path = "\(directory)/.s.PGSQL.\(port)"
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        var address: sockaddr_un
+        do { address = try TCPSocket.unixAddress(path) } catch {
             rmdir(directory)
-            throw .badAddress("\(path): too long for a socket path")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-            raw[bytes.count] = 0
+            throw error
         }
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         let bound = withUnsafePointer(to: &address) {
