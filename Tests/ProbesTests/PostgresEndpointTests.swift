@@ -14,6 +14,7 @@ import Testing
         "postgresql://h1:5001,h2:5002/db",
         "host=/tmp/pg port=5544 dbname=network_probe user=postgres",
         "host = 'db one' port=5432 dbname='net\\'work'",
+        "host=/srv/my\\ pg dbname=net\\\\probe user='a b'",
         "hostaddr=127.0.0.1 port=25432 dbname=network_probe",
         "dbname=network_probe",
     ]

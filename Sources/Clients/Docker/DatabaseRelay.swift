@@ -105,7 +105,14 @@ public final class DatabaseRelay: @unchecked Sendable {
         var fds = [pollfd(fd: client, events: Int16(POLLIN), revents: 0), pollfd(fd: exec.socket.fd, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { return }
+            // While libpq holds its end, it bounds the wait (its timeouts close it); once it has gone, the
+            // container's side gets 5 s to end before the relay ends it.
+            let ready = poll(&fds, 2, fds[0].fd < 0 ? 5_000 : -1)
+            if ready == 0 { return }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
             if fds[1].revents != 0 {
                 let n = buffer.withUnsafeMutableBytes { recv(exec.socket.fd, $0.baseAddress, $0.count, 0) }
                 if n < 0, errno == EAGAIN || errno == EINTR { continue }

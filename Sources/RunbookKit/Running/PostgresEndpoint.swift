@@ -128,30 +128,21 @@ public struct PostgresEndpoint: Sendable, Hashable {
             guard chars.first == "=" else { return out }
             chars = chars.dropFirst()
             skipSpaces()
+            // A quoted value ends at its closing quote, a bare one at a space; a backslash takes the next
+            // character as it is in both.
+            let quoted = chars.first == "'"
+            if quoted { chars = chars.dropFirst() }
             var value = ""
-            if chars.first == "'" {
+            while let c = chars.first, quoted ? c != "'" : !c.isWhitespace {
                 chars = chars.dropFirst()
-                while let c = chars.first, c != "'" {
+                if c == "\\", let next = chars.first {
+                    value.append(next)
                     chars = chars.dropFirst()
-                    if c == "\\", let next = chars.first {
-                        value.append(next)
-                        chars = chars.dropFirst()
-                    } else {
-                        value.append(c)
-                    }
-                }
-                chars = chars.dropFirst()
-            } else {
-                while let c = chars.first, !c.isWhitespace {
-                    chars = chars.dropFirst()
-                    if c == "\\", let next = chars.first {
-                        value.append(next)
-                        chars = chars.dropFirst()
-                    } else {
-                        value.append(c)
-                    }
+                } else {
+                    value.append(c)
                 }
             }
+            if quoted { chars = chars.dropFirst() }
             out[key] = value
         }
     }
