@@ -7,6 +7,7 @@ extension RbshCommand {
     /// `rbsh approve CODE`: another operator's signed yes to exactly the fix a request names.
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve a fix another rbsh waits for: show its request, sign it with your SSH key.",
             discussion: """
                 Reads the request from the config's approvals folder (or rbsh serve), shows exactly what will run and where, \

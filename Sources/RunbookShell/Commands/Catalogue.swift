@@ -7,7 +7,7 @@ import Runs
 extension RbshCommand {
     /// `rbsh list`: every runbook, where it came from.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the runbooks and where each came from.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the runbooks and where each came from.")
         @OptionGroup var targets: TargetOptions
 
         func run() throws {
@@ -31,7 +31,7 @@ extension RbshCommand {
 
     /// `rbsh show RUNBOOK`: what it checks and what it can fix.
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a runbook's steps, findings and remediations.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a runbook's steps, findings and remediations.")
         @Argument(help: "A runbook id or path.") var runbook: String
         @OptionGroup var targets: TargetOptions
 
@@ -70,7 +70,7 @@ extension RbshCommand {
 
     /// `rbsh lint [PATH...]`: every problem in every runbook.
     struct Lint: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check runbooks: file:line:column: message.")
+        static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check runbooks: file:line:column: message.")
         @Argument(help: "Runbook files or folders (default: runbooks/, else the built-in runbooks).") var paths: [String] = []
         @Option(help: .hidden) var timing: Int?
         @OptionGroup var targets: TargetOptions
@@ -141,7 +141,7 @@ extension RbshCommand {
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
     struct Graph: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Draw a runbook's flowchart (mermaid or dot).")
+        static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw a runbook's flowchart (mermaid or dot).")
         @Argument(help: "A runbook id or path.") var runbook: String
         @Option(help: ArgumentHelp("mermaid or dot.", valueName: "format")) var format: GraphFormat = .mermaid
         @OptionGroup var targets: TargetOptions

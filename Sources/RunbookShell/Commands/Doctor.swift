@@ -9,6 +9,7 @@ extension RbshCommand {
     /// `rbsh doctor`: what an operator needs before an incident, checked now.
     struct Doctor: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check what rbsh needs before an incident: targets, transcripts, history, runbooks.",
             discussion: "One line a check. Exit status: 0 when all is well, 1 when something is not.")
 

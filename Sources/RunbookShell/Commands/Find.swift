@@ -8,6 +8,7 @@ extension RbshCommand {
     /// `rbsh find TEXT`: the runbooks for a symptom, best first.
     struct Find: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "find",
             abstract: "Find the runbook for what you see: a symptom, an error, a heading of the guide, in English or Chinese.",
             discussion: "Exit status: 0 when something matches, 1 when nothing does.")
 

@@ -7,6 +7,7 @@ extension RbshCommand {
     /// byte left as it was.
     struct Fmt: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fmt",
             abstract: "Format Markdown runbooks: the fence attributes and rbsh blocks rbsh owns, nothing else.",
             discussion: """
                 Without --write, one file is printed formatted; with --write, each file that changes is rewritten \

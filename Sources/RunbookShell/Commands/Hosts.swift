@@ -9,6 +9,7 @@ extension RbshCommand {
     /// inventory and pattern select, with what rbsh connects with.
     struct Hosts: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hosts",
             abstract: "List the hosts an Ansible inventory (and --limit pattern) selects, as Ansible would.",
             discussion: """
                 INVENTORY is what ansible -i takes: an INI or YAML file, an executable that answers --list, or a comma \

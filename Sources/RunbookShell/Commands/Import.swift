@@ -6,6 +6,7 @@ extension RbshCommand {
     /// `rbsh import GUIDE.md`: a troubleshooting guide written for people, as Markdown runbook drafts.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Draft Markdown runbooks from a troubleshooting guide: one per case, its guesses marked for review.",
             discussion: """
                 A case is a heading whose section labels its symptoms (症状), diagnostic steps (诊断步骤) or \

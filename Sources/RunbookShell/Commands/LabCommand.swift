@@ -35,7 +35,7 @@ extension RbshCommand.LabCommand {
     }
 
     struct Up: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start the lab (and print its URLs).")
+        static let configuration = CommandConfiguration(commandName: "up", abstract: "Start the lab (and print its URLs).")
         @Option(help: ArgumentHelp("Inject this fault once it is up.", valueName: "fault"))
         var fault: [String] = []
 
@@ -69,12 +69,13 @@ extension RbshCommand.LabCommand {
     }
 
     struct Down: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the lab and remove its data.")
+        static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop the lab and remove its data.")
         func run() throws { RbshCommand.LabCommand.lab().down() }
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Say what of the lab is running, and which faults are in.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Say what of the lab is running, and which faults are in.")
         func run() throws {
             guard let state = LabState.load() else {
                 print("the lab is not up")
@@ -95,6 +96,7 @@ extension RbshCommand.LabCommand {
     /// `rbsh lab flavour [NAME]`: which management API the lab serves, or serve the other one.
     struct Flavour: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "flavour",
             abstract: "Say which management API the lab serves, or serve another: nested or actuator.")
         @Argument(
             help: "nested (rbsh's stub: nested health JSON, HTTP and HTTPS) or actuator (probe-api: Actuator health JSON, plain HTTP).")
@@ -114,6 +116,7 @@ extension RbshCommand.LabCommand {
     /// `rbsh lab scale N`: more task history in a lab that is up.
     struct Scale: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scale",
             abstract: "Load N times the task history into the lab (40: about 24 million task_results rows), in PostgreSQL itself.")
         @Argument(help: "How many times the lab's usual history (2 or more).") var times: Int
         func run() throws {
@@ -124,7 +127,7 @@ extension RbshCommand.LabCommand {
     }
 
     struct Faults: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the faults the lab can inject.")
+        static let configuration = CommandConfiguration(commandName: "faults", abstract: "List the faults the lab can inject.")
         func run() throws {
             let state = LabState.load()
             for f in LabFaults.all {
@@ -135,7 +138,7 @@ extension RbshCommand.LabCommand {
     }
 
     struct Inject: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Inject a fault.")
+        static let configuration = CommandConfiguration(commandName: "inject", abstract: "Inject a fault.")
         @Argument(help: "The fault (see `rbsh lab faults`).") var fault: String
         func run() throws {
             let state = try RbshCommand.LabCommand.requireState()
@@ -145,7 +148,7 @@ extension RbshCommand.LabCommand {
     }
 
     struct Clear: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Clear a fault.")
+        static let configuration = CommandConfiguration(commandName: "clear", abstract: "Clear a fault.")
         @Argument(help: "The fault (see `rbsh lab faults`).") var fault: String
         func run() throws {
             let state = try RbshCommand.LabCommand.requireState()
@@ -157,6 +160,7 @@ extension RbshCommand.LabCommand {
     /// `rbsh lab restart SERVICE`: the lab's service manager, as runbooks' fixes call it.
     struct Restart: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restart",
             abstract: "Restart one of the lab's services as a service manager would: api, postgres, redis or agents.")
         @Argument(help: "api, postgres, redis or agents.") var service: String
         func run() throws {
@@ -190,7 +194,7 @@ extension RbshCommand.LabCommand {
 
     /// Holds a fault in place until stopped; `lab inject` starts it in the background.
     struct Hold: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Hold a fault in place.", shouldDisplay: false)
+        static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a fault in place.", shouldDisplay: false)
         @Argument var fault: String
         func run() throws {
             let state = try RbshCommand.LabCommand.requireState()

@@ -9,6 +9,7 @@ extension RbshCommand {
     /// `rbsh recall`: past sessions like this one, from the incident memory.
     struct Recall: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "recall",
             abstract: "Past sessions like this one: what was found then, and what fixed it.",
             discussion:
                 "Every session rbsh finishes is remembered (in $XDG_STATE_HOME/rbsh/memory.sqlite, or memory.index in the config). "
@@ -64,6 +65,7 @@ extension RbshCommand {
 
         struct Index: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "index",
                 abstract: "Add folders of transcripts to the memory (default: ./transcripts); only what changed is read.")
 
             @Argument(help: "Folders (read with their sub-folders) or transcript files.") var folders: [String] = []
@@ -85,6 +87,7 @@ extension RbshCommand {
 
         struct Push: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "push",
                 abstract: "Send the finished transcripts still queued to the team's rbsh serve (memory.url); each session's end starts one."
             )
 

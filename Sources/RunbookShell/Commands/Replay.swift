@@ -9,6 +9,7 @@ extension RbshCommand {
     /// `rbsh replay TRANSCRIPT`: the session as it happened, or re-run and compared.
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Show a recorded session; --execute re-runs it with the recorded answers and reports divergences.",
             discussion: "With --execute, exit 0 when nothing diverges, 1 when something does, 3 when it cannot run.")
 

@@ -8,6 +8,7 @@ extension RbshCommand {
     /// `rbsh resume TRANSCRIPT`: the shell, on the walk a session left unfinished.
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resume",
             abstract: "Go on with a session that stopped (a hang-up, a kill): the same runbook, at the step that did not finish.",
             discussion: "Earlier answers, findings and remediations are restored from the transcript and recapped; the new "
                 + "transcript's header names the one it continues, and `rbsh transcript show|export` of it covers both.")

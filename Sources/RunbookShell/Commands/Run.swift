@@ -8,6 +8,7 @@ extension RbshCommand {
     /// `rbsh run RUNBOOK`: the runbook unattended, as a monitoring check.
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a runbook unattended.",
             discussion: "Exit status: 0 no findings, 1 warning, 2 critical, 3 rbsh could not do its job, 64 bad usage."
         )

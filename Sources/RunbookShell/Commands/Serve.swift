@@ -9,7 +9,8 @@ extension RbshCommand {
     /// rbsh (in the package, a link to rbsh itself, which run by that name
     /// is the receiver), so a service manager's signals reach it.
     struct Serve: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
+        static let configuration = CommandConfiguration(
+            commandName: "serve", abstract: ServeHelp.abstract, discussion: ServeHelp.discussion)
 
         @Option(help: ArgumentHelp("Where to listen.", valueName: "host:port"))
         var listen = "127.0.0.1:9095"

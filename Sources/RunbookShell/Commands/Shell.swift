@@ -8,7 +8,7 @@ import Runs
 extension RbshCommand {
     /// `rbsh` / `rbsh shell`: the interactive shell.
     struct Shell: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The interactive shell (the default command).")
+        static let configuration = CommandConfiguration(commandName: "shell", abstract: "The interactive shell (the default command).")
 
         @Option(name: .short, help: ArgumentHelp("Run shell commands from this file, no prompt.", valueName: "file"))
         var file: String?
