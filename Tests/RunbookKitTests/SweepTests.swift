@@ -156,6 +156,24 @@ import Testing
         #expect(sweepEnd?.values["start_with"] == .string("api"))
     }
 
+    /// A regression case that leaves a finding out (the host's) compares the
+    /// diagnosis drawn without it: what the left-out finding explained
+    /// becomes a cause again, not nothing.
+    @Test func aCaseThatIgnoresACauseComparesWhatItExplainedAsTheCause() throws {
+        let (stepper, _, events, _) = try walk(allow: nil)
+        let c = RunbookTestCase(
+            name: "without the port", faults: [], answers: [:], allow: nil, expectedStatus: .critical, expectedPath: nil,
+            expectedFindings: nil, expectedRemediations: [:], expectedMessages: [:], expectedStart: "api",
+            expectedCauses: ["api/not-answering", "db/idle"], ignored: ["api/port-taken"])
+        #expect(RunbookTestVerdict.differences(c, session: stepper.session, records: events).isEmpty)
+        var wrong = c
+        wrong.expectedCauses = ["db/idle"]
+        #expect(
+            RunbookTestVerdict.differences(wrong, session: stepper.session, records: events) == [
+                "causes: expected db/idle, got api/not-answering, db/idle"
+            ])
+    }
+
     @Test func theFixOfTheRunbookToStartWithRunsAndIsVerifiedByItsOwnStep() throws {
         let (sweep, _, db) = try Self.books()
         // Only db is swept: its fix is the one offered, run within --allow, then verified.

@@ -126,6 +126,22 @@ public enum RunbookTestVerdict {
         return s
     }
 
+    /// The sweep's causes ranked again without the ignored (host) findings:
+    /// a busy host's CPU, which explains a slow API, must not take the cause
+    /// away from the lab's own slow API and leave nothing. Ranked over what
+    /// the sweep ranked, each finding as open as it was then (a fix since
+    /// may have resolved it).
+    static func labCauses(_ session: RunbookSession, ignoring ignored: Set<String>) -> [String] {
+        guard let diagnosis = session.diagnosis else { return [] }
+        let ranked = Set(diagnosis.causes.flatMap { [$0.finding] + $0.explains })
+        let atSweep = session.findings.filter { ranked.contains($0.id) && !ignored.contains($0.id) }.map { f in
+            var open = f
+            open.state = .open
+            return open
+        }
+        return Diagnosis.rank(atSweep, explains: session.openExplains(resolvedToo: true)).diagnosis.causes.map(\.finding)
+    }
+
     /// Every difference, as a line; empty when the run did what the case expects.
     public static func differences(_ c: RunbookTestCase, session: RunbookSession, records: [TranscriptEvent]) -> [String] {
         var out: [String] = []
@@ -169,8 +185,7 @@ public enum RunbookTestVerdict {
                 out.append("message of \(id): expected \"\(normalize(expected))\", got \"\(normalize(got))\"")
             }
         }
-        // The diagnosis without the host's findings: what it ranks about the lab.
-        let causes = session.diagnosis?.causes.map(\.finding).filter { !c.ignored.contains($0) } ?? []
+        let causes = labCauses(session, ignoring: c.ignored)
         let start = causes.first.flatMap { id in session.findings.first { $0.id == id }?.runbook }
         if let expected = c.expectedStart, expected != start {
             out.append("start_with: expected \(expected), got \(start ?? "nothing")")
