@@ -9,6 +9,18 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+/// SHA-256 of `len` bytes into out[32] by OpenSSL's SHA-256 itself, not through EVP: EVP's first digest loads
+/// the default provider, which makes 2 MB more of libcrypto resident in a process that only hashes its
+/// transcript's lines (docs/benchmarks.md, "The package"). Deprecated in OpenSSL 3, not removed. 1 on success.
+static inline int COpenSSL_sha256(const void *data, size_t len, unsigned char *out) {
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, data, len) == 1 && SHA256_Final(out, &ctx) == 1;
+#pragma clang diagnostic pop
+    return ok;
+}
+
 /// SNI: SSL_set_tlsext_host_name is a macro over SSL_ctrl.
 static inline long COpenSSL_setServerName(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);

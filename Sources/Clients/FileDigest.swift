@@ -12,15 +12,12 @@ public enum FileDigest {
 
     /// Lower-case hex of `data`'s SHA-256; nil only if OpenSSL fails.
     public static func sha256(_ data: some ContiguousBytes) -> String? {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let ok = data.withUnsafeBytes { raw in
-            digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(raw.baseAddress, raw.count, out.baseAddress, &length, EVP_sha256(), nil)
-            }
+            digest.withUnsafeMutableBufferPointer { out in COpenSSL_sha256(raw.baseAddress, raw.count, out.baseAddress) }
         }
         guard ok == 1 else { return nil }
-        return hex(digest.prefix(Int(length)))
+        return hex(digest)
     }
 
     private static let digits = Array("0123456789abcdef".utf8)

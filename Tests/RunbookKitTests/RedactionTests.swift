@@ -27,6 +27,26 @@ import Testing
         }
     }
 
+    /// The targets' passwords, read as libpq and a URL say them, are the redactor's secrets.
+    @Test func everyTargetsPasswordIsASecret() {
+        let t = Targets(
+            postgres: #"host=db user=app password='a b\'c' dbname=network_probe"#, redis: "redis://:p%40ss@127.0.0.1:6379/0",
+            api: "http://127.0.0.1:8000")
+        #expect(t.secrets == [#"a b'c"#, "p@ss"])
+        #expect(Targets(postgres: "host=db password=bare-pw").secrets == ["bare-pw"])
+        #expect(Targets(postgres: "postgresql://app@db/x?password=query-pw&sslmode=disable").secrets == ["query-pw"])
+        #expect(Targets(postgres: "host=db user=app").secrets.isEmpty)
+    }
+
+    @Test func durationsAreWrittenWithoutAFormatter() {
+        #expect(DurationText.milliseconds(0.44) == "0.4 ms")
+        #expect(DurationText.milliseconds(9.96) == "10.0 ms")
+        #expect(DurationText.milliseconds(1234.5) == "1235 ms")
+        #expect(DurationText.text(1.25) == "1.3 s")
+        #expect(DurationText.oneDecimal(-0.5) == "-0.5")
+        #expect(DurationText.whole(.nan) == "nan")
+    }
+
     @Test func theSameSecretGetsTheSamePlaceholderEverywhere() {
         let r = Redactor(secrets: ["lab-password-xyz"])
         let a = r.redact("postgres://u:lab-password-xyz@h/db")

@@ -44,6 +44,10 @@ import Testing
                 "note", "session_end",
             ])
         #expect(t.entries.allSatisfy { $0.time != nil && $0.monoMilliseconds != nil })
+        // RFC 3339 in UTC with milliseconds, the header's start too.
+        let stamp = #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#
+        #expect(t.entries.allSatisfy { ($0.time ?? "").wholeMatch(of: stamp) != nil })
+        #expect((t.header.started ?? "").wholeMatch(of: stamp) != nil)
         let s = TranscriptSummary(t)
         #expect(s.findings.map(\.state) == [.resolved])
         #expect(s.remediations.first?.decidedBy == .operatorInput)

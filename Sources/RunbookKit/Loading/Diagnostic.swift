@@ -67,6 +67,24 @@ public enum DurationText {
 
     /// `250 ms`, `2 s`, `1.5 s`: a duration as messages say it.
     public static func text(_ s: Double) -> String {
-        s < 1 ? "\(Int(s * 1000)) ms" : (s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s))
+        s < 1 ? "\(Int(s * 1000)) ms" : (s == s.rounded() ? "\(Int(s)) s" : oneDecimal(s) + " s")
+    }
+
+    /// A step's duration as a line shows it: `0.4 ms` under 10 ms, `12 ms` from there.
+    public static func milliseconds(_ ms: Double) -> String {
+        (ms < 10 ? oneDecimal(ms) : whole(ms)) + " ms"
+    }
+
+    /// `x` rounded to a whole number (what `%.0f` writes, without `String(format:)`, whose locale loads ICU).
+    public static func whole(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e15 else { return "\(x)" }
+        return "\(Int(x.rounded()))"
+    }
+
+    /// `x` with one decimal (`%.1f`).
+    public static func oneDecimal(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e14 else { return "\(x)" }
+        let tenths = Int((x * 10).rounded())
+        return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 }

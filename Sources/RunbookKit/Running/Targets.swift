@@ -37,10 +37,9 @@ public struct Targets: Sendable, Hashable {
         if let c = URLComponents(string: url), c.scheme != nil, let p = c.password, !p.isEmpty {
             return p.removingPercentEncoding ?? p
         }
-        if let r = url.range(of: #"password\s*=\s*(\S+)"#, options: .regularExpression) {
-            return url[r].split(separator: "=", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        return nil
+        // libpq's `key=value` form, a value quoted or bare, or a URL's `?password=`.
+        guard let p = PostgresEndpoint.parameters(url)["password"], !p.isEmpty else { return nil }
+        return p
     }
 
     /// `targets.api`, `targets.api.host`, `targets.postgres.port`... for

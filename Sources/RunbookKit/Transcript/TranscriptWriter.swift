@@ -21,7 +21,8 @@ public final class TranscriptWriter: @unchecked Sendable {
     private let lock = NSLock()
     private let encoder: JSONEncoder
     private let started: ContinuousClock.Instant
-    private let clock = ISO8601DateFormatter()
+    /// RFC 3339 with milliseconds, UTC (FoundationEssentials' own, not the ICU-backed ISO8601DateFormatter).
+    private let clock = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     /// Output kept per step, head and tail.
     public let outputCap: Int
     /// Bytes written, whole lines.
@@ -62,7 +63,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         var head = header
         head.format = TranscriptHeader.format
         head.version = TranscriptHeader.version
-        head.started = clock.string(from: Date())
+        head.started = clock.format(Date())
         if head.id == nil { head.id = UUID().uuidString.lowercased() }
         id = head.id ?? ""
         if let targets = head.targets { head.targets = targets.mapValues(redactor.redact) }
@@ -92,7 +93,6 @@ public final class TranscriptWriter: @unchecked Sendable {
         self.fd = fd
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        clock.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     }
 
     deinit { close(fd) }
@@ -140,7 +140,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         }
         let clean = event.redacted(redactor.redact)
         lock.lock()
-        let time = clock.string(from: Date())
+        let time = clock.format(Date())
         lock.unlock()
         try append(TranscriptEntry(time: time, monoMilliseconds: (ContinuousClock.now - started).milliseconds, event: clean), sync: sync)
         if case .sessionEnded = event { try seal() }
@@ -164,7 +164,7 @@ public final class TranscriptWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let failed { throw failed }
-        let time = clock.string(from: Date())
+        let time = clock.format(Date())
         var line = TranscriptChain.seal(
             id: id, prev: chain.prev, seq: chain.seq + 1, time: time, signature: signature, unsigned: unsigned)
         let hash = TranscriptChain.hash(line)

@@ -228,7 +228,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
             console.line(redactor.redact(result.output.text))
         }
         var line =
-            "\(style.bold(step)) \(style.status(result.status))" + style.dim(String(format: " (%.0f ms)", result.durationMilliseconds))
+            "\(style.bold(step)) \(style.status(result.status))" + style.dim(" (\(DurationText.whole(result.durationMilliseconds)) ms)")
         if purpose != .diagnose { line = style.dim("[\(purpose.label)] ") + line }
         if let e = result.error, result.status != .ok { line += " — " + redactor.redact(e) }
         console.line(line)
@@ -247,10 +247,7 @@ final class TextPresenter: SessionPresenter, @unchecked Sendable {
         case .adHoc: label = "[ad-hoc]"
         }
         let title = lock.withLock { titles[step] } ?? step
-        let ms =
-            result.durationMilliseconds < 10
-            ? String(format: "%.1f ms", result.durationMilliseconds)
-            : String(format: "%.0f ms", result.durationMilliseconds)
+        let ms = DurationText.milliseconds(result.durationMilliseconds)
         var line = "\(style.dim(label)) \(style.bold(step))  \(title)  \(style.status(result.status)) \(style.dim("(\(ms))"))"
         if let error = result.error, result.status != .ok { line += "\n      " + redactor.redact(error) }
         console.line(line)
