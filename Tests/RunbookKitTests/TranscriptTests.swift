@@ -94,6 +94,14 @@ import Testing
         #expect(throws: TranscriptError.self) { _ = try TranscriptWriter(path: path, redactor: Redactor(), header: TranscriptHeader()) }
     }
 
+    @Test(arguments: [
+        (1_795_734_902.7, "transcripts/20261126-231502-db.jsonl"),  // a fraction of a second is not rounded up
+        (915_246_245, "transcripts/19990102-030405-db.jsonl"),  // one-digit fields padded
+    ])
+    func aDefaultNameIsTheUTCSecondItBegan(seconds: Double, name: String) {
+        #expect(TranscriptWriter.defaultPath(runbook: "db", date: Date(timeIntervalSince1970: seconds)) == name)
+    }
+
     @Test func theMarkdownIsAPostmortemDraft() throws {
         let path = try Self.write(Self.story)
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -254,12 +254,14 @@ public final class TranscriptWriter: @unchecked Sendable {
     }
 
     /// `transcripts/20261126-231502-db-connection-failure.jsonl`.
+    /// The time is UTC, from the C library (a DateFormatter would load ICU's calendars and time zones).
     public static func defaultPath(runbook: String, directory: String = "transcripts", date: Date = Date()) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        return "\(directory)/\(f.string(from: date))-\(runbook).jsonl"
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let stamp = "\(t.tm_year + 1900)\(two(t.tm_mon + 1))\(two(t.tm_mday))-\(two(t.tm_hour))\(two(t.tm_min))\(two(t.tm_sec))"
+        return "\(directory)/\(stamp)-\(runbook).jsonl"
     }
 }
 
