@@ -43,6 +43,7 @@ extension MemoryIndex {
     /// dated and its fixes tallied in SQL, over the sessions that found it.
     public func recall(_ causes: [String], scope: Scope = Scope()) throws(MemoryError) -> [String: CauseRecall] {
         guard !causes.isEmpty else { return [:] }
+        catchUp()
         let excluding = Array(try chains(of: scope.excluding))
         let windowStart = scope.now.addingTimeInterval(-Double(scope.days) * 86_400).timeIntervalSince1970
         let before = (scope.before ?? .distantFuture).timeIntervalSince1970

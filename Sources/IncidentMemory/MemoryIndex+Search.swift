@@ -41,12 +41,16 @@ extension MemoryIndex {
 
     /// Every finding the memory holds, with its latest message: what a text is matched against.
     public func findingTexts() throws(MemoryError) -> [(finding: String, message: String)] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT finding, message FROM finding_text").map { ($0["finding"], $0["message"]) } }
+        catchUp()
+        return try read { db in
+            try Row.fetchAll(db, sql: "SELECT finding, message FROM finding_text").map { ($0["finding"], $0["message"]) }
+        }
     }
 
     /// Whether the memory holds a finding of this name (`RUNBOOK/ID`, or `ID` in any runbook).
     public func knows(finding name: String) throws(MemoryError) -> Bool {
-        try read { db in
+        catchUp()
+        return try read { db in
             try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM seen WHERE finding = ?) OR EXISTS (SELECT 1 FROM seen WHERE local = ?)",
                 arguments: [name, name]) ?? false
@@ -58,6 +62,7 @@ extension MemoryIndex {
     /// runbook walked there, or one a cause came from, half its weight (a
     /// finding of it that was no cause, a quarter); ties go to the latest.
     public func search(_ query: Query, scope: Scope = Scope()) throws(MemoryError) -> [Match] {
+        catchUp()
         let names = Array(query.findings.keys)
         let runbooks = Array(query.runbooks.keys)
         guard !names.isEmpty || !runbooks.isEmpty else { return [] }

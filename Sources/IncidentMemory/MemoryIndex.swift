@@ -149,9 +149,16 @@ public final class MemoryIndex: Sendable {
         }
     }
 
+    /// Adds the sessions that ended since the last read (`PendingSessions`):
+    /// every public read calls it first; a stat when none waits.
+    func catchUp() {
+        if PendingSessions.waiting(beside: path) { PendingSessions.drain(into: self) }
+    }
+
     /// How many sessions it holds (resumed chains once).
     public func count() throws(MemoryError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session WHERE continued = 0") ?? 0 }
+        catchUp()
+        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session WHERE continued = 0") ?? 0 }
     }
 
     /// Stores `session` (its file `size` bytes, modified at `mtime`), in place of any row of the same path.

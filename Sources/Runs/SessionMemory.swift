@@ -71,11 +71,22 @@ public final class SessionMemory: @unchecked Sendable {
     }
 
     /// Adds a finished session's transcript; why it could not, in one line. Checks and replays are not incidents.
+    ///
+    /// An index this process has not opened is not opened for it: the
+    /// transcript waits in `PendingSessions` for the next read of the memory.
     public func remember(transcript path: String, mode: String) -> String? {
         // A transcript sent to a device (/dev/null) is no session to remember.
         let isFile = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
-        guard isFile, !PastSession.notIncidents.contains(mode), let index else { return problem }
-        do { _ = try index.add(path: path) } catch { return "the session is not in the incident memory: \(error)" }
+        guard isFile, !PastSession.notIncidents.contains(mode), enabled, lock.withLock({ failure == nil }) else { return problem }
+        do {
+            if let index = lock.withLock({ opened }) {
+                _ = try index.add(path: path)
+            } else {
+                try PendingSessions.append(path, beside: self.path)
+            }
+        } catch {
+            return "the session is not in the incident memory: \(error)"
+        }
         guard let team else { return nil }
         do { try team.queue(path) } catch { return error.description }
         team.pushDetached()
