@@ -145,3 +145,25 @@ struct RecallTests {
         #expect(Set(sessions.compactMap { $0["host"] as? String }).count == 80)
     }
 }
+
+/// A session that never read the memory leaves SQLite shut at its end: its
+/// transcript waits beside the index, and the next read adds it.
+@Suite struct SessionEndMemoryTests {
+    @Test func aRunWithoutFindingsLeavesTheIndexShutAndTheNextReadAddsIt() throws {
+        let state = NSTemporaryDirectory() + "rbsh-pending-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let env = ["XDG_STATE_HOME": state + "/state"]
+        try FileManager.default.createDirectory(atPath: state + "/none", withIntermediateDirectories: true)
+        try "id: quiet\ntitle: Quiet\ncategory: tool\nsteps:\n  - id: one\n    shell: echo hi\n".write(
+            toFile: state + "/quiet.yaml", atomically: true, encoding: .utf8)
+        let run = try RbshProcess.run(["run", state + "/quiet.yaml", "--transcript", state + "/quiet.jsonl"], environment: env)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let index = state + "/state/rbsh/memory.sqlite"
+        #expect(!FileManager.default.fileExists(atPath: index), "the run opened the index")
+        #expect(try String(contentsOfFile: index + ".pending", encoding: .utf8) == state + "/quiet.jsonl\n")
+
+        let read = try RbshProcess.run(["recall", "index", state + "/none"], environment: env)
+        #expect(read.stdout.contains("1 sessions in \(index)"), "\(read.stdout)\(read.stderr)")
+        #expect(try String(contentsOfFile: index + ".pending", encoding: .utf8).isEmpty)
+    }
+}
